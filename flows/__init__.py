@@ -1,0 +1,1 @@
+"""Prefect orchestration of the prescreen library: thin flows, one task per stage."""

@@ -1,0 +1,1 @@
+"""Pandera schemas for the OMOP CDM tables prescreen loads."""
