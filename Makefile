@@ -1,0 +1,33 @@
+# Two commands do everything on a fresh machine:
+#   make run    create .venv, install prescreen, screen data/sample into out/
+#   make test   create .venv, install prescreen + test tools (and Chromium), run every check
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+AS_OF  ?= 2026-11-01
+TRIAL  ?= nl003-cli-iii-2
+OUT    ?= out
+
+.PHONY: run test venv lint clean sample
+
+$(BIN)/prescreen: pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test]'
+	touch $(BIN)/prescreen
+
+venv: $(BIN)/prescreen
+
+run: venv
+	$(BIN)/prescreen run --trial $(TRIAL) --extract data/sample --as-of $(AS_OF) --out $(OUT)
+
+test: venv
+	bash scripts/ensure-chromium.sh
+	$(BIN)/ruff check src flows schemas tests
+	$(BIN)/python -m pytest -q
+
+sample: venv
+	$(BIN)/prescreen generate --persons 2000 --sites 4 --seed 3 --format csv --as-of $(AS_OF) --out data/sample
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache

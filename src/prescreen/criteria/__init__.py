@@ -1,0 +1,1 @@
+"""The criteria language: models, parsing, checking and the two evaluation engines."""

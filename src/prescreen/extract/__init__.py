@@ -1,0 +1,1 @@
+"""Loading OMOP extracts into DuckDB and validating them with quarantine."""

@@ -1,0 +1,1 @@
+"""Cohort reports: funnel, sites, evaluability, suppression, worklist, HTML."""
