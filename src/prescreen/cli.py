@@ -81,7 +81,9 @@ def load(
     out: Annotated[Path, typer.Option(help="Folder for validation.csv and quarantine.csv.")] = Path(
         "out"
     ),
-    db: Annotated[Path | None, typer.Option(help="DuckDB file to keep (default: in memory).")] = None,
+    db: Annotated[
+        Path | None, typer.Option(help="DuckDB file to keep (default: in memory).")
+    ] = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Extract date: events after it are quarantined.")
     ] = None,
@@ -128,7 +130,9 @@ def run(
         float,
         typer.Option(help="Stop when a table's quarantined share exceeds this fraction."),
     ] = 0.05,
-    db: Annotated[Path | None, typer.Option(help="DuckDB file to keep (default: in memory).")] = None,
+    db: Annotated[
+        Path | None, typer.Option(help="DuckDB file to keep (default: in memory).")
+    ] = None,
 ) -> None:
     """Screen an extract against a trial and write patients.csv, criteria.csv and reports.
 

@@ -1,0 +1,45 @@
+"""The DuckDB connection every stage shares, configured to spill rather than die."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+from prescreen.errors import PrescreenError
+
+DEFAULT_MEMORY_LIMIT = os.environ.get("PRESCREEN_MEMORY_LIMIT", "6GB")
+
+
+def open_database(
+    db_path: Path | None = None, *, memory_limit: str = DEFAULT_MEMORY_LIMIT
+) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection (in memory unless `db_path`), capped at `memory_limit`.
+
+    The cap and a temp directory make large screens spill to disk instead of being
+    killed; peak RSS stays near the cap (default 6 GB, env PRESCREEN_MEMORY_LIMIT).
+    """
+    if db_path is not None:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(db_path))
+    else:
+        con = duckdb.connect()
+    spill = Path(tempfile.gettempdir()) / "prescreen-duckdb-spill"
+    spill.mkdir(parents=True, exist_ok=True)
+    con.execute("set memory_limit = ?", [_checked_size(memory_limit)])
+    con.execute("set temp_directory = ?", [str(spill)])
+    con.execute("set preserve_insertion_order = false")
+    return con
+
+
+def _checked_size(size: str) -> str:
+    """Accept only sizes like '6GB' / '512MB', so a typo fails with a clear message."""
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", size.strip()):
+        raise PrescreenError(
+            f"memory limit {size!r} is not a size: write e.g. 6GB or 512MB "
+            "(environment variable PRESCREEN_MEMORY_LIMIT)"
+        )
+    return size.strip()

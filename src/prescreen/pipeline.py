@@ -1,0 +1,311 @@
+"""The screen as a sequence of stages: load → validate → evaluate → report.
+
+The CLI and the Prefect flows call these same functions, so both share one code path.
+Each stage takes and returns plain values (paths, dates, DataFrames, a DuckDB
+connection); none of them logs patient data.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+from rich.console import Console
+
+from prescreen.database import open_database
+from prescreen.errors import CriteriaError, PrescreenError
+from prescreen.outputs import MANIFEST, staged_output
+from prescreen.provenance import provenance
+from prescreen.status import patient_status, status_counts
+
+log = logging.getLogger("prescreen")
+
+CRITERIA_COLUMNS = ["person_id", "criterion_id", "result", "evidence", "reason"]
+ENGINE_TABLES = (
+    "person",
+    "condition_occurrence",
+    "procedure_occurrence",
+    "drug_exposure",
+    "measurement",
+    "observation",
+    "death",
+    "concept_ancestor",
+)
+
+
+@dataclass
+class ScreenResult:
+    """What one screen produced, kept in memory for the report stage."""
+
+    trial: Any
+    criterion_result: pd.DataFrame
+    patients: pd.DataFrame
+    sweep: pd.DataFrame | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def parse_assignments(items: Sequence[str], option: str) -> dict[str, list[str]]:
+    """`NAME=V1[,V2…]` strings → {NAME: [V1, V2…]}; a malformed item is a user error."""
+    parsed: dict[str, list[str]] = {}
+    for item in items:
+        name, sep, values = item.partition("=")
+        if not sep or not name.strip() or not values.strip():
+            raise CriteriaError(
+                f"{option} {item!r}: write NAME=VALUE, e.g. {option} E14.hemoglobin_min=70"
+            )
+        parsed[name.strip()] = [v.strip() for v in values.split(",") if v.strip()]
+    return parsed
+
+
+def load_stage(
+    con: duckdb.DuckDBPyConnection,
+    extract_dir: Path,
+    *,
+    as_of: date | None,
+    max_quarantine: float,
+    console: Console | None = None,
+):
+    """Load and validate the extract into `con`; returns the loader's `LoadReport`."""
+    from prescreen.extract import load_extract
+
+    if not extract_dir.is_dir():
+        raise PrescreenError(
+            f"--extract {extract_dir} is not a folder: point it at a folder of OMOP tables "
+            "(person.csv, measurement.parquet, …)"
+        )
+    return load_extract(
+        extract_dir, con, as_of=as_of, max_quarantine=max_quarantine, console=console
+    )
+
+
+def evaluate_stage(
+    con: duckdb.DuckDBPyConnection, trial: Any, as_of: date, engine: str
+) -> pd.DataFrame:
+    """Per-patient, per-criterion results from the chosen engine (sql or pandas)."""
+    if engine == "sql":
+        from prescreen.criteria.sql_engine import evaluate_sql
+
+        return evaluate_sql(con, trial, as_of)
+    from prescreen.criteria.pandas_engine import evaluate_pandas
+
+    tables = {name: con.table(name).df() for name in ENGINE_TABLES}
+    return evaluate_pandas(tables, trial, as_of)
+
+
+def person_sites(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """person_id → site name, with 'unknown site' for persons without one."""
+    return con.execute("select person_id, site from person_site order by person_id").df()
+
+
+def screen_stage(
+    con: duckdb.DuckDBPyConnection, trial: Any, as_of: date, engine: str
+) -> ScreenResult:
+    """Evaluate the trial and derive each patient's status."""
+    started = time.perf_counter()
+    results = evaluate_stage(con, trial, as_of, engine)
+    patients = patient_status(results, trial.criterion_ids(), person_sites(con))
+    return ScreenResult(
+        trial=trial,
+        criterion_result=results,
+        patients=patients,
+        timings={"screen": time.perf_counter() - started},
+    )
+
+
+def sweep_stage(
+    con: duckdb.DuckDBPyConnection,
+    trial_ref: str,
+    overrides: dict[str, str],
+    sweeps: dict[str, list[str]],
+    as_of: date,
+    engine: str,
+) -> pd.DataFrame | None:
+    """Status counts for every value of every swept parameter (others at their run value)."""
+    from prescreen.criteria.parse import load_trial
+
+    if not sweeps:
+        return None
+    rows = []
+    sites = person_sites(con)
+    for name, values in sweeps.items():
+        for value in values:
+            trial = load_trial(trial_ref, {**overrides, name: value})
+            results = evaluate_stage(con, trial, as_of, engine)
+            counts = status_counts(patient_status(results, trial.criterion_ids(), sites))
+            rows.append({"parameter": name, "value": value, **counts})
+    return pd.DataFrame(rows)
+
+
+def write_patient_files(folder: Path, screen: ScreenResult) -> None:
+    """patients.csv and criteria.csv exactly as the output contract fixes them."""
+    screen.patients.to_csv(folder / "patients.csv", index=False)
+    screen.criterion_result[CRITERIA_COLUMNS].to_csv(folder / "criteria.csv", index=False)
+
+
+def run_command(
+    *,
+    trial: str,
+    extract_dir: Path,
+    as_of: date,
+    out_dir: Path,
+    engine: str = "sql",
+    overrides: Sequence[str] = (),
+    sweeps: Sequence[str] = (),
+    min_cell: int = 5,
+    max_quarantine: float = 0.05,
+    db_path: Path | None = None,
+    console: Console | None = None,
+) -> dict[str, Any]:
+    """`prescreen run`: the whole screen, outputs swapped into `out_dir` only when complete."""
+    from prescreen.criteria.parse import load_trial, trial_hash
+    from prescreen.extract import print_validation_summary, write_validation_outputs
+    from prescreen.report import write_reports
+
+    started_at = datetime.now(UTC)
+    override_map = {k: v[-1] for k, v in parse_assignments(overrides, "--set").items()}
+    sweep_map = parse_assignments(sweeps, "--sweep")
+    trial_def = load_trial(trial, override_map)  # criteria errors before any data is read
+    timings: dict[str, float] = {}
+    con = open_database(db_path)
+    try:
+        with staged_output(out_dir) as folder:
+            tick = time.perf_counter()
+            report = _load_or_write_validation(
+                con, extract_dir, as_of, max_quarantine, folder, out_dir, console
+            )
+            timings["load_validate"] = time.perf_counter() - tick
+            write_validation_outputs(report, con, folder)
+            if console is not None:
+                print_validation_summary(report, console)
+            screen = screen_stage(con, trial_def, as_of, engine)
+            timings.update(screen.timings)
+            tick = time.perf_counter()
+            screen.sweep = sweep_stage(con, trial, override_map, sweep_map, as_of, engine)
+            timings["sweep"] = time.perf_counter() - tick
+            counts = status_counts(screen.patients)
+            prov = provenance(
+                trial_id=trial_def.id,
+                trial_version=trial_def.version,
+                criteria_hash=trial_hash(trial_def),
+                parameters={k: p.default for k, p in trial_def.parameters.items()},
+                overrides=override_map,
+                as_of=as_of,
+                engine=engine,
+                input_files=report.input_files,
+                counts=counts,
+                started=started_at,
+            )
+            write_patient_files(folder, screen)
+            tick = time.perf_counter()
+            write_reports(
+                folder,
+                trial=trial_def,
+                criterion_result=screen.criterion_result,
+                patients=screen.patients,
+                validation=report.validation,
+                reasons=report.reasons,
+                provenance=prov,
+                min_cell=min_cell,
+                sweep=screen.sweep,
+            )
+            timings["report"] = time.perf_counter() - tick
+            prov["timings_seconds"] = {k: round(v, 3) for k, v in timings.items()}
+            (folder / MANIFEST).write_text(json.dumps(prov, indent=2) + "\n", encoding="utf-8")
+    finally:
+        con.close()
+    if console is not None:
+        _print_counts(console, counts, out_dir)
+    return prov
+
+
+def _load_or_write_validation(con, extract_dir, as_of, max_quarantine, folder, out_dir, console):
+    """Run the load stage; when it stops on bad data, still leave validation files to read."""
+    from prescreen.errors import ExtractError
+    from prescreen.extract import write_validation_outputs
+
+    try:
+        return load_stage(
+            con, extract_dir, as_of=as_of, max_quarantine=max_quarantine, console=console
+        )
+    except ExtractError as exc:
+        report = getattr(exc, "report", None)
+        if report is not None:
+            failed = out_dir.parent / f"{out_dir.name}-validation"
+            failed.mkdir(parents=True, exist_ok=True)
+            write_validation_outputs(report, con, failed)
+            raise ExtractError(
+                f"{exc} (validation.csv and quarantine.csv are in {failed})"
+            ) from exc
+        raise
+
+
+def load_command(
+    *,
+    extract_dir: Path,
+    out_dir: Path,
+    db_path: Path | None,
+    as_of: date | None,
+    max_quarantine: float,
+    console: Console | None = None,
+) -> None:
+    """`prescreen load`: load + validate, write validation.csv / quarantine.csv, print a summary."""
+    from prescreen.extract import print_validation_summary, write_validation_outputs
+
+    con = open_database(db_path)
+    try:
+        with staged_output(out_dir) as folder:
+            report = _load_or_write_validation(
+                con, extract_dir, as_of, max_quarantine, folder, out_dir, console
+            )
+            write_validation_outputs(report, con, folder)
+            manifest = {
+                "input_files_sha256": report.input_files,
+                "as_of": as_of and as_of.isoformat(),
+            }
+            (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        if console is not None:
+            print_validation_summary(report, console)
+    finally:
+        con.close()
+
+
+def compile_command(
+    *, trial: str, as_of: date, out_path: Path | None, overrides: Sequence[str] = ()
+) -> None:
+    """`prescreen compile`: the SQL and bound parameters a screen runs, for audit."""
+    from prescreen.criteria.parse import load_trial
+    from prescreen.criteria.sql_engine import compile_sql
+
+    override_map = {k: v[-1] for k, v in parse_assignments(overrides, "--set").items()}
+    compiled = compile_sql(load_trial(trial, override_map), as_of)
+    text = (
+        compiled.sql.rstrip()
+        + "\n\n-- bound parameters\n"
+        + "\n".join(f"-- ${name} = {value!r}" for name, value in sorted(compiled.params.items()))
+    )
+    if out_path is None:
+        print(text)
+    else:
+        out_path.write_text(text + "\n", encoding="utf-8")
+
+
+def _print_counts(console: Console, counts: dict[str, int], out_dir: Path) -> None:
+    from rich.table import Table
+
+    table = Table(title="Screen result", show_header=True)
+    table.add_column("status")
+    table.add_column("patients", justify="right")
+    for key in ("screened", "likely_eligible", "needs_review", "ineligible"):
+        table.add_row(key, str(counts[key]))
+    console.print(table)
+    console.print(
+        f"outputs in {out_dir}/ (patients.csv, criteria.csv, funnel.csv, sites.csv, report.html, run.json)"
+    )
