@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from prescreen.errors import PrescreenError
 
@@ -203,7 +204,7 @@ def main() -> None:
     except PrescreenError as exc:
         if _state["debug"]:
             console.print_exception()
-        console.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+        console.print(Text.assemble(("error: ", "red"), str(exc)), highlight=False)
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -222,8 +223,11 @@ def main() -> None:
             console.print_exception()
         else:
             console.print(
-                f"[red]internal error:[/red] {type(exc).__name__}: {exc}\n"
-                "This is a bug in prescreen; rerun with --debug and report the traceback.",
+                Text.assemble(
+                    ("internal error: ", "red"),
+                    f"{type(exc).__name__}: {exc}\n"
+                    "This is a bug in prescreen; rerun with --debug and report the traceback.",
+                ),
                 highlight=False,
             )
         sys.exit(2)
