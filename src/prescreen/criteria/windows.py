@@ -1,0 +1,58 @@
+"""Window bounds: computed once in Python, bound as dates by both engines.
+
+Months and years are calendar units clamped to the month's end
+(2026-03-31 − 1 month = 2026-02-28), like pandas' DateOffset.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from prescreen.criteria.model import Duration, Window
+
+
+def shift(day: date, duration: Duration, sign: int = 1) -> date:
+    """`day` moved by `sign * duration`."""
+    n = sign * duration.n
+    if duration.unit == "days":
+        return day + timedelta(days=n)
+    if duration.unit == "weeks":
+        return day + timedelta(weeks=n)
+    months = n * (12 if duration.unit == "years" else 1)
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Inclusive event-date bounds; `lo` None = open. `active`: the event must span the index."""
+
+    lo: date | None
+    hi: date
+    active: bool
+    text: str
+
+
+def bounds(window: Window, index: date) -> Bounds:
+    """The dates an event must fall between for `window` at index date `index`."""
+    if window.kind == "ever":
+        return Bounds(None, index, False, f"on or before {index}")
+    if window.kind == "within":
+        lo = shift(index, window.first, -1)
+        return Bounds(lo, index, False, f"within {window.first.text()} before {index}")
+    if window.kind == "before":
+        hi = shift(index, window.first, -1)
+        return Bounds(None, hi, False, f"at least {window.first.text()} before {index}")
+    if window.kind == "after":
+        hi = shift(index, window.first, 1)
+        return Bounds(index + timedelta(days=1), hi, False, f"within {window.first.text()} after {index}")
+    if window.kind == "range":
+        lo, hi = shift(index, window.first), shift(index, window.last)
+        return Bounds(lo, hi, False, f"between {lo} and {hi}")
+    if window.kind == "active":
+        return Bounds(None, index, True, f"active on {index}")
+    raise ValueError(f"unknown window kind {window.kind}")
