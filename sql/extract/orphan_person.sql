@@ -1,0 +1,14 @@
+-- one row per staged row whose person_id is not a (valid) person of the extract
+with orphans as (
+    select
+        s._line,
+        {key_text} as primary_key,
+        'person_id' as column_name,
+        'person_id_in_person' as check_name,
+        'person_id not in person' as reason
+    from {staged} as s
+    anti join person as p on s.person_id = p.person_id
+    where s.person_id is not null
+)
+
+select * from orphans

@@ -1,0 +1,10 @@
+-- one row per quarantined source row per failed check; no raw values, only where and why
+create or replace table quarantine (
+    table_name varchar,
+    source_file varchar,
+    line bigint,          -- CSV line (header = line 1) or Parquet row number (first row = 2)
+    primary_key varchar,  -- the row's key as text, null when the row could not be parsed
+    column_name varchar,
+    check_name varchar,
+    reason varchar
+)

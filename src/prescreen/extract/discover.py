@@ -1,0 +1,57 @@
+"""Find the OMOP table files in an extract folder and fingerprint them."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from prescreen.errors import ExtractError
+from prescreen.extract.tables import TABLES
+
+_SUFFIXES = (".csv.gz", ".csv", ".parquet")
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """Which file holds which OMOP table; files that are not OMOP tables we load."""
+
+    files: dict[str, Path]
+    unknown: list[str]
+
+
+def discover_files(extract_dir: Path) -> Discovery:
+    """Map each recognised table (case-insensitive file name) to its one file."""
+    files: dict[str, Path] = {}
+    unknown: list[str] = []
+    for path in sorted(p for p in extract_dir.iterdir() if p.is_file()):
+        table = _table_name(path.name)
+        if table is None:
+            if not path.name.startswith("."):
+                unknown.append(path.name)
+            continue
+        if table in files:
+            raise ExtractError(
+                f"{extract_dir}: both {files[table].name} and {path.name} hold table {table}; "
+                "keep one of them"
+            )
+        files[table] = path
+    return Discovery(files=files, unknown=unknown)
+
+
+def _table_name(file_name: str) -> str | None:
+    lower = file_name.lower()
+    for suffix in _SUFFIXES:
+        if lower.endswith(suffix):
+            stem = lower.removesuffix(suffix)
+            return stem if stem in TABLES else None
+    return None
+
+
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,216 @@
+"""Type a staged table in SQL and find the rows that break the table's rules.
+
+Row rules come from the pandera schema of the table (schemas/): each column check is
+compiled to a DuckDB predicate so 50M-row tables are checked in one streaming pass
+(see docs/validation.md for why not pandas). Rules across rows or tables (duplicate
+keys, unknown persons, dates against birth and the extract date) are SQL files in
+sql/extract/. Every failure becomes quarantine rows: line, key, column, rule, never a value.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from importlib.resources import files
+
+import duckdb
+
+from prescreen.extract.stage import RawTable
+from prescreen.extract.tables import OmopTable
+from prescreen.schemas import SCHEMAS
+
+_CAST_REASON = {
+    "bigint": "not a whole number",
+    "double": "not a number",
+    "date": "not a valid date",
+    "timestamp": "not a valid datetime",
+}
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    """One compiled schema rule: the SQL predicate is true for FAILING rows."""
+
+    column: str
+    check_name: str
+    reason: str
+    failing: str
+
+
+def _cast(expr: str, sql_type: str) -> str:
+    """Text → sql_type, NULL when the text is not a valid value of that type."""
+    if sql_type == "bigint":
+        as_double = f"try_cast({expr} as double)"
+        return (
+            f"coalesce(try_cast({expr} as bigint), "
+            f"case when {as_double} = trunc({as_double}) then try_cast({as_double} as bigint) end)"
+        )
+    if sql_type == "date":
+        return (
+            f"coalesce(try_cast({expr} as date), try_cast(try_cast({expr} as timestamp) as date), "
+            f"try_cast(try_strptime({expr}, '%Y%m%d') as date))"
+        )
+    if sql_type == "timestamp":
+        return f"coalesce(try_cast({expr} as timestamp), try_cast(try_cast({expr} as date) as timestamp))"
+    if sql_type == "double":
+        return f"try_cast({expr} as double)"
+    return expr
+
+
+def _literal(value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise TypeError(f"schema check value {value!r} cannot be compiled to SQL")
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return repr(value)
+
+
+def _check_sql(column: str, name: str, stats: dict) -> tuple[str, str]:
+    """(predicate true when the value passes, reason when it fails) for one pandera check."""
+    c = f'"{column}"'
+    if name == "greater_than_or_equal_to":
+        return f"{c} >= {_literal(stats['min_value'])}", f"below minimum {stats['min_value']}"
+    if name == "greater_than":
+        return f"{c} > {_literal(stats['min_value'])}", f"not above {stats['min_value']}"
+    if name == "less_than_or_equal_to":
+        return f"{c} <= {_literal(stats['max_value'])}", f"above maximum {stats['max_value']}"
+    if name == "less_than":
+        return f"{c} < {_literal(stats['max_value'])}", f"not below {stats['max_value']}"
+    if name == "in_range":
+        low = ">=" if stats.get("include_min", True) else ">"
+        high = "<=" if stats.get("include_max", True) else "<"
+        lo, hi = _literal(stats["min_value"]), _literal(stats["max_value"])
+        return (
+            f"{c} {low} {lo} and {c} {high} {hi}",
+            f"outside {stats['min_value']}–{stats['max_value']}",
+        )
+    if name == "isin":
+        allowed = ", ".join(_literal(v) for v in stats["allowed_values"])
+        return f"{c} in ({allowed})", "not an allowed code"
+    if name == "str_matches":
+        pattern = _literal("^(?:" + stats["pattern"] + ")")
+        return f"regexp_matches({c}, {pattern})", "wrong code format"
+    raise NotImplementedError(f"pandera check {name} on {column} has no SQL translation")
+
+
+@cache
+def schema_checks(table_name: str) -> tuple[RowCheck, ...]:
+    """The table's pandera schema as SQL row checks over the catalogue's columns."""
+    from prescreen.extract.tables import TABLES
+
+    catalogue = TABLES[table_name].columns
+    schema = SCHEMAS[table_name].to_schema()
+    checks: list[RowCheck] = []
+    for key, spec in schema.columns.items():
+        targets = [c for c in catalogue if re.match(key, c)] if spec.regex else [key]
+        for column in (t for t in targets if t in catalogue):
+            if not spec.nullable:
+                checks.append(
+                    RowCheck(
+                        column,
+                        "not_null",
+                        "missing value",
+                        f'"{column}" is null and "_raw_{column}" is null',
+                    )
+                )
+            for check in spec.checks:
+                passing, reason = _check_sql(column, check.name, check.statistics)
+                checks.append(
+                    RowCheck(
+                        column, check.name, reason, f'"{column}" is not null and not ({passing})'
+                    )
+                )
+    return tuple(checks)
+
+
+def key_text(table: OmopTable, alias: str = "") -> str:
+    """SQL for the row's primary key as text ('1|2' for composite keys)."""
+    prefix = f"{alias}." if alias else ""
+    parts = [f"cast({prefix}{k} as varchar)" for k in table.primary_key]
+    return parts[0] if len(parts) == 1 else " || '|' || ".join(parts)
+
+
+def type_and_check_rows(con: duckdb.DuckDBPyConnection, staged: RawTable) -> None:
+    """Create `_typed_<table>`: typed OMOP columns plus `_failures`, a list of broken rules."""
+    table = staged.table
+    selects, failures = ["_line"], []
+    for column, sql_type in table.columns.items():
+        raw = _raw_source(staged, column)
+        selects.append(f'{_typed_expr(staged, column, sql_type)} as "{column}"')
+        selects.append(f'{raw} as "_raw_{column}"')
+        if sql_type != "varchar" and raw != "null":
+            failures.append(
+                (
+                    column,
+                    "type",
+                    _CAST_REASON[sql_type],
+                    f'"_raw_{column}" is not null and "{column}" is null',
+                )
+            )
+    failures += [(c.column, c.check_name, c.reason, c.failing) for c in schema_checks(table.name)]
+    structs = ", ".join(
+        f"case when {cond} then {{'column_name': '{col}', 'check_name': '{name}', "
+        f"'reason': {_literal(reason)}}} end"
+        for col, name, reason, cond in failures
+    )
+    con.execute(
+        f"""
+        create or replace temp table _typed_{table.name} as
+        with cast_rows as (select {", ".join(selects)} from {staged.raw_name})
+        select _line, {", ".join(f'"{c}"' for c in table.columns)},
+            list_filter([{structs}], lambda f: f is not null) as _failures
+        from cast_rows
+        """
+    )
+
+
+def _raw_source(staged: RawTable, column: str) -> str:
+    return f'"{column}"' if column in staged.columns else "null"
+
+
+def _typed_expr(staged: RawTable, column: str, sql_type: str) -> str:
+    raw = _raw_source(staged, column)
+    typed = "null" if raw == "null" else _cast(raw, sql_type)
+    fallback = staged.table.datetime_for.get(column)
+    if fallback and fallback in staged.columns:
+        from_datetime = _cast(f'"{fallback}"', "date")
+        typed = (
+            from_datetime
+            if raw == "null"
+            else f"coalesce({typed}, case when {raw} is null then {from_datetime} end)"
+        )
+    return f"cast({typed} as {sql_type})"
+
+
+def _sql(name: str) -> str:
+    return (files("prescreen.sql") / "extract" / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def cross_checks_sql(table: OmopTable, extract_date: date) -> list[tuple[str, dict]]:
+    """Rule queries (duplicate key, orphan person, dates) over `_typed_<table>`, with params."""
+    fields = {
+        "staged": f"_typed_{table.name}",
+        "key_text": key_text(table, "s"),
+        "key_columns": ", ".join(table.primary_key),
+        "key_label": "+".join(table.primary_key),
+        "key_not_null": " and ".join(f"{k} is not null" for k in table.primary_key),
+    }
+    plain = {**fields, "key_text": key_text(table)}
+    dated = {"extract_date": extract_date}
+    queries = [(_sql("duplicate_key").format(**plain), {})]
+    if table.name == "person":
+        queries.append((_sql("birth_not_after_extract"), dated))
+    if table.person_linked:
+        queries.append((_sql("orphan_person").format(**fields), {}))
+    if table.event_date and table.person_linked:
+        queries.append(
+            (_sql("date_plausible").format(**fields, date_column=table.event_date), dated)
+        )
+    if table.end_date:
+        sql = _sql("end_before_start").format(
+            **plain, end_column=table.end_date, start_column=table.event_date
+        )
+        queries.append((sql, {}))
+    return queries
