@@ -1,1 +1,64 @@
 """Synthetic OMOP CDM v5.4 registry extracts for a PAD/CLI registry (deterministic per seed)."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+
+from prescreen.synth.extract import chunk_tables
+from prescreen.synth.schema import EVENT_TABLES, TABLES
+from prescreen.synth.sites import care_site_table, location_table
+from prescreen.synth.write import ExtractWriter
+
+CHUNK_PERSONS = 250_000
+_EPOCH = date(1970, 1, 1)
+
+
+def generate_extract(
+    out_dir: Path,
+    persons: int,
+    sites: int,
+    seed: int,
+    fmt: str,
+    extract_date: date,
+    console: Console | None = None,
+) -> dict[str, int]:
+    """Write a synthetic extract (one file per table) into out_dir; rows per table.
+
+    Persons are generated in chunks of CHUNK_PERSONS, each from its own seeded generator, so
+    the content depends on seed and persons only (not on the format); no event lies after
+    extract_date, which is also the index date the scenarios are built around.
+    """
+    if fmt not in ("csv", "parquet"):
+        raise ValueError(f"format {fmt!r}: choose csv or parquet")
+    started = time.perf_counter()
+    out_dir = Path(out_dir)
+    index_day = (extract_date - _EPOCH).days
+    writer = ExtractWriter(out_dir, fmt)
+    try:
+        writer.write("care_site", care_site_table(sites))
+        writer.write("location", location_table(sites))
+        chunks = range(0, persons, CHUNK_PERSONS)
+        for chunk, first in enumerate(chunks):
+            n = min(CHUNK_PERSONS, persons - first)
+            first_ids = {name: writer.rows[name] + 1 for name in EVENT_TABLES}
+            tables = chunk_tables(seed, chunk, first + 1, n, sites, index_day, first_ids)
+            for name, table in tables.items():
+                writer.write(name, table)
+            if console is not None:
+                done = first + n
+                console.log(
+                    f"generate: {done:,}/{persons:,} persons ({time.perf_counter() - started:.1f} s)"
+                )
+    finally:
+        rows = writer.close()
+    if console is not None:
+        total = sum(rows.values())
+        console.log(
+            f"generate: wrote {len(TABLES)} tables, {total:,} rows, as {fmt} into {out_dir} "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
+    return rows
