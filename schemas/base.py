@@ -12,7 +12,7 @@ OmopId = pd.Int64Dtype  # identifiers and counts: bigint in DuckDB, nullable Int
 class OmopModel(pa.DataFrameModel):
     """Base of every table schema: extra columns allowed, values coerced, *_concept_id ≥ 0."""
 
-    concept_ids: Series[OmopId] = pa.Field(
+    concept_ids: Series[OmopId] | None = pa.Field(
         alias=".*_concept_id$",
         regex=True,
         nullable=True,
