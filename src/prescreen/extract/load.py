@@ -104,7 +104,16 @@ def _load_table(
 
 
 def _keep_valid_rows(con: duckdb.DuckDBPyConnection, staged: RawTable) -> None:
+    """`<table>` = the typed rows not in quarantine (renamed in place when none are)."""
     table = staged.table
+    if quarantined_lines(con, table.name) == 0:
+        con.execute(f"create or replace table {table.name} as from _typed_{table.name} limit 0")
+        con.execute(f"alter table {table.name} drop column _line")
+        con.execute(f"alter table {table.name} drop column _failures")
+        con.execute(
+            f"insert into {table.name} select * exclude (_line, _failures) from _typed_{table.name}"
+        )
+        return
     columns = ", ".join(f't."{c}"' for c in table.columns)
     con.execute(
         f"""

@@ -199,7 +199,7 @@ def cross_checks_sql(table: OmopTable, extract_date: date) -> list[tuple[str, di
     }
     plain = {**fields, "key_text": key_text(table)}
     dated = {"extract_date": extract_date}
-    queries = [(_sql("duplicate_key").format(**plain), {})]
+    queries = [(_sql("duplicate_key").format(**fields), {})]
     if table.name == "person":
         queries.append((_sql("birth_not_after_extract"), dated))
     if table.person_linked:
