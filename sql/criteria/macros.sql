@@ -1,0 +1,34 @@
+-- Evidence formatting, shared by every event rule. Values are shown as recorded.
+
+-- "<label> <value> <unit> (ULN x) (<side>) on <date> [<code>]" for a value rule's row
+create or replace temp macro ps_value_evidence(label, vkind, ev) as
+    label || ' '
+    || coalesce(
+        case vkind
+            when 'qual' then coalesce(ev.value_text,
+                case ev.x when 1 then 'positive' when 0 then 'negative' end)
+            when 'in' then ev.value_text
+            else printf('%g', ev.num)
+        end, '(no value)')
+    || coalesce(' ' || nullif(ev.unit, ''), '')
+    || case when vkind = 'uln' then ' (ULN ' || coalesce(printf('%g', ev.range_high), '?') || ')' else '' end
+    || coalesce(' (' || ev.side || ')', '')
+    || ' on ' || strftime(ev.event_date, '%Y-%m-%d')
+    || ' [' || ev.code || ']';
+
+-- "<label> (<side>) on <date> [<code>]" for a presence rule's row
+create or replace temp macro ps_presence_evidence(label, ev) as
+    label || coalesce(' (' || ev.side || ')', '')
+    || ' on ' || strftime(ev.event_date, '%Y-%m-%d')
+    || ' [' || ev.code || ']';
+
+-- x <op> y for the comparison operators a criteria file may use
+create or replace temp macro ps_compare(x, op, y) as
+    case op
+        when '<' then x < y
+        when '<=' then x <= y
+        when '>' then x > y
+        when '>=' then x >= y
+        when '=' then x = y
+        when '!=' then x <> y
+    end;

@@ -1,0 +1,289 @@
+"""The DuckDB engine: a trial compiled to one SQL statement with bound parameters.
+
+Each domain table the trial uses is read once for its rows (joined to a small
+code → code-set map built from the table's distinct codes), whatever the number of
+criteria: adding criteria adds rows to the bound `$inst` table, not table scans.
+Everything a criteria file says reaches DuckDB as a parameter; the compiler only
+pastes SQL files from `sql/criteria/` and column lists it generates itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from prescreen.criteria.codes import to_like
+from prescreen.criteria.model import Trial
+from prescreen.criteria.plan import Inst, Node, Plan, build_plan
+from prescreen.sqltext import read_sql, render
+
+RESULT_COLUMNS = ["person_id", "criterion_id", "result", "evidence", "reason"]
+
+
+@dataclass(frozen=True)
+class CompiledSQL:
+    sql: str
+    params: dict[str, Any]
+    macros: str
+
+
+def compile_sql(trial: Trial, as_of: date, *, with_ancestors: bool = True) -> CompiledSQL:
+    """The SQL and parameters that screen every person against `trial` at `as_of`."""
+    plan = build_plan(trial, as_of)
+    params: dict[str, Any] = {"as_of": as_of}
+    params.update(_code_params(plan))
+    params.update(_inst_params(plan))
+    node_sql, node_params = _node_columns(plan)
+    params.update(node_params)
+    outputs = plan.outputs
+    params.update(
+        out_ord=list(range(len(outputs))),
+        out_id=[o.id for o in outputs],
+        out_kind=[o.kind for o in outputs],
+        out_manual=[o.manual for o in outputs],
+    )
+    uses_descendants = with_ancestors and any(cs.descendants for cs in plan.codesets.values())
+    descendants = (
+        "union\n    select s.codeset, a.descendant_concept_id from concept_seed as s\n"
+        "    inner join concept_ancestor as a on s.concept_id = a.ancestor_concept_id\n"
+        "    where s.descendants"
+        if uses_descendants
+        else ""
+    )
+    sql = render(
+        read_sql("criteria/screen.sql"),
+        descendants=descendants,
+        domain_ctes=_domain_ctes(plan),
+        hits_union=_hits_union(plan),
+        event_result=_indent(read_sql("criteria/event_result.sql")),
+        pivot=_pivot(plan),
+        nodes=node_sql,
+        out_v=", ".join(_out(o.node, "v") for o in outputs),
+        out_r=", ".join(_out(o.node, "r") for o in outputs),
+        out_e=", ".join(_evidence_out(o) for o in outputs),
+    )
+    return CompiledSQL(sql, params, read_sql("criteria/macros.sql"))
+
+
+def evaluate_sql(con: duckdb.DuckDBPyConnection, trial: Trial, as_of: date) -> pd.DataFrame:
+    """criterion_result: one row per person and reported criterion (see RESULT_COLUMNS)."""
+    has_ancestors = bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_name = 'concept_ancestor'"
+        ).fetchone()[0]
+    )
+    compiled = compile_sql(trial, as_of, with_ancestors=has_ancestors)
+    con.execute(compiled.macros)
+    frame = con.execute(compiled.sql, compiled.params).df()
+    frame["person_id"] = frame["person_id"].astype("int64")
+    return frame[RESULT_COLUMNS]
+
+
+# --------------------------------------------------------------------------- parameters
+def _code_params(plan: Plan) -> dict[str, Any]:
+    patterns: list[dict[str, Any]] = []
+    concepts: list[dict[str, Any]] = [{"codeset": "", "concept_id": -1, "descendants": False}]
+    for name, cs in sorted(plan.codesets.items()):
+        row = {"codeset": name, "ord": 0, "grp": None}
+        if cs.match_all:
+            patterns.append({**row, "role": "inc", "pat": "%"})
+        patterns += [{**row, "role": "inc", "pat": to_like(p)} for p in cs.codes]
+        patterns += [{**row, "role": "exc", "pat": to_like(p)} for p in cs.exclude]
+        for side, pats in cs.sides:
+            patterns += [{**row, "role": side, "pat": to_like(p)} for p in pats]
+        for order, (group, pats) in enumerate(cs.groups):
+            patterns += [
+                {"codeset": name, "ord": order, "grp": group, "role": "grp", "pat": to_like(p)}
+                for p in pats
+            ]
+        concepts += [
+            {"codeset": name, "concept_id": c, "descendants": cs.descendants} for c in cs.concepts
+        ]
+    return {"patterns": patterns, "concepts": concepts}
+
+
+def _inst_params(plan: Plan) -> dict[str, Any]:
+    insts, units = [], [{"inst": -1, "unit": "", "factor": 1.0}]
+    for i in plan.insts:
+        e, pred = i.event, i.event.predicate
+        insts.append(
+            {
+                "inst": i.idx,
+                "domain": e.domain,
+                "codeset": e.codeset,
+                "scope": i.scope,
+                "lo": i.bounds.lo,
+                "hi": i.bounds.hi,
+                "active": i.bounds.active,
+                "vkind": i.vkind,
+                "op": pred.op if pred and pred.kind not in ("qual", "in") else "=",
+                "v1": i.qual_target if i.qual_target is not None else (pred.v1 if pred else None),
+                "v2": pred.v2 if pred else None,
+                "vals": list(pred.values) if pred and pred.kind == "in" else [],
+                "pick": e.pick,
+                "has_count": e.count is not None,
+                "cnt_op": e.count[0] if e.count else None,
+                "cnt_n": e.count[1] if e.count else None,
+                "distinct_grp": e.count_distinct,
+                "missing": e.missing,
+                "label": e.label,
+                "no_data_text": i.no_data_text(),
+            }
+        )
+        units += [{"inst": i.idx, "unit": u, "factor": f} for u, f in i.unit_factors]
+    default_v, default_r, default_e = zip(*(_no_rows_result(i) for i in plan.insts), strict=True)
+    return {
+        "inst": insts,
+        "units": units,
+        "default_v": list(default_v),
+        "default_r": list(default_r),
+        "default_e": list(default_e),
+    }
+
+
+def _no_rows_result(inst: Inst) -> tuple[bool | None, str | None, str]:
+    """Result of an event rule for a person with no matching event at all (any date)."""
+    e = inst.event
+    if e.count is not None:
+        from prescreen.criteria.model import _compare
+
+        v = True if _compare(0, e.count[0], e.count[1]) else e.missing
+        return v, None if v is not None else "no_data", f"{e.label}: 0" + (" ()" if e.count_distinct else "")
+    return e.missing, None if e.missing is not None else "no_data", inst.no_data_text()
+
+
+# --------------------------------------------------------------------------- SQL pieces
+def _domain_ctes(plan: Plan) -> str:
+    parts = []
+    for d in plan.domains():
+        parts.append(f"rows_{d} as (\n{_indent(read_sql(f'criteria/domains/{d}.sql'))}\n),\n")
+        parts.append(f"codes_{d} as (\n    select distinct code, concept_id from rows_{d}\n),\n")
+        code_map = render(read_sql("criteria/code_map.sql"), codes=f"codes_{d}")
+        parts.append(f"code_map_{d} as (\n{_indent(code_map)}\n),\n")
+    return "\n".join(parts)
+
+
+def _hits_union(plan: Plan) -> str:
+    selects = [
+        f"    select r.person_id, r.event_date, r.end_date, r.code, r.num, r.unit, r.range_high,\n"
+        f"        r.value_concept, r.value_text, coalesce(m.coded_side, r.modifier_side) as side,\n"
+        f"        m.grp, m.codeset, '{d}' as domain\n"
+        f"    from rows_{d} as r\n"
+        f"    inner join code_map_{d} as m on r.code = m.code and r.concept_id = m.concept_id"
+        for d in plan.domains()
+    ]
+    if not selects:
+        return (
+            "    select 0::bigint as person_id, null::date as event_date, null::date as end_date,\n"
+            "        '' as code, null::double as num, '' as unit, null::double as range_high,\n"
+            "        null::bigint as value_concept, null::varchar as value_text, null::varchar as side,\n"
+            "        null::varchar as grp, '' as codeset, '' as domain where false"
+        )
+    return "\n    union all\n".join(selects)
+
+
+def _pivot(plan: Plan) -> str:
+    cols = []
+    for i in plan.insts:
+        k = i.idx
+        cols.append(
+            f"        bool_or(inst = {k}) as p{k}, bool_or(v) filter (where inst = {k}) as v{k},\n"
+            f"        any_value(reason) filter (where inst = {k}) as r{k},"
+            f" any_value(evidence) filter (where inst = {k}) as e{k}"
+        )
+    return ",\n".join(cols) if cols else "        0 as no_events"
+
+
+def _node_columns(plan: Plan) -> tuple[str, dict[str, Any]]:
+    cols: list[str] = []
+    params: dict[str, Any] = {}
+    for n in plan.nodes:
+        v, r, e = _node_exprs(n, params)
+        cols += [f"{v} as n{n.idx}_v", f"{r} as n{n.idx}_r", f"{e} as n{n.idx}_e"]
+    return ",\n".join("        " + c for c in cols), params
+
+
+def _node_exprs(n: Node, params: dict[str, Any]) -> tuple[str, str, str]:
+    kids = [f"n{c}" for c in n.children]
+    if n.kind == "leaf":
+        k, one = n.inst, n.inst + 1
+        return (
+            f"case when w.p{k} then w.v{k} else ($default_v::boolean[])[{one}] end",
+            f"case when w.p{k} then w.r{k} else ($default_r::varchar[])[{one}] end",
+            f"case when w.p{k} then w.e{k} else ($default_e::varchar[])[{one}] end",
+        )
+    if n.kind == "age":
+        pred = n.predicate
+        params[f"age{n.idx}_v1"] = pred.v1
+        if pred.kind == "between":
+            params[f"age{n.idx}_v2"] = pred.v2
+            test = f"p.age between $age{n.idx}_v1 and $age{n.idx}_v2"
+        else:
+            params[f"age{n.idx}_op"] = pred.op
+            test = f"ps_compare(p.age, $age{n.idx}_op, $age{n.idx}_v1)"
+        return (
+            test,
+            "case when p.age is null then 'no_data' end",
+            "case when p.age is null then 'year of birth not recorded'"
+            " else 'age ' || p.age || ' on ' || strftime($as_of, '%Y-%m-%d') end",
+        )
+    if n.kind == "sex":
+        params[f"sex{n.idx}"] = n.sex
+        return (
+            f"case p.gender_concept_id when 8532 then $sex{n.idx} = 'female'"
+            f" when 8507 then $sex{n.idx} = 'male' end",
+            "case when p.gender_concept_id not in (8507, 8532) or p.gender_concept_id is null"
+            " then 'no_data' end",
+            "case p.gender_concept_id when 8532 then 'female' when 8507 then 'male'"
+            " else 'sex not recorded' end",
+        )
+    if n.kind == "not":
+        c = kids[0]
+        return f"not {c}_v", f"{c}_r", f"{c}_e"
+    if n.kind in ("all", "any", "limb"):
+        joiner = " and " if n.kind == "all" else " or "
+        value = "(" + joiner.join(f"{c}_v" for c in kids) + ")"
+        reason = (
+            f"case when n{n.idx}_v is null then coalesce("
+            + ", ".join(f"case when {c}_v is null then {c}_r end" for c in kids)
+            + ") end"
+        )
+        return value, reason, _combined_evidence(n, kids)
+    raise ValueError(n.kind)
+
+
+def _combined_evidence(n: Node, kids: list[str]) -> str:
+    me = f"n{n.idx}_v"
+    if n.kind == "limb":
+        r, l_ = kids
+        return (
+            f"case when {me} then case when {r}_v then 'right: ' || {r}_e else 'left: ' || {l_}_e end"
+            f" when not {me} then concat_ws(' | ', 'right: ' || {r}_e, 'left: ' || {l_}_e)"
+            f" else concat_ws(' | ', case when {r}_v is null then 'right: ' || {r}_e end,"
+            f" case when {l_}_v is null then 'left: ' || {l_}_e end) end"
+        )
+    decisive = "false" if n.kind == "all" else "true"
+    first = "coalesce(" + ", ".join(f"case when {c}_v = {decisive} then {c}_e end" for c in kids) + ")"
+    every = "concat_ws('; ', " + ", ".join(f"{c}_e" for c in kids) + ")"
+    unknown = "concat_ws('; ', " + ", ".join(f"case when {c}_v is null then {c}_e end" for c in kids) + ")"
+    return (
+        f"case when {me} = {decisive} then {first}"
+        f" when {me} is not null then {every} else {unknown} end"
+    )
+
+
+def _out(node: int | None, part: str) -> str:
+    return "null" if node is None else f"n{node}_{part}"
+
+
+def _evidence_out(output) -> str:
+    node = output.evidence_node if output.manual else output.node
+    return _out(node, "e")
+
+
+def _indent(sql: str) -> str:
+    return "\n".join("    " + line if line else line for line in sql.strip().splitlines())
