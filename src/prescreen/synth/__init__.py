@@ -13,7 +13,7 @@ from prescreen.synth.schema import EVENT_TABLES, TABLES
 from prescreen.synth.sites import care_site_table, location_table
 from prescreen.synth.write import ExtractWriter
 
-CHUNK_PERSONS = 250_000
+CHUNK_PERSONS = 100_000
 _EPOCH = date(1970, 1, 1)
 
 
@@ -45,8 +45,7 @@ def generate_extract(
         for chunk, first in enumerate(chunks):
             n = min(CHUNK_PERSONS, persons - first)
             first_ids = {name: writer.rows[name] + 1 for name in EVENT_TABLES}
-            tables = chunk_tables(seed, chunk, first + 1, n, sites, index_day, first_ids)
-            for name, table in tables.items():
+            for name, table in chunk_tables(seed, chunk, first + 1, n, sites, index_day, first_ids):
                 writer.write(name, table)
             if console is not None:
                 done = first + n

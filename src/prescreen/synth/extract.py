@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pyarrow as pa
 
@@ -18,8 +20,11 @@ def chunk_tables(
     sites: int,
     index_day: int,
     first_row_ids: dict[str, int],
-) -> dict[str, pa.Table]:
-    """All tables for persons first_id..first_id+n-1; row ids continue from first_row_ids."""
+) -> Iterator[tuple[str, pa.Table]]:
+    """(table name, rows) for persons first_id..first_id+n-1; row ids from first_row_ids.
+
+    Yields one table at a time so a chunk never holds every table in Arrow form at once.
+    """
     rng = np.random.default_rng([seed, chunk])
     c = population.cohort(rng, first_id, n, sites, index_day)
     rows = Rows()
@@ -30,16 +35,11 @@ def chunk_tables(
     clinical.observations(rng, c, rows)
     labs.labs(rng, c, rows)
     _visits(rng, c, rows, days)
-    tables = {
-        "person": population.person_table(rng, c),
-        "observation_period": population.observation_period_table(c, first_id),
-        "death": population.death_table(rng, c),
-    }
+    yield "person", population.person_table(rng, c)
+    yield "observation_period", population.observation_period_table(c, first_id)
+    yield "death", population.death_table(rng, c)
     for name in EVENT_TABLES:
-        table, count = rows.table(name, c.person_ids, c.last_day)
-        ids = pa.array(np.arange(first_row_ids[name], first_row_ids[name] + count, dtype=np.int64))
-        tables[name] = table.set_column(0, table.schema.field(0), ids)
-    return tables
+        yield name, rows.table(name, c.person_ids, c.last_day, first_row_ids[name])
 
 
 def _visits(rng: np.random.Generator, c: population.Cohort, rows: Rows, days: dict) -> None:

@@ -168,7 +168,7 @@ def _blood_pressure(rng, c: Cohort, rows: Rows, recent: np.ndarray) -> None:
             value_as_number=np.round(v),
             unit_source_value="mm[Hg]",
         )
-    old = np.flatnonzero(rng.random(n) < 0.6)
+    old = np.flatnonzero(rng.random(n) < 0.3)
     day = c.ago(rng, 120, 800, old)
     rows.add(
         "measurement",

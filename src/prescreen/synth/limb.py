@@ -173,7 +173,7 @@ def _hemodynamics(rng: np.random.Generator, c: Cohort, rows: Rows, assess: np.nd
         code = sided("ANKLE_SBP" if kind == "sbp" else "TCPO2", c.side[who])
         rows.add("measurement", who, when, code, value_as_number=value, unit_source_value=unit)
     # older ABI on the study limb (outside 90 days), and the other limb's ABI
-    old = np.flatnonzero(rng.random(n) < 0.6)
+    old = np.flatnonzero(rng.random(n) < 0.3)
     rows.add(
         "measurement",
         old,

@@ -71,19 +71,30 @@ class Rows:
         self.blocks[table].append((person, block))
 
     def table(
-        self, name: str, person_ids: np.ndarray, last_day: np.ndarray
-    ) -> tuple[pa.Table, int]:
-        """One Arrow table: rows after the person's last day dropped, sorted by person and date."""
+        self, name: str, person_ids: np.ndarray, last_day: np.ndarray, first_id: int
+    ) -> pa.Table:
+        """One Arrow table: rows after the person's last day dropped, sorted by person and date.
+
+        Row ids run from first_id; the blocks are released, columns built one at a time.
+        """
         date_col, _ = EVENT_TABLES[name]
-        blocks = self.blocks[name]
+        blocks = self.blocks.pop(name)
         person = np.concatenate([b[0] for b in blocks]) if blocks else np.zeros(0, np.int64)
-        columns = {c: _concat(c, t, blocks, len(person)) for c, t in TABLES[name]}
-        day = columns[date_col]
+        day = _concat(date_col, pa.date32(), blocks, len(person))
         keep = np.flatnonzero(day <= last_day[person])
         order = keep[np.lexsort((day[keep], person[keep]))]
-        columns["person_id"] = person_ids[person].astype(np.float64)
-        arrays = [_arrow(columns[c], t, order) for c, t in TABLES[name]]
-        return pa.Table.from_arrays(arrays, schema=pa.schema(TABLES[name])), len(order)
+        m = len(order)
+        arrays = []
+        for col, dtype in TABLES[name]:
+            if col == TABLES[name][0][0]:
+                arrays.append(pa.array(np.arange(first_id, first_id + m, dtype=np.int64)))
+            elif col == "person_id":
+                arrays.append(pa.array(person_ids[person[order]]))
+            elif not any(col in block for _, block in blocks) and not col.endswith("_concept_id"):
+                arrays.append(pa.nulls(m, dtype))
+            else:
+                arrays.append(_arrow(_concat(col, dtype, blocks, len(person)), dtype, order))
+        return pa.Table.from_arrays(arrays, schema=pa.schema(TABLES[name]))
 
 
 def _concat(col: str, dtype: pa.DataType, blocks: list, n: int) -> np.ndarray | Coded:
