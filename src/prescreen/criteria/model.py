@@ -81,22 +81,21 @@ class Predicate:
     values: tuple[str, ...] = ()
     text: str = ""
 
-    def holds(self, x: float) -> bool:
-        """The predicate on an already-converted number (num/between/uln)."""
-        if self.kind == "between":
-            return self.v1 <= x <= self.v2
-        return _compare(x, self.op, self.v1)
 
 
-def _compare(x: float, op: str, y: float) -> bool:
-    return {
-        "<": x < y,
-        "<=": x <= y,
-        ">": x > y,
-        ">=": x >= y,
-        "=": x == y,
-        "!=": x != y,
-    }[op]
+_OPS = {
+    "<": lambda x, y: x < y,
+    "<=": lambda x, y: x <= y,
+    ">": lambda x, y: x > y,
+    ">=": lambda x, y: x >= y,
+    "=": lambda x, y: x == y,
+    "!=": lambda x, y: x != y,
+}
+
+
+def _compare(x, op: str, y):
+    """x <op> y for numbers or arrays (element-wise)."""
+    return _OPS[op](x, y)
 
 
 @dataclass(frozen=True)
