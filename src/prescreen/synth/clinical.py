@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from prescreen.synth.population import Cohort
-from prescreen.synth.rows import Rows, choose, coded
+from prescreen.synth.rows import Coded, Rows, choose, coded
 
 _HTN_CLASSES = [
     ["C02AC05"],
@@ -163,8 +163,17 @@ def _current(rng: np.random.Generator, c: Cohort, rows: Rows, who: np.ndarray, c
     end = np.where(rng.random(len(who)) < 0.5, np.nan, start + 89)
     end = np.where(end > c.index_day, np.nan, end)
     rows.add("drug_exposure", who, start, code, days_supply=90, drug_exposure_end_date=end)
-    before = start - 90
-    rows.add("drug_exposure", who, before, code, days_supply=90, drug_exposure_end_date=before + 89)
+    refill = rng.random(len(who)) < 0.5
+    before = (start - 90)[refill]
+    code = code if isinstance(code, str) else Coded(code.vocab, code.idx[refill])
+    rows.add(
+        "drug_exposure",
+        who[refill],
+        before,
+        code,
+        days_supply=90,
+        drug_exposure_end_date=before + 89,
+    )
 
 
 def observations(rng: np.random.Generator, c: Cohort, rows: Rows) -> None:

@@ -56,7 +56,7 @@ def _visits(rng: np.random.Generator, c: population.Cohort, rows: Rows, days: di
             visit_end_date=day,
             care_site_id=site,
         )
-    extra = rng.poisson(2.5, c.n)
+    extra = rng.poisson(1.5, c.n)
     who = np.repeat(every, extra)
     start = c.ago(rng, 1, 1500, who)
     inpatient = rng.random(len(who)) < 0.12

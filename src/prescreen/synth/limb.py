@@ -189,15 +189,6 @@ def _hemodynamics(rng: np.random.Generator, c: Cohort, rows: Rows, assess: np.nd
         coded(abi_codes, 1 - c.side[other]),
         value_as_number=rng.uniform(0.55, 1.1, len(other)).round(2),
     )
-    value, unit = _pressure(rng, rng.uniform(85, 160, len(other)))
-    rows.add(
-        "measurement",
-        other,
-        assess[other],
-        sided("ANKLE_SBP", 1 - c.side[other]),
-        value_as_number=value,
-        unit_source_value=unit,
-    )
 
 
 def _imaging(rng: np.random.Generator, c: Cohort, rows: Rows, day: np.ndarray) -> None:
@@ -224,7 +215,7 @@ def _imaging(rng: np.random.Generator, c: Cohort, rows: Rows, day: np.ndarray) -
         value = np.where(
             is_target, np.where(occluded, 100, rng.integers(70, 100, n)), rng.integers(0, 66, n)
         )
-        measured = is_target | (rng.random(n) < 0.4)
+        measured = is_target | (rng.random(n) < 0.25)
         who = np.flatnonzero(measured)
         rows.add(
             "measurement",

@@ -24,7 +24,9 @@ class ExtractWriter:
             if fmt == "parquet":
                 self._writers[name] = pq.ParquetWriter(path, schema(name), compression="zstd")
             else:
-                options = pacsv.WriteOptions(include_header=True, quoting_style="none")
+                options = pacsv.WriteOptions(
+                    include_header=True, quoting_style="none", quoting_header="none"
+                )
                 self._writers[name] = pacsv.CSVWriter(path, schema(name), write_options=options)
 
     def write(self, name: str, table: pa.Table) -> None:
