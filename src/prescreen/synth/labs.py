@@ -53,17 +53,24 @@ def _panel(rng, c: Cohort, rows: Rows, who: np.ndarray, day: np.ndarray, bad: np
     d = day[who] if len(day) == c.n else day
     b = bad[who]
     taken = rng.random((6, m)) >= 0.005  # an analyte is rarely missing from a panel
-    # hemoglobin, g/L internally
+    odd = c.flags["unit_unconvertible"][who]
+    _hemoglobin(rng, rows, who, d, b, odd, np.flatnonzero(taken[0]))
+    _blood_counts(rng, rows, who, d, b, taken)
+    _transaminases(rng, rows, who, d, b, taken)
+    _creatinine(rng, rows, who, d, b, np.flatnonzero(taken[5]))
+
+
+def _hemoglobin(rng, rows: Rows, who, d, b, odd, k) -> None:
+    """718-7 in g/dL, g/L or mmol/L (g/L internally); `%` for `unit_unconvertible`."""
+    m = len(who)
     hb = np.where(b == 0, rng.uniform(55, 77, m), rng.uniform(95, 165, m))
     unit = rng.choice(3, size=m, p=[0.6, 0.3, 0.1])  # g/dL, g/L, mmol/L
     value = np.select(
         [unit == 0, unit == 1], [np.round(hb / 10, 1), np.round(hb)], np.round(hb / 16.11, 1)
     )
-    odd = c.flags["unit_unconvertible"][who]
     value = np.where(odd, np.round(hb / 3.4), value)
     unit = np.where(odd, 3, unit)
     low = np.select([unit == 0, unit == 1], [12.0, 120.0], np.nan)
-    k = np.flatnonzero(taken[0])
     rows.add(
         "measurement",
         who[k],
@@ -73,7 +80,11 @@ def _panel(rng, c: Cohort, rows: Rows, who: np.ndarray, day: np.ndarray, bad: np
         unit_source_value=coded(["g/dL", "g/L", "mmol/L", "%"], unit[k]),
         range_low=low[k],
     )
-    # leukocytes and platelets, 10*9/L internally
+
+
+def _blood_counts(rng, rows: Rows, who, d, b, taken) -> None:
+    """Leukocytes and platelets, 10*9/L internally; /uL values are x 1000."""
+    m = len(who)
     for row, codes, normal, abnormal, flag in (
         (1, ["6690-2", "26464-8"], (4.0, 11.0), (1.2, 2.8), 1),
         (2, ["777-3", "26515-7"], (150, 420), (25, 70), 2),
@@ -90,7 +101,11 @@ def _panel(rng, c: Cohort, rows: Rows, who: np.ndarray, day: np.ndarray, bad: np
             value_as_number=v[k],
             unit_source_value=coded(["10*3/uL", "10*9/L", "10*3/mm3", "/uL"], u[k]),
         )
-    # AST, ALT: U/L with ULN in range_high; a few in ukat/L
+
+
+def _transaminases(rng, rows: Rows, who, d, b, taken) -> None:
+    """AST, ALT in U/L or IU/L (a few ukat/L) with the ULN in range_high."""
+    m = len(who)
     for row, code, uln in ((3, "1920-8", 40.0), (4, "1742-6", 45.0)):
         v = np.where(b == 3, rng.uniform(4, 9, m) * uln, rng.uniform(10, 70, m))
         ukat = rng.random(m) < 0.05
@@ -107,11 +122,14 @@ def _panel(rng, c: Cohort, rows: Rows, who: np.ndarray, day: np.ndarray, bad: np
             ),
             range_high=np.where(ukat, np.round(uln / 60, 2), uln)[k],
         )
-    # creatinine: mg/dL (2160-0, ULN 1.2) or umol/L (14682-9, ULN 106)
+
+
+def _creatinine(rng, rows: Rows, who, d, b, k) -> None:
+    """mg/dL (2160-0, ULN 1.2) or umol/L (14682-9, ULN 106)."""
+    m = len(who)
     mgdl = rng.uniform(0.6, 2.6, m)
     mgdl = np.where(b == 4, rng.uniform(3.9, 8, m), mgdl)
     si = rng.random(m) < 0.45
-    k = np.flatnonzero(taken[5])
     rows.add(
         "measurement",
         who[k],

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from prescreen.synth import ulcer
 from prescreen.synth.population import Cohort
 from prescreen.synth.rows import Rows, coded, sided
 
 SEGMENTS = ["AO", "CIA", "EIA", "CFA", "SFA", "POP", "ATA", "PTA", "PER"]
 MODALITIES = ["DSA", "CTA", "DUS", "MRA"]
 _STENOSIS = [f"STENOSIS|{g}|{s}|{m}" for g in SEGMENTS for s in "RL" for m in MODALITIES]
-_SIDE = np.array(["R", "L"])
 
 
 def stenosis_code(segment: int, side: np.ndarray, modality: np.ndarray):
@@ -36,20 +36,17 @@ def limb_events(rng: np.random.Generator, c: Cohort, rows: Rows) -> dict[str, np
         c.index_day - rng.integers(120, 400, size=c.n),
         c.index_day - rng.integers(5, 86, size=c.n),
     )
-    _diagnoses(rng, c, rows)
+    _pad_diagnoses(rng, c, rows)
+    ulcer.ulcer_diagnoses(rng, c, rows)
     _rutherford(rng, c, rows, assess)
     _hemodynamics(rng, c, rows, assess)
     _imaging(rng, c, rows, imaging)
-    _ulcer_assessment(rng, c, rows, assess)
+    ulcer.ulcer_assessment(rng, c, rows, assess)
     return {"assess": assess, "imaging": imaging}
 
 
-def _ulcer_kind(c: Cohort) -> np.ndarray:
-    return ~(c.is_kind("claudicant") | c.is_kind("rest_pain"))
-
-
-def _diagnoses(rng: np.random.Generator, c: Cohort, rows: Rows) -> None:
-    """I70.2x history, ischemic ulcer codes (I70.23x/I70.24x, L97.xyz) with onset dates."""
+def _pad_diagnoses(rng: np.random.Generator, c: Cohort, rows: Rows) -> None:
+    """Atherosclerosis history: I70.21x claudication, I70.22x rest pain, I73.9."""
     f, side = c.flags, c.side
     pad = np.flatnonzero(~f["no_pad_dx"])
     claud = ["I70.211", "I70.212"]
@@ -66,50 +63,6 @@ def _diagnoses(rng: np.random.Generator, c: Cohort, rows: Rows) -> None:
     rows.add("condition_occurrence", some, c.ago(rng, 200, 3000, some), "I73.9")
     nopad = np.flatnonzero(f["no_pad_dx"])
     rows.add("condition_occurrence", nopad, c.ago(rng, 200, 2000, nopad), "E11.51")
-    ulcer = np.flatnonzero(_ulcer_kind(c))
-    onset = np.where(
-        f["ulcer_recent"][ulcer],
-        c.index_day - rng.integers(2, 14, size=len(ulcer)),
-        c.ago(rng, 21, 330, ulcer),
-    )
-    s = side[ulcer]
-    site = rng.choice(np.array([3, 4, 5, 8, 9]), size=len(ulcer), p=[0.15, 0.25, 0.45, 0.1, 0.05])
-    with_dx = ulcer[~f["no_pad_dx"][ulcer]]
-    i70 = [f"I70.2{3 + k}{loc}" for k in (0, 1) for loc in "1234589"]
-    loc_idx = rng.integers(0, 7, size=len(with_dx))
-    rows.add(
-        "condition_occurrence",
-        with_dx,
-        onset[~f["no_pad_dx"][ulcer]],
-        coded(i70, side[with_dx] * 7 + loc_idx),
-    )
-    depth = rng.choice(np.array([1, 2, 8, 9]), size=len(ulcer), p=[0.3, 0.5, 0.1, 0.1])
-    bone = f["ulcer_bone_code"][ulcer] | c.is_kind("tissue_loss")[ulcer]
-    depth = np.where(bone, rng.choice(np.array([4, 6]), size=len(ulcer)), depth)
-    laterality = np.where(rng.random(len(ulcer)) < 0.03, 9, s + 1)  # a few unspecified side
-    codes = site * 100 + laterality * 10 + depth
-    vocab = [f"L97.{k:03d}" for k in range(1000)]
-    rows.add("condition_occurrence", ulcer, onset, coded(vocab, codes))
-    # a healed ulcer on the other limb years ago (end date set: not active)
-    healed = np.flatnonzero(rng.random(c.n) < 0.15)
-    start = c.ago(rng, 500, 2500, healed)
-    rows.add(
-        "condition_occurrence",
-        healed,
-        start,
-        coded(["L97.512", "L97.511"], side[healed]),
-        condition_end_date=start + rng.integers(30, 200, size=len(healed)),
-    )
-    gangrene = np.flatnonzero(c.is_kind("tissue_loss") | f["gangrene_ext"])
-    rows.add(
-        "condition_occurrence",
-        gangrene,
-        c.ago(rng, 14, 120, gangrene),
-        coded(
-            ["I70.261", "I70.262", "I70.263"],
-            np.where(rng.random(len(gangrene)) < 0.1, 2, side[gangrene]),
-        ),
-    )
 
 
 def _rutherford(rng: np.random.Generator, c: Cohort, rows: Rows, assess: np.ndarray) -> None:
@@ -193,7 +146,15 @@ def _hemodynamics(rng: np.random.Generator, c: Cohort, rows: Rows, assess: np.nd
 
 def _imaging(rng: np.random.Generator, c: Cohort, rows: Rows, day: np.ndarray) -> None:
     """DSA/CTA study (procedure + STENOSIS rows), inflow segments, an older duplex study."""
-    f, n, side = c.flags, c.n, c.side
+    cta, bilateral = _imaging_study(rng, c, rows, day)
+    _runoff_stenosis(rng, c, rows, day, cta)
+    _inflow_stenosis(rng, c, rows, day, cta, bilateral)
+    _duplex(rng, c, rows)
+
+
+def _imaging_study(rng: np.random.Generator, c: Cohort, rows: Rows, day: np.ndarray):
+    """The DSA (75710/75716) or CTA (75635/73706) procedure; returns modality and bilaterality."""
+    n, side = c.n, c.side
     every = np.arange(n)
     cta = (rng.random(n) < 0.4).astype(np.int64)  # modality index: 0 DSA, 1 CTA
     bilateral = rng.random(n) < 0.4
@@ -207,6 +168,12 @@ def _imaging(rng: np.random.Generator, c: Cohort, rows: Rows, day: np.ndarray) -
         coded(["75710", "75716", "75635", "73706"], proc),
         modifier_source_value=coded(["RT", "LT", "50"], modifier),
     )
+    return cta, bilateral
+
+
+def _runoff_stenosis(rng: np.random.Generator, c: Cohort, rows: Rows, day, cta) -> None:
+    """CFA to PER stenosis on the study limb; one severe target segment unless perturbed."""
+    f, n, side = c.flags, c.n, c.side
     severe = ~(f["stenosis_mild"] | c.is_kind("claudicant"))
     target = rng.choice(np.array([4, 5, 6, 7, 8]), size=n, p=[0.4, 0.2, 0.15, 0.15, 0.1])
     for seg in range(3, 9):
@@ -225,6 +192,11 @@ def _imaging(rng: np.random.Generator, c: Cohort, rows: Rows, day: np.ndarray) -
             value_as_number=value[who].astype(float),
             unit_source_value="%",
         )
+
+
+def _inflow_stenosis(rng: np.random.Generator, c: Cohort, rows: Rows, day, cta, bilateral) -> None:
+    """CIA/EIA (E4) from the same study, and the other limb's SFA on bilateral studies."""
+    f, side = c.flags, c.side
     # inflow (aorto-iliac), by the same study for most, within 12 months
     inflow = np.flatnonzero(~f["inflow_missing"])
     for seg in (1, 2):
@@ -250,7 +222,11 @@ def _imaging(rng: np.random.Generator, c: Cohort, rows: Rows, day: np.ndarray) -
         value_as_number=rng.integers(0, 80, len(other)).astype(float),
         unit_source_value="%",
     )
-    # an older duplex ultrasound (DUS does not count for I2)
+
+
+def _duplex(rng: np.random.Generator, c: Cohort, rows: Rows) -> None:
+    """An older duplex ultrasound (DUS does not count for I2)."""
+    n, side = c.n, c.side
     dus = np.flatnonzero(rng.random(n) < 0.3)
     dus_day = c.ago(rng, 200, 900, dus)
     for seg in (4, 5):
@@ -262,66 +238,3 @@ def _imaging(rng: np.random.Generator, c: Cohort, rows: Rows, day: np.ndarray) -
             value_as_number=rng.integers(30, 101, len(dus)).astype(float),
             unit_source_value="%",
         )
-
-
-def _ulcer_assessment(rng: np.random.Generator, c: Cohort, rows: Rows, assess: np.ndarray) -> None:
-    """ULCER_AREA/COUNT/EXPOSURE and GANGRENE_EXTENT on the study limb at the assessment."""
-    f = c.flags
-    who = np.flatnonzero(_ulcer_kind(c))
-    m, side, when = len(who), c.side[who], assess[who]
-    large = f["ulcer_large"][who] | (c.is_kind("tissue_loss")[who] & (rng.random(m) < 0.5))
-    area = np.where(large, rng.uniform(10.6, 30, m), rng.uniform(0.4, 9.6, m)).round(1)
-    mm2 = rng.random(m) < 0.12
-    measured = ~f["area_missing"][who]
-    rows.add(
-        "measurement",
-        who[measured],
-        when[measured],
-        sided("ULCER_AREA", side[measured]),
-        value_as_number=np.where(mm2, np.round(area * 100), area)[measured],
-        unit_source_value=coded(["cm2", "mm2"], mm2[measured].astype(np.int32)),
-    )
-    count = np.where(
-        f["ulcer_many"][who], rng.integers(4, 7, m), rng.choice([1, 2, 3], m, p=[0.6, 0.3, 0.1])
-    )
-    rows.add("observation", who, when, sided("ULCER_COUNT", side), value_as_number=count)
-    exposure = np.select(
-        [
-            f["ulcer_deep"][who] | c.is_kind("tissue_loss")[who],
-            f["fascia_exposure"][who],
-        ],
-        [rng.integers(3, 5, m), rng.integers(1, 3, m)],
-        0,
-    )
-    exposures = ["none", "fascia", "tendon", "joint_capsule", "bone"]
-    rows.add(
-        "observation",
-        who,
-        when,
-        sided("ULCER_EXPOSURE", side),
-        value_as_string=coded(exposures, exposure),
-    )
-    extent = np.select(
-        [c.is_kind("tissue_loss")[who], f["gangrene_ext"][who]],
-        [rng.integers(3, 5, m), rng.integers(2, 4, m)],
-        (rng.random(m) < 0.25).astype(np.int64),
-    )
-    recorded = (extent >= 2) | (rng.random(m) < 0.9)
-    extents = ["none", "partial_toe", "whole_toe", "forefoot", "beyond_forefoot"]
-    rows.add(
-        "observation",
-        who[recorded],
-        when[recorded],
-        sided("GANGRENE_EXTENT", side[recorded]),
-        value_as_string=coded(extents, extent[recorded]),
-    )
-    # an older, larger assessment
-    old = who[rng.random(m) < 0.5]
-    rows.add(
-        "measurement",
-        old,
-        assess[old] - rng.integers(100, 300, len(old)),
-        sided("ULCER_AREA", c.side[old]),
-        value_as_number=rng.uniform(1, 20, len(old)).round(1),
-        unit_source_value="cm2",
-    )
