@@ -82,7 +82,11 @@ class Rows:
         person = np.concatenate([b[0] for b in blocks]) if blocks else np.zeros(0, np.int64)
         day = _concat(date_col, pa.date32(), blocks, len(person))
         keep = np.flatnonzero(day <= last_day[person])
-        order = keep[np.lexsort((day[keep], person[keep]))]
+        # one stable sort on a (person, day) key: same order as lexsort, about twice as fast
+        kept_day = day[keep].astype(np.int64)
+        if len(keep):
+            kept_day -= kept_day.min()
+        order = keep[np.argsort(person[keep] << 24 | kept_day, kind="stable")]
         m = len(order)
         arrays = []
         for col, dtype in TABLES[name]:
