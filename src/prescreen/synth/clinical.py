@@ -190,6 +190,13 @@ def observations(rng: np.random.Generator, c: Cohort, rows: Rows) -> None:
         "88020-3",
         value_as_number=rng.integers(1, 5, len(old)),
     )
+    _alcohol(rng, c, rows)
+    _trials(rng, c, rows)
+
+
+def _alcohol(rng: np.random.Generator, c: Cohort, rows: Rows) -> None:
+    """ALCOHOL_UNITS_WEEK within 12 months (heavy for `heavy_alcohol`) and older records."""
+    f, n = c.flags, c.n
     alc = np.flatnonzero(~f["alcohol_missing"])
     units = np.where(
         f["heavy_alcohol"][alc],
@@ -211,6 +218,11 @@ def observations(rng: np.random.Generator, c: Cohort, rows: Rows) -> None:
         "ALCOHOL_UNITS_WEEK",
         value_as_number=rng.uniform(0, 40, len(hist)).round(),
     )
+
+
+def _trials(rng: np.random.Generator, c: Cohort, rows: Rows) -> None:
+    """TRIAL_PARTICIPATION: last visit of another trial within 3 months, or long ago."""
+    f, n = c.flags, c.n
     trial = np.flatnonzero(f["other_trial"])
     rows.add(
         "observation",

@@ -89,6 +89,22 @@ def ulcer_assessment(rng: np.random.Generator, c: Cohort, rows: Rows, assess: np
         f["ulcer_many"][who], rng.integers(4, 7, m), rng.choice([1, 2, 3], m, p=[0.6, 0.3, 0.1])
     )
     rows.add("observation", who, when, sided("ULCER_COUNT", side), value_as_number=count)
+    _ulcer_depth(rng, c, rows, who, when)
+    # an older, larger assessment
+    old = who[rng.random(m) < 0.5]
+    rows.add(
+        "measurement",
+        old,
+        assess[old] - rng.integers(100, 300, len(old)),
+        sided("ULCER_AREA", c.side[old]),
+        value_as_number=rng.uniform(1, 20, len(old)).round(1),
+        unit_source_value="cm2",
+    )
+
+
+def _ulcer_depth(rng: np.random.Generator, c: Cohort, rows: Rows, who, when) -> None:
+    """ULCER_EXPOSURE (none for candidates) and GANGRENE_EXTENT (sometimes not recorded)."""
+    f, m, side = c.flags, len(who), c.side[who]
     exposure = np.select(
         [
             f["ulcer_deep"][who] | c.is_kind("tissue_loss")[who],
@@ -118,14 +134,4 @@ def ulcer_assessment(rng: np.random.Generator, c: Cohort, rows: Rows, assess: np
         when[recorded],
         sided("GANGRENE_EXTENT", side[recorded]),
         value_as_string=coded(extents, extent[recorded]),
-    )
-    # an older, larger assessment
-    old = who[rng.random(m) < 0.5]
-    rows.add(
-        "measurement",
-        old,
-        assess[old] - rng.integers(100, 300, len(old)),
-        sided("ULCER_AREA", c.side[old]),
-        value_as_number=rng.uniform(1, 20, len(old)).round(1),
-        unit_source_value="cm2",
     )
