@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from rich.console import Console
+from rich.progress import Progress
 
 from prescreen.synth.extract import chunk_tables
 from prescreen.synth.schema import EVENT_TABLES, TABLES
@@ -38,20 +39,20 @@ def generate_extract(
     out_dir = Path(out_dir)
     index_day = (extract_date - _EPOCH).days
     writer = ExtractWriter(out_dir, fmt)
+    progress = Progress(console=console, disable=console is None, transient=True)
     try:
         writer.write("care_site", care_site_table(sites))
         writer.write("location", location_table(sites))
-        chunks = range(0, persons, CHUNK_PERSONS)
-        for chunk, first in enumerate(chunks):
-            n = min(CHUNK_PERSONS, persons - first)
-            first_ids = {name: writer.rows[name] + 1 for name in EVENT_TABLES}
-            for name, table in chunk_tables(seed, chunk, first + 1, n, sites, index_day, first_ids):
-                writer.write(name, table)
-            if console is not None:
-                done = first + n
-                console.log(
-                    f"generate: {done:,}/{persons:,} persons ({time.perf_counter() - started:.1f} s)"
-                )
+        with progress:
+            task = progress.add_task(f"generate {persons:,} persons", total=persons)
+            for chunk, first in enumerate(range(0, persons, CHUNK_PERSONS)):
+                n = min(CHUNK_PERSONS, persons - first)
+                first_ids = {name: writer.rows[name] + 1 for name in EVENT_TABLES}
+                for name, table in chunk_tables(
+                    seed, chunk, first + 1, n, sites, index_day, first_ids
+                ):
+                    writer.write(name, table)
+                progress.advance(task, n)
     finally:
         rows = writer.close()
     if console is not None:
