@@ -138,7 +138,8 @@ def test_mixed_and_unconvertible_units(extract):
     assert hcg["value_source_value"].notna().all()
 
 
-def test_no_event_after_the_extract_date(extract):
+def test_events_lie_within_the_observation_period(extract):
+    period = extract["observation_period"].set_index("person_id")
     for table, col in (
         ("measurement", "measurement_date"),
         ("observation", "observation_date"),
@@ -147,7 +148,11 @@ def test_no_event_after_the_extract_date(extract):
         ("procedure_occurrence", "procedure_date"),
         ("visit_occurrence", "visit_start_date"),
     ):
-        assert (pd.to_datetime(extract[table][col]).dt.date <= D).all(), table
+        events = extract[table]
+        assert (pd.to_datetime(events[col]).dt.date <= D).all(), table
+        start = events["person_id"].map(period["observation_period_start_date"])
+        end = events["person_id"].map(period["observation_period_end_date"])
+        assert ((events[col] >= start) & (events[col] <= end)).all(), table
     person = extract["person"]
     assert person["care_site_id"].isna().any() and person["care_site_id"].notna().mean() > 0.95
     assert person["birth_datetime"].isna().any() and person["month_of_birth"].isna().any()

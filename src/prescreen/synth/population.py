@@ -115,7 +115,7 @@ def cohort(rng: np.random.Generator, first_id: int, n: int, sites: int, index_da
     diabetic = rng.random(n) < 0.5
     diabetic |= flags["hba1c_high"] | flags["hba1c_missing"] | flags["prolif_retinopathy"]
     heart_failure = (rng.random(n) < 0.12) | flags["nyha_high"] | flags["hf_no_nyha"]
-    history = rng.integers(400, 4000, size=n)
+    history = rng.integers(900, 4000, size=n)  # covers every event offset used below
     death = rng.random(n) < 0.03
     last_day = np.where(death, index_day - rng.integers(1, 300, size=n), index_day)
     site = rng.integers(1, sites + 1, size=n)
