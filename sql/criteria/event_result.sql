@@ -134,7 +134,7 @@ decided as (
         i.has_count,
         i.missing,
         i.no_data_text,
-        case when i.distinct_grp then len(s.groups) else s.n_in end as cnt,
+        case when i.distinct_grp then coalesce(len(s.groups), 0) else s.n_in end as cnt,
         case
             when i.has_count then
                 case when ps_compare(cnt, i.cnt_op, i.cnt_n) then true else i.missing end
@@ -171,7 +171,7 @@ event_result as (
         case
             when has_count then
                 label || ': ' || cnt
-                || case when distinct_grp then ' (' || array_to_string(groups, ', ') || ')' else '' end
+                || case when distinct_grp then ' (' || coalesce(array_to_string(groups, ', '), '') || ')' else '' end
             when n_in = 0 then
                 no_data_text || coalesce('; last on ' || strftime(last_before, '%Y-%m-%d'), '')
             when vkind = 'none' then ps_presence_evidence(label, first_ev)

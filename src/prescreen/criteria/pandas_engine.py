@@ -355,47 +355,62 @@ def _decide(plan: Plan, stat: pd.DataFrame, picks: dict[str, pd.DataFrame]) -> p
     return pd.DataFrame({"v": v, "reason": reason, "evidence": evidence}, index=stat.index)
 
 
-def _format_value(label: pd.Series, vkind: np.ndarray, ev: pd.DataFrame) -> pd.Series:
+def _txt(values, fill: str | None = "") -> np.ndarray:
+    """Strings as a numpy object array (None → `fill`), so `+` concatenates element-wise."""
+    arr = np.asarray(pd.Series(values).astype(object), dtype=object)
+    return np.where(pd.isna(arr), fill, arr).astype(object)
+
+
+def _day(values) -> np.ndarray:
+    return _txt(pd.Series(values).dt.strftime("%Y-%m-%d"), None)
+
+
+def _format_value(label: np.ndarray, vkind: np.ndarray, ev: pd.DataFrame) -> np.ndarray:
     """`<label> <value> <unit> (ULN x) (<side>) on <date> [<code>]`, as the SQL macro does."""
     num = ev["num"].to_numpy(dtype=float)
-    shown_num = pd.Series(np.char.mod("%g", num), index=ev.index).where(~np.isnan(num), None)
-    qual = ev["value_text"].where(ev["value_text"].notna(), ev["x"].map({1.0: "positive", 0.0: "negative"}))
-    value = np.where(vkind == "qual", qual, np.where(vkind == "in", ev["value_text"], shown_num))
-    value = pd.Series(value, index=ev.index).fillna("(no value)").astype(str)
-    unit = ev["unit"].fillna("")
+    shown_num = np.where(np.isnan(num), None, np.char.mod("%g", num).astype(object))
+    text = _txt(ev["value_text"], None)
+    qual = np.where(pd.isna(text), _txt(ev["x"].map({1.0: "positive", 0.0: "negative"}), None), text)
+    value = np.where(vkind == "qual", qual, np.where(vkind == "in", text, shown_num))
+    value = np.where(pd.isna(value), "(no value)", value).astype(object)
+    unit = _txt(ev["unit"])
     high = ev["range_high"].to_numpy(dtype=float)
-    shown_high = pd.Series(np.char.mod("%g", high), index=ev.index).where(~np.isnan(high), "?")
+    shown_high = np.where(np.isnan(high), "?", np.char.mod("%g", high).astype(object))
     uln = np.where(vkind == "uln", " (ULN " + shown_high + ")", "")
+    unit_part = np.where(unit != "", " " + unit, "")
     return (
-        label + " " + value + np.where(unit != "", " " + unit, "") + uln + _side(ev)
-        + " on " + ev["event_date"].dt.strftime("%Y-%m-%d") + " [" + ev["code"] + "]"
+        label + " " + value + unit_part + uln + _side(ev)
+        + " on " + _txt(_day(ev["event_date"])) + " [" + _txt(ev["code"]) + "]"
     )  # fmt: skip
 
 
-def _side(ev: pd.DataFrame) -> pd.Series:
-    return np.where(ev["side"].notna(), " (" + ev["side"].fillna("") + ")", "")
+def _side(ev: pd.DataFrame) -> np.ndarray:
+    side = _txt(ev["side"], None)
+    return np.where(pd.isna(side), "", " (" + _txt(side) + ")").astype(object)
 
 
 def _evidence(plan, stat, picks, label, vkind, pick, has_count, distinct, cnt, conflict) -> np.ndarray:
     idx = stat.index
     info = {i.idx: i for i in plan.insts}
-    no_data = pd.Series([info[k].no_data_text() for k in idx.get_level_values("inst")], index=idx)
-    last = stat["last_before"].dt.strftime("%Y-%m-%d")
-    missing_text = no_data + np.where(last.notna(), "; last on " + last.fillna(""), "")
-    groups = stat["groups"].fillna("")
-    count_text = label + ": " + pd.Series(cnt.astype(int).astype(str), index=idx) + np.where(
+    label = _txt(label)
+    no_data = np.array([info[k].no_data_text() for k in idx.get_level_values("inst")], dtype=object)
+    last = _day(stat["last_before"])
+    missing_text = no_data + np.where(pd.isna(last), "", "; last on " + _txt(last))
+    groups = _txt(stat["groups"])
+    count_text = label + ": " + cnt.astype(int).astype(str).astype(object) + np.where(
         distinct, " (" + groups + ")", ""
     )
 
-    def value_of(name: str) -> pd.Series:
-        ev = picks[name].reindex(idx)
-        return _format_value(label, vkind, ev)
+    def value_of(name: str) -> np.ndarray:
+        return _format_value(label, vkind, picks[name].reindex(idx))
 
     first = picks["first_ev"].reindex(idx)
-    presence = label + _side(first) + " on " + first["event_date"].dt.strftime("%Y-%m-%d") + " [" + first["code"].fillna("") + "]"
+    presence = (
+        label + _side(first) + " on " + _txt(_day(first["event_date"])) + " [" + _txt(first["code"]) + "]"
+    )
     n_in, n_sat, n_bad = (stat[c].to_numpy() for c in ("n_in", "n_sat", "n_bad"))
     l_bad, l_sat = stat["l_bad"].to_numpy(), stat["l_sat"].to_numpy()
-    conflict_text = "conflicting " + label + " results on " + stat["latest_date"].dt.strftime("%Y-%m-%d")
+    conflict_text = "conflicting " + label + " results on " + _txt(_day(stat["latest_date"]))
     choices = [
         (has_count, count_text),
         (n_in == 0, missing_text),

@@ -9,6 +9,7 @@ pastes SQL files from `sql/criteria/` and column lists it generates itself.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -66,7 +67,8 @@ def compile_sql(trial: Trial, as_of: date, *, with_ancestors: bool = True) -> Co
         out_r=", ".join(_out(o.node, "r") for o in outputs),
         out_e=", ".join(_evidence_out(o) for o in outputs),
     )
-    return CompiledSQL(sql, params, read_sql("criteria/macros.sql"))
+    used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
+    return CompiledSQL(sql, used, read_sql("criteria/macros.sql"))
 
 
 def evaluate_sql(con: duckdb.DuckDBPyConnection, trial: Trial, as_of: date) -> pd.DataFrame:
@@ -85,7 +87,8 @@ def evaluate_sql(con: duckdb.DuckDBPyConnection, trial: Trial, as_of: date) -> p
 
 # --------------------------------------------------------------------------- parameters
 def _code_params(plan: Plan) -> dict[str, Any]:
-    patterns: list[dict[str, Any]] = []
+    # an inert first row keeps the column types when the trial has no code patterns
+    patterns: list[dict[str, Any]] = [{"codeset": "", "ord": 0, "grp": None, "role": "none", "pat": ""}]
     concepts: list[dict[str, Any]] = [{"codeset": "", "concept_id": -1, "descendants": False}]
     for name, cs in sorted(plan.codesets.items()):
         row = {"codeset": name, "ord": 0, "grp": None}
@@ -135,7 +138,15 @@ def _inst_params(plan: Plan) -> dict[str, Any]:
             }
         )
         units += [{"inst": i.idx, "unit": u, "factor": f} for u, f in i.unit_factors]
-    default_v, default_r, default_e = zip(*(_no_rows_result(i) for i in plan.insts), strict=True)
+    if not insts:  # a trial without event rules: one inert row keeps the column types
+        insts.append(
+            {"inst": -1, "domain": "", "codeset": "", "scope": "*", "lo": None, "hi": plan.as_of,
+             "active": False, "vkind": "none", "op": "=", "v1": None, "v2": None, "vals": [""],
+             "pick": "any", "has_count": False, "cnt_op": None, "cnt_n": None,
+             "distinct_grp": False, "missing": False, "label": "", "no_data_text": ""}
+        )  # fmt: skip
+    defaults = [_no_rows_result(i) for i in plan.insts] or [(None, None, "")]
+    default_v, default_r, default_e = zip(*defaults, strict=True)
     return {
         "inst": insts,
         "units": units,
