@@ -7,6 +7,7 @@ width labelled with its mark (`<5`, `*`), so bar lengths cannot leak it.
 from __future__ import annotations
 
 import io
+import re
 
 import matplotlib
 
@@ -30,6 +31,7 @@ def _svg(fig, salt: str) -> str:
         fig.savefig(buf, format="svg", bbox_inches="tight")
     plt.close(fig)
     text = buf.getvalue()
+    text = re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.S)  # date, creator: noise
     return text[text.index("<svg") :]  # drop the XML prolog and DOCTYPE
 
 
@@ -47,14 +49,24 @@ def _axes(height: float, width: float = 9.0):
 
 def _bars(ax, y, texts, colour, nominal: float, height=0.62, label=None):
     """Horizontal bars; hidden values as hatched stubs with their mark."""
-    for i, (pos, text) in enumerate(zip(y, texts, strict=True)):
+    labelled = False
+    for pos, text in zip(y, texts, strict=True):
         value = _number(text)
         if value is None:
-            ax.barh(pos, nominal, height=height, color="white", edgecolor=colour, hatch="///",
-                    linewidth=0.8, label=None)
+            ax.barh(
+                pos,
+                nominal,
+                height=height,
+                color="white",
+                edgecolor=colour,
+                hatch="///",
+                linewidth=0.8,
+                label=None,
+            )
             ax.text(nominal, pos, f"  {text}", va="center", color=_INK, fontsize=8)
         else:
-            ax.barh(pos, value, height=height, color=colour, label=label if i == 0 else None)
+            ax.barh(pos, value, height=height, color=colour, label=None if labelled else label)
+            labelled = True
             ax.text(value, pos, f"  {int(value):,}", va="center", color=_INK, fontsize=8)
 
 
@@ -88,8 +100,15 @@ def impact_chart(published: Published) -> str:
     y = list(range(len(f)))[::-1]
     nominal = _nominal(f["fail_any"])
     _bars(ax, [p + 0.17 for p in y], list(f["fail_any"]), _LIGHT, nominal, 0.34, "fail (any)")
-    _bars(ax, [p - 0.17 for p in y], list(f["fail_only"]), _ACCENT, nominal, 0.34,
-          "fail only this criterion")
+    _bars(
+        ax,
+        [p - 0.17 for p in y],
+        list(f["fail_only"]),
+        _ACCENT,
+        nominal,
+        0.34,
+        "fail only this criterion",
+    )
     ax.set_yticks(y, list(f["criterion_id"]))
     ax.set_xlabel("patients")
     ax.legend(frameon=False, loc="lower right")
@@ -110,17 +129,32 @@ def site_chart(published: Published) -> str:
             value = _number(text)
             width = nominal if value is None else value
             if value is None:
-                ax.barh(pos, width, left=left[i], color="white", edgecolor=STATUS_COLOURS[status],
-                        hatch="///", linewidth=0.8)
+                ax.barh(
+                    pos,
+                    width,
+                    left=left[i],
+                    color="white",
+                    edgecolor=STATUS_COLOURS[status],
+                    hatch="///",
+                    linewidth=0.8,
+                )
             else:
-                ax.barh(pos, width, left=left[i], color=STATUS_COLOURS[status],
-                        label=status.replace("_", " ") if i == 0 else None)
+                ax.barh(pos, width, left=left[i], color=STATUS_COLOURS[status])
             left[i] += width
     for i, pos in enumerate(y):
         hidden = [s[c].iloc[i] for c in statuses if _number(s[c].iloc[i]) is None]
-        note = f"  screened {s['screened'].iloc[i]}" + (f" (hidden: {', '.join(hidden)})" if hidden else "")
+        note = f"  screened {s['screened'].iloc[i]}" + (
+            f" (hidden: {', '.join(hidden)})" if hidden else ""
+        )
         ax.text(left[i], pos, note, va="center", fontsize=8, color=_INK)
     ax.set_yticks(y, list(s["site"]))
+    for status in statuses:  # legend from proxies: every status, even if all hidden
+        ax.barh(0, 0, color=STATUS_COLOURS[status], label=status.replace("_", " "))
     ax.set_xlabel("patients (hatched = suppressed small count, not to scale)")
-    ax.legend(frameon=False, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.6 / max(len(s), 1)))
+    ax.legend(
+        frameon=False,
+        ncols=3,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.12 - 0.6 / max(len(s), 1)),
+    )
     return _svg(fig, "sites")

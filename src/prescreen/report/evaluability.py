@@ -22,7 +22,9 @@ def evaluability_counts(
     decided["site"] = patients["site"].to_numpy()
     per_site = decided.groupby("site", sort=True)[ids].sum()
     screened = patients.groupby("site", sort=True).size()
-    long = per_site.reset_index().melt(id_vars="site", var_name="criterion_id", value_name="n_decided")
+    long = per_site.reset_index().melt(
+        id_vars="site", var_name="criterion_id", value_name="n_decided"
+    )
     long["n_screened"] = long["site"].map(screened).astype("int64")
     order = {cid: i for i, cid in enumerate(ids)}
     long["_order"] = long["criterion_id"].map(order)

@@ -26,8 +26,8 @@ def quarantine_summary(validation: pd.DataFrame, reasons: pd.DataFrame) -> dict[
     tables = validation.to_dict(orient="records") if validation is not None else []
     by_reason = []
     if reasons is not None and len(reasons):
-        by_reason = (
-            reasons.sort_values(["table", "count"], ascending=[True, False]).to_dict(orient="records")
+        by_reason = reasons.sort_values(["table", "count"], ascending=[True, False]).to_dict(
+            orient="records"
         )
     return {"tables": tables, "reasons": by_reason}
 
@@ -69,6 +69,8 @@ def _evaluability_grid(table: pd.DataFrame) -> dict[str, Any]:
             share = rec.share_decided
             shade = float(share) if share not in ("", "*") else None
             text = f"{round(100 * shade)}%" if shade is not None else (share or "–")
-            cells.append({"text": text, "shade": shade, "title": f"{rec.n_decided} of {rec.n_screened}"})
+            cells.append(
+                {"text": text, "shade": shade, "title": f"{rec.n_decided} of {rec.n_screened}"}
+            )
         rows.append({"site": site, "cells": cells})
     return {"ids": ids, "rows": rows}

@@ -213,9 +213,17 @@ def _evaluability_table(raw, keys, site_keys, total, shown, marks) -> pd.DataFra
             elif key in marks or screened_key in marks:
                 share = "*"
             rows.append(
-                {"site": site, "criterion_id": cid, "share_decided": share, "n_decided": n, "n_screened": d}
+                {
+                    "site": site,
+                    "criterion_id": cid,
+                    "share_decided": share,
+                    "n_decided": n,
+                    "n_screened": d,
+                }
             )
-    return pd.DataFrame(rows, columns=["site", "criterion_id", "share_decided", "n_decided", "n_screened"])
+    return pd.DataFrame(
+        rows, columns=["site", "criterion_id", "share_decided", "n_decided", "n_screened"]
+    )
 
 
 def _sweep_cells(cells: _Cells, sweep: pd.DataFrame | None) -> dict:

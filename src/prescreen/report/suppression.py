@@ -91,14 +91,17 @@ def _exposed_relation(values, relations, marks, hidden_only, min_cell):
     determined = _determined_cells(relations, marks, unknown)
     determined += [k for k in _bounded_cells(values, relations, marks, unknown, min_cell)]
     for key in determined:
-        options = [r for r in relations if key in r and _has_candidate(r, unknown)]
-        if options:
+        options = [r for r in relations if key in r and _has_candidate(r, unknown, values, 1)]
+        options = options or [r for r in relations if key in r and _has_candidate(r, unknown)]
+        if options:  # prefer relations that can hide a non-zero cell, then the least hidden
             return min(options, key=lambda r: sum(1 for k in r if k in unknown))
     return None
 
 
-def _has_candidate(relation: Relation, unknown: set) -> bool:
-    return any(key not in unknown for key in relation)
+def _has_candidate(relation: Relation, unknown: set, values=None, minimum: int = 0) -> bool:
+    return any(
+        key not in unknown and (values is None or values[key] >= minimum) for key in relation
+    )
 
 
 def _companion(values, relation: Relation, marks, hidden_only) -> Key | None:

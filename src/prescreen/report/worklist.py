@@ -46,7 +46,9 @@ def manual_items(trial) -> list[str]:
     return items
 
 
-def write_worklist(path: Path, criterion_result: pd.DataFrame, patients: pd.DataFrame, trial) -> int:
+def write_worklist(
+    path: Path, criterion_result: pd.DataFrame, patients: pd.DataFrame, trial
+) -> int:
     """Write the workbook; returns the number of patient rows written."""
     ids = trial.criterion_ids()
     keep = patients["status"].isin(["likely_eligible", "needs_review"]).to_numpy()
@@ -67,7 +69,9 @@ def write_worklist(path: Path, criterion_result: pd.DataFrame, patients: pd.Data
         used: set[str] = set()
         formats = _formats(book)
         for site, rows in table.groupby("site", sort=True):
-            _site_sheet(book, formats, sheet_name(site, used), rows, header, len(ids), len(checklist))
+            _site_sheet(
+                book, formats, sheet_name(site, used), rows, header, len(ids), len(checklist)
+            )
     finally:
         book.close()
     return len(chosen)
@@ -75,7 +79,8 @@ def write_worklist(path: Path, criterion_result: pd.DataFrame, patients: pd.Data
 
 def _evidence(criterion_result, chosen, ids) -> pd.DataFrame:
     top = criterion_result[
-        criterion_result["criterion_id"].isin(ids) & criterion_result["person_id"].isin(chosen["person_id"])
+        criterion_result["criterion_id"].isin(ids)
+        & criterion_result["person_id"].isin(chosen["person_id"])
     ]
     wide = top.pivot_table(
         index="person_id", columns="criterion_id", values="evidence", aggfunc="first"
@@ -121,9 +126,11 @@ def _site_sheet(book, formats, name, rows: pd.DataFrame, header, n_ids: int, n_c
     last_row = max(n + 1, 2)
     for label in _COLOURS:
         sheet.conditional_format(
-            2, first_result, last_row, first_result + n_ids - 1,
-            {"type": "cell", "criteria": "==", "value": f'"{label}"',
-             "format": formats[label]},
+            2,
+            first_result,
+            last_row,
+            first_result + n_ids - 1,
+            {"type": "cell", "criteria": "==", "value": f'"{label}"', "format": formats[label]},
         )
     sheet.freeze_panes(2, 1)
     sheet.autofilter(1, 0, last_row, len(header) - 1)

@@ -1,0 +1,175 @@
+"""Suppression holds against a reader who knows every published total and relation.
+
+The attacker: (1) peels relations with exactly one unknown, repeatedly, substituting what it
+solved; (2) linear algebra: a hidden cell is determined iff its unit vector is in the row
+space of the relations restricted to hidden cells; (3) bounds: `<k` cells lie in 1..k−1,
+`*` cells are ≥ k, and interval propagation must not squeeze any to one value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_report_fixtures import patients_frame, results_frame, small_trial
+
+from prescreen.report import published_tables
+from prescreen.report.suppression import COMPLEMENTARY, suppressed_cells
+
+K = 5
+counts = st.one_of(st.integers(0, 6), st.integers(0, 60))
+
+
+def _peel(values, relations, hidden):
+    """Cells recovered by repeatedly solving relations with one unknown."""
+    known = {k: v for k, v in values.items() if k not in hidden}
+    recovered = {}
+    changed = True
+    while changed:
+        changed = False
+        for relation in relations:
+            unknown = [k for k in relation if k not in known]
+            if len(unknown) == 1:
+                key = unknown[0]
+                rest = sum(c * known[k] for k, c in relation.items() if k != key)
+                known[key] = recovered[key] = -rest / relation[key]
+                changed = True
+    return recovered
+
+
+def _determined(relations, hidden):
+    columns = sorted(hidden, key=repr)
+    if not columns:
+        return []
+    index = {k: i for i, k in enumerate(columns)}
+    matrix = np.array(
+        [[r.get(k, 0) for k in columns] for r in relations if any(k in index for k in r)]
+        or [[0] * len(columns)],
+        dtype=float,
+    )
+    rank = np.linalg.matrix_rank(matrix)
+    out = []
+    for key in columns:
+        unit = np.zeros(len(columns))
+        unit[index[key]] = 1
+        if np.linalg.matrix_rank(np.vstack([matrix, unit])) == rank:
+            out.append(key)
+    return out
+
+
+def _assert_safe(values, relations, marks, unpublished=()):
+    hidden = set(marks) | set(unpublished)
+    for key, value in values.items():
+        if key not in hidden:
+            assert not (1 <= value < K), f"published small count {key}={value}"
+        elif key in marks and marks[key] == f"<{K}":
+            assert 1 <= value < K
+        elif key in marks:
+            assert (
+                marks[key] == COMPLEMENTARY
+            )  # normally ≥ k; a zero only when nothing else is left
+    recovered = _peel(values, relations, hidden)
+    assert not (set(recovered) & set(marks)), f"recoverable by subtraction: {recovered}"
+    assert not (set(_determined(relations, hidden)) & set(marks)), "recoverable by algebra"
+
+
+def _table(rows):
+    """Cells and relations of a table with row totals, column totals and a grand total."""
+    values, relations = {}, []
+    n_cols = len(rows[0])
+    for i, row in enumerate(rows):
+        for j, v in enumerate(row):
+            values[(i, j)] = v
+        values[(i, "T")] = sum(row)
+        relations.append({(i, "T"): 1, **{(i, j): -1 for j in range(n_cols)}})
+    for j in range(n_cols):
+        values[("T", j)] = sum(r[j] for r in rows)
+        relations.append({("T", j): 1, **{(i, j): -1 for i in range(len(rows))}})
+    values[("T", "T")] = sum(map(sum, rows))
+    relations.append({("T", "T"): 1, **{("T", j): -1 for j in range(n_cols)}})
+    relations.append({("T", "T"): 1, **{(i, "T"): -1 for i in range(len(rows))}})
+    return values, relations
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(1, 6).flatmap(
+        lambda c: st.lists(st.lists(counts, min_size=c, max_size=c), min_size=1, max_size=6)
+    )
+)
+def test_tables_cannot_be_unpicked(rows):
+    values, relations = _table(rows)
+    marks = suppressed_cells(values, relations, K)
+    _assert_safe(values, relations, marks)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(0, 80),
+    st.lists(st.tuples(st.floats(0, 0.3), st.floats(0, 0.3)), min_size=1, max_size=10),
+)
+def test_funnels_cannot_be_unpicked(screened, steps):
+    values, relations, before = {("before", 0): screened}, [], ("before", 0)
+    remaining = screened
+    for k, (fail_share, unknown_share) in enumerate(steps):
+        fail = int(remaining * fail_share)
+        unknown = int((remaining - fail) * unknown_share)
+        remaining -= fail + unknown
+        values.update({("fail", k): fail, ("unknown", k): unknown, ("after", k): remaining})
+        relations.append({before: 1, ("fail", k): -1, ("unknown", k): -1, ("after", k): -1})
+        before = ("after", k)
+    marks = suppressed_cells(values, relations, K)
+    _assert_safe(values, relations, marks)
+
+
+def test_bounds_attack_is_blocked():
+    # total 6 = a + b with a = 1 (<5) and b = 5: publishing b as '*' (≥5) would give a = 1
+    values = {"t": 6, "a": 1, "b": 5, "t2": 20, "b2": 15}
+    relations = [{"t": 1, "a": -1, "b": -1}, {"t2": 1, "b": -1, "b2": -1}]
+    marks = suppressed_cells(values, relations, K)
+    assert marks["a"] == "<5"
+    assert len(marks) >= 3  # b alone would be squeezed: something else hides too
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from("ABC"),
+            st.lists(st.sampled_from(["pass", "fail", "unknown"]), min_size=3, max_size=3),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_published_tables_show_no_small_counts(people):
+    trial = small_trial(ids=("I1", "E1", "E2"), manual=())
+    rows = [
+        (pid, cid, r)
+        for pid, (_, res) in enumerate(people)
+        for cid, r in zip(trial.criterion_ids(), res, strict=True)
+    ]
+    results = results_frame(rows)
+    patients = patients_frame(results, {pid: site for pid, (site, _) in enumerate(people)}, trial)
+    published = published_tables(results, patients, trial, min_cell=K)
+    shown = [
+        published.funnel.drop(columns=["step"]),
+        published.sites.drop(columns=["top_failing"]),
+        published.evaluability.drop(columns=["share_decided"]),
+    ]
+    for table in shown:
+        for value in table.to_numpy().ravel():
+            assert not (str(value).isdigit() and 1 <= int(value) < K)
+    for value in published.headline.values():
+        assert not (value.isdigit() and 1 <= int(value) < K)
+    for text in published.sites["top_failing"]:
+        for part in filter(None, text.split("; ")):
+            n = part.split("(")[1].rstrip(")")
+            assert not (n.isdigit() and 1 <= int(n) < K)
+    # the site table still adds up wherever nothing in a row is hidden
+    for row in published.sites.itertuples():
+        parts = [row.likely_eligible, row.needs_review, row.ineligible, row.screened]
+        if all(p.isdigit() for p in parts):
+            assert sum(map(int, parts[:3])) == int(parts[3])
+    assert isinstance(published.sites, pd.DataFrame)
