@@ -96,7 +96,7 @@ def impact_chart(published: Published) -> str:
     f = f[f["_sort"] != 0]
     if f.empty:
         f = published.funnel.head(1)
-    fig, ax = _axes(0.36 * len(f) + 0.9)
+    fig, ax = _axes(max(0.36 * len(f) + 0.9, 2.0))
     y = list(range(len(f)))[::-1]
     nominal = _nominal(f["fail_any"])
     _bars(ax, [p + 0.17 for p in y], list(f["fail_any"]), _LIGHT, nominal, 0.34, "fail (any)")
@@ -111,7 +111,7 @@ def impact_chart(published: Published) -> str:
     )
     ax.set_yticks(y, list(f["criterion_id"]))
     ax.set_xlabel("patients")
-    ax.legend(frameon=False, loc="lower right")
+    ax.legend(frameon=False, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2)
     return _svg(fig, "impact")
 
 
