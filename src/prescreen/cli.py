@@ -134,16 +134,32 @@ def run(
     db: Annotated[
         Path | None, typer.Option(help="DuckDB file to keep (default: in memory).")
     ] = None,
+    runner: Annotated[
+        str, typer.Option(help="local (threads in this process) or dask (--address).")
+    ] = "local",
+    address: Annotated[
+        str | None, typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")
+    ] = None,
+    partitions: Annotated[
+        int | None,
+        typer.Option(min=1, help="Evaluate persons in N partitions (default 1; dask: 4)."),
+    ] = None,
 ) -> None:
     """Screen an extract against a trial and write patients.csv, criteria.csv and reports.
 
+    Runs as the Prefect flow `screen` (offline; a local Prefect API starts in-process
+    unless PREFECT_API_URL is set).
+
     Example: prescreen run --trial nl003-cli-iii-2 --extract data/sample --as-of 2026-11-01 --out out/
     """
-    from prescreen.pipeline import run_command
+    from prescreen.flows.cli_support import run_and_print
 
     if engine not in ("sql", "pandas"):
         raise PrescreenError(f"--engine {engine!r}: choose sql or pandas")
-    run_command(
+    run_and_print(
+        console,
+        runner=runner,
+        address=address,
         trial=trial,
         extract_dir=extract,
         as_of=_parse_date(as_of, "--as-of"),
@@ -154,7 +170,7 @@ def run(
         min_cell=min_cell,
         max_quarantine=max_quarantine,
         db_path=db,
-        console=console,
+        partitions=partitions or (4 if runner == "dask" else 1),
     )
 
 

@@ -1,0 +1,69 @@
+"""One partition of persons evaluated from a read-only DuckDB file (no Prefect here).
+
+A partition is the persons with `person_id % parts = part`; every table with a
+`person_id` column is narrowed to them through views in a fresh in-memory connection,
+so the criteria SQL runs unchanged and each worker holds only its share in memory.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from prescreen.pipeline import evaluate_stage
+
+
+def partition_result(
+    db_file: Path,
+    trial_ref: str,
+    overrides: dict[str, str],
+    as_of: date,
+    engine: str,
+    part: int,
+    parts: int,
+) -> pd.DataFrame:
+    """criterion_result rows of persons with person_id % parts == part (0-based part)."""
+    from prescreen.criteria.parse import load_trial
+
+    trial = load_trial(trial_ref, overrides)
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{_quoted(db_file)}' as src (read_only)")
+        for table, has_person in _source_tables(con):
+            where = f" where abs(person_id) % {int(parts)} = {int(part)}" if has_person else ""
+            con.execute(f'create view "{table}" as select * from src.main."{table}"{where}')
+        return evaluate_stage(con, trial, as_of, engine)
+    finally:
+        con.close()
+
+
+def combined_result(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Partitions → one criterion_result in the single-process order (person, protocol)."""
+    frames = [p for p in parts if len(p)] or parts[:1]
+    combined = pd.concat(frames, ignore_index=True)
+    return combined.sort_values("person_id", kind="stable", ignore_index=True)
+
+
+def _source_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, bool]]:
+    rows = con.execute(
+        """
+        select t.table_name,
+               bool_or(c.column_name = 'person_id') as has_person
+        from information_schema.tables as t
+        join information_schema.columns as c
+          on c.table_catalog = t.table_catalog
+         and c.table_schema = t.table_schema
+         and c.table_name = t.table_name
+        where t.table_catalog = 'src' and t.table_schema = 'main'
+        group by t.table_name
+        order by t.table_name
+        """
+    ).fetchall()
+    return [(name, bool(has)) for name, has in rows]
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")

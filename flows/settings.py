@@ -1,0 +1,46 @@
+"""Prefect's environment for prescreen: offline, no telemetry, no heartbeat wait.
+
+Import this module before anything imports prefect (the flows modules do it first):
+Prefect reads its settings from the environment once, at import.
+
+- `PREFECT_SERVER_ANALYTICS_ENABLED=false`, `DO_NOT_TRACK=1`: nothing is sent anywhere;
+  without them an offline machine logs an error on every start.
+- `PREFECT_FLOWS_HEARTBEAT_FREQUENCY` unset: a set value makes every synchronous flow run
+  wait about a second for its heartbeat thread at exit.
+- `PREFECT_HOME` defaults to the user's cache folder (`~/.cache/prescreen/prefect`), so the
+  ephemeral server's database never lands in the repository or the output folder.
+Values the user has set already win (except the heartbeat, which is always removed).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+OFFLINE_ENVIRONMENT = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_UI_ENABLED": "false",
+    "PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY": "false",
+}
+
+
+def prefect_home() -> Path:
+    """Where Prefect keeps its database: $PREFECT_HOME or the user cache folder."""
+    if os.environ.get("PREFECT_HOME"):
+        return Path(os.environ["PREFECT_HOME"])
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "prescreen" / "prefect"
+
+
+def configure_offline() -> None:
+    """Set the offline environment (idempotent); call before `import prefect`."""
+    for name, value in OFFLINE_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
+    os.environ.pop("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", None)
+    home = prefect_home()
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["PREFECT_HOME"] = str(home)
+
+
+configure_offline()
