@@ -19,3 +19,60 @@ def run_and_print(console: Console, **params: Any) -> dict[str, Any]:
     print_validation_summary(run.load_report, console)
     _print_counts(console, run.provenance["counts"], Path(params["out_dir"]))
     return run.provenance
+
+
+def scan_and_print(console: Console, **params: Any) -> None:
+    """`prescreen scan` through the scan flow; prints counts and change counts."""
+    from prescreen.flows.scan import scan
+    from prescreen.flows.server import local_api
+
+    from prescreen.pipeline import _print_counts
+
+    with local_api():
+        result = scan(**params)
+    _print_counts(console, result.screen.provenance["counts"], Path(params["out_dir"]))
+    since = result.previous_run or "no previous run"
+    shown = ", ".join(f"{k} {v}" for k, v in result.change_counts.items()) or "none"
+    console.print(f"run {result.run['run_id']}; changes since {since}: {shown} (changes.csv)")
+
+
+def print_history(console: Console, store_path: Path, trial: str | None) -> None:
+    """`prescreen history`: the store's runs as a rich table, oldest first."""
+    from rich.table import Table
+
+    from prescreen.store import run_history
+
+    runs = run_history(store_path, trial)
+    table = Table(title=f"Runs in {store_path}", show_header=True)
+    columns = ["run_id", "trial_id", "registry", "as_of", "started_at", "screened"]
+    columns += ["likely_eligible", "needs_review", "ineligible"]
+    for column in columns:
+        table.add_column(column, justify="right" if column in columns[5:] else "left")
+    for row in runs.itertuples(index=False):
+        table.add_row(
+            row.run_id,
+            row.trial_id,
+            row.registry,
+            str(row.as_of)[:10],
+            str(row.started_at)[:19],
+            *(str(getattr(row, c)) for c in columns[5:]),
+        )
+    console.print(table)
+    if runs.empty:
+        console.print("no runs yet: prescreen scan --trial … --extract … --store …")
+
+
+def serve_schedule(console: Console, *, cron: str, name: str, **params: Any) -> None:
+    """`prescreen schedule`: serve the scan flow on a cron schedule until interrupted."""
+    from prescreen.flows.scan import scan
+    from prescreen.flows.server import local_api
+
+    with local_api() as url:
+        console.print(
+            f"serving scan flow '{name}' on cron {cron!r} (Prefect API {url}); Ctrl-C stops"
+        )
+        scan.serve(name=name, cron=cron, parameters=_jsonable(params), print_starting_message=False)
+
+
+def _jsonable(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: (str(v) if isinstance(v, Path) else v) for k, v in params.items() if v is not None}

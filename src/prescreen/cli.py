@@ -174,6 +174,84 @@ def run(
     )
 
 
+@app.command()
+def scan(
+    trial: Annotated[str, typer.Option(help="Trial id or path to YAML.")],
+    extract: Annotated[
+        Path, typer.Option(help="Extract folder, or a folder of dated extracts (newest used).")
+    ],
+    store: Annotated[Path, typer.Option(help="Results store (DuckDB file).")] = Path("runs.duckdb"),
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Index date (YYYY-MM-DD; default today).")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Output folder (adds changes.csv).")] = Path("out"),
+    registry: Annotated[
+        str | None, typer.Option(help="Registry name in the store (default: extract folder).")
+    ] = None,
+    engine: Annotated[str, typer.Option(help="sql (DuckDB, default) or pandas.")] = "sql",
+    min_cell: Annotated[int, typer.Option(help="Suppress counts 1..k-1 in aggregates.")] = 5,
+) -> None:
+    """Screen the latest extract, store each patient's status, write changes.csv.
+
+    Example: prescreen scan --trial nl003-cli-iii-2 --extract data/sample --as-of 2026-11-01 --out out/ --store runs.duckdb
+    """
+    from prescreen.flows.cli_support import scan_and_print
+
+    scan_and_print(
+        console,
+        trial=trial,
+        extract_dir=extract,
+        out_dir=out,
+        store_path=store,
+        as_of=_parse_date(as_of, "--as-of"),
+        registry=registry,
+        engine=engine,
+        min_cell=min_cell,
+    )
+
+
+@app.command()
+def schedule(
+    trial: Annotated[str, typer.Option(help="Trial id or path to YAML.")],
+    extract: Annotated[Path, typer.Option(help="Extract folder or folder of dated extracts.")],
+    cron: Annotated[str, typer.Option(help='Cron schedule, e.g. "0 6 * * 1" (Mondays 06:00).')],
+    store: Annotated[Path, typer.Option(help="Results store (DuckDB file).")] = Path("runs.duckdb"),
+    out: Annotated[Path, typer.Option(help="Output folder, replaced each run.")] = Path("out"),
+    registry: Annotated[str | None, typer.Option(help="Registry name in the store.")] = None,
+    name: Annotated[str, typer.Option(help="Deployment name.")] = "prescreen-scan",
+) -> None:
+    """Run `scan` on a cron schedule (Prefect serve) until stopped; as-of is the run day.
+
+    Example: prescreen schedule --trial nl003-cli-iii-2 --extract /data/extracts --cron "0 6 * * 1"
+    """
+    from prescreen.flows.cli_support import serve_schedule
+
+    serve_schedule(
+        console,
+        cron=cron,
+        name=name,
+        trial=trial,
+        extract_dir=extract.resolve(),
+        out_dir=out.resolve(),
+        store_path=store.resolve(),
+        registry=registry,
+    )
+
+
+@app.command()
+def history(
+    store: Annotated[Path, typer.Option(help="Results store (DuckDB file).")] = Path("runs.duckdb"),
+    trial: Annotated[str | None, typer.Option(help="Only runs of this trial id.")] = None,
+) -> None:
+    """List the runs in the results store.
+
+    Example: prescreen history --store runs.duckdb
+    """
+    from prescreen.flows.cli_support import print_history
+
+    print_history(Console(), store, trial)
+
+
 @app.command(name="compile")
 def compile_(
     trial: Annotated[str, typer.Option(help="Trial id or path to YAML.")],
