@@ -76,3 +76,20 @@ def serve_schedule(console: Console, *, cron: str, name: str, **params: Any) -> 
 
 def _jsonable(params: dict[str, Any]) -> dict[str, Any]:
     return {k: (str(v) if isinstance(v, Path) else v) for k, v in params.items() if v is not None}
+
+
+def forecast_and_print(console: Console, **params: Any) -> None:
+    """`prescreen forecast` through the forecast flow; prints the published table."""
+    from prescreen.flows.forecast import forecast
+    from prescreen.flows.server import local_api
+    from rich.table import Table
+
+    with local_api():
+        published = forecast(**params)
+    table = Table(title="Newly eligible per site and month (small cells suppressed)")
+    for column in published.columns:
+        table.add_column(column, justify="right" if column == "newly_eligible" else "left")
+    for row in published.itertuples(index=False):
+        table.add_row(*(str(v) for v in row))
+    console.print(table)
+    console.print(f"outputs in {params['out_dir']}/ (forecast.csv, forecast.svg, run.json)")

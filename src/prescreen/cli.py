@@ -252,6 +252,38 @@ def history(
     print_history(Console(), store, trial)
 
 
+@app.command()
+def forecast(
+    trial: Annotated[str, typer.Option(help="Trial id or path to YAML.")],
+    extract: Annotated[Path, typer.Option(help="Folder of OMOP tables.")],
+    as_of: Annotated[str, typer.Option("--as-of", help="Last index date (YYYY-MM-DD).")],
+    months: Annotated[int, typer.Option(min=1, help="Months to look back.")] = 12,
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out-forecast"),
+    include_review: Annotated[
+        bool, typer.Option(help="Count needs_review as eligible too.")
+    ] = False,
+    engine: Annotated[str, typer.Option(help="sql (DuckDB, default) or pandas.")] = "sql",
+    min_cell: Annotated[int, typer.Option(help="Suppress counts 1..k-1.")] = 5,
+) -> None:
+    """Per site, how many patients newly became likely eligible in each past month.
+
+    Example: prescreen forecast --trial nl003-cli-iii-2 --extract data/sample --as-of 2026-11-01 --months 12 --out forecast/
+    """
+    from prescreen.flows.cli_support import forecast_and_print
+
+    forecast_and_print(
+        console,
+        trial=trial,
+        extract_dir=extract,
+        out_dir=out,
+        as_of=_parse_date(as_of, "--as-of"),
+        months=months,
+        include_review=include_review,
+        engine=engine,
+        min_cell=min_cell,
+    )
+
+
 @app.command(name="compile")
 def compile_(
     trial: Annotated[str, typer.Option(help="Trial id or path to YAML.")],

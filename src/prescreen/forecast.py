@@ -1,0 +1,105 @@
+"""Recruitment forecast: how many patients newly became eligible per site and month.
+
+The trial is evaluated at monthly index dates (as-of minus k months, k = N..0) against
+one loaded extract. A patient counts as *newly eligible* in month m when they are
+likely_eligible at m's index date and were not at the previous index date (with
+`include_review`, likely_eligible or needs_review counts as eligible). The first index
+date is the baseline and is not reported, so N months give N rows per site.
+
+Counts 1..min_cell-1 print as `<min_cell` (prescreen.report.suppression's primary mark).
+The table publishes no totals, so no cell can be recovered from others and primary
+suppression is enough. The chart plots only published counts: a suppressed cell is a gap.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date
+
+import pandas as pd
+
+FORECAST_COLUMNS = ["site", "month", "newly_eligible"]
+ELIGIBLE = ("likely_eligible",)
+ELIGIBLE_WITH_REVIEW = ("likely_eligible", "needs_review")
+
+
+def index_dates(as_of: date, months: int) -> list[date]:
+    """as_of minus k months for k = months..0, oldest first; day clamped to month end."""
+    dates = []
+    for k in range(months, -1, -1):
+        total = as_of.year * 12 + (as_of.month - 1) - k
+        year, month = divmod(total, 12)
+        day = min(as_of.day, calendar.monthrange(year, month + 1)[1])
+        dates.append(date(year, month + 1, day))
+    return dates
+
+
+def newly_eligible(
+    statuses: dict[date, pd.DataFrame], *, include_review: bool = False
+) -> pd.DataFrame:
+    """site, month (YYYY-MM of the index date), newly_eligible (int), every site × month.
+
+    `statuses` maps each index date to a frame of person_id, site, status.
+    """
+    eligible = ELIGIBLE_WITH_REVIEW if include_review else ELIGIBLE
+    dates = sorted(statuses)
+    sites = sorted(set().union(*(set(f["site"]) for f in statuses.values())) if dates else [])
+    rows = []
+    for before, now in zip(dates, dates[1:], strict=False):
+        was = set(statuses[before].loc[statuses[before]["status"].isin(eligible), "person_id"])
+        frame = statuses[now]
+        new = frame[frame["status"].isin(eligible) & ~frame["person_id"].isin(was)]
+        counts = new.groupby("site").size()
+        for site in sites:
+            rows.append(
+                {"site": site, "month": f"{now:%Y-%m}", "newly_eligible": int(counts.get(site, 0))}
+            )
+    return pd.DataFrame(rows, columns=FORECAST_COLUMNS)
+
+
+def suppressed_forecast(forecast: pd.DataFrame, min_cell: int = 5) -> pd.DataFrame:
+    """The table as published: counts 1..min_cell-1 replaced by the primary mark."""
+    mark = _primary_mark(min_cell)
+    out = forecast.copy()
+    out["newly_eligible"] = [
+        mark if 0 < n < min_cell else str(n) for n in forecast["newly_eligible"]
+    ]
+    return out
+
+
+def forecast_chart_svg(published: pd.DataFrame, title: str) -> str:
+    """A line per site of published monthly counts, as SVG text (byte-stable)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import io
+
+    import matplotlib.pyplot as plt
+
+    with plt.rc_context({"svg.hashsalt": "prescreen-forecast", "svg.fonttype": "none"}):
+        fig, ax = plt.subplots(figsize=(9, 4))
+        months = sorted(published["month"].unique())
+        for site, rows in published.groupby("site", sort=True):
+            values = rows.set_index("month").reindex(months)["newly_eligible"]
+            numbers = pd.to_numeric(values, errors="coerce")  # `<5` → gap
+            ax.plot(months, numbers.to_numpy(), marker="o", label=site)
+        ax.set_title(title)
+        ax.set_ylabel("newly likely eligible")
+        ax.set_xlabel("month (index date)")
+        ax.tick_params(axis="x", rotation=45)
+        if len(published):
+            ax.legend(fontsize=7)
+        fig.tight_layout()
+        buffer = io.StringIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+        plt.close(fig)
+    return re.sub(r"<metadata>.*?</metadata>", "", buffer.getvalue(), flags=re.S)
+
+
+def _primary_mark(min_cell: int) -> str:
+    try:
+        from prescreen.report.suppression import primary_mark
+    except ImportError:
+        return f"<{min_cell}"
+    return primary_mark(min_cell)
