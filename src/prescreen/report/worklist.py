@@ -2,7 +2,7 @@
 
 One sheet per site, one row per likely_eligible or needs_review patient, a result column
 per top-level criterion (coloured by conditional formatting, so 100k rows write in
-seconds), the evidence per criterion, and empty columns for every manual checklist item.
+seconds), the evidence (one cell, a line per criterion), and empty columns for every manual checklist item.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def write_worklist(
     evidence = _evidence(criterion_result, chosen, ids)
     checklist = manual_items(trial)
     header = ["person_id", "site", "status", "n_unknown", "n_manual", *ids]
-    header += [f"evidence {cid}" for cid in ids] + [f"check {item}" for item in checklist]
+    header += ["evidence"] + [f"check {item}" for item in checklist]
     table = pd.concat(
         [chosen[["person_id", "site", "status", "n_unknown", "n_manual"]], results, evidence],
         axis=1,
@@ -78,15 +78,18 @@ def write_worklist(
 
 
 def _evidence(criterion_result, chosen, ids) -> pd.DataFrame:
+    """One `evidence` column: `ID: text` lines for every criterion with evidence (one cell
+    per patient, not one per criterion: xlsxwriter's cost is per cell)."""
     top = criterion_result[
         criterion_result["criterion_id"].isin(ids)
         & criterion_result["person_id"].isin(chosen["person_id"])
     ]
-    wide = top.pivot_table(
-        index="person_id", columns="criterion_id", values="evidence", aggfunc="first"
-    ).reindex(index=chosen["person_id"], columns=ids)
-    wide.columns = [f"evidence {cid}" for cid in ids]
-    return wide.fillna("").astype(str).reset_index(drop=True)
+    top = top[top["evidence"].notna() & (top["evidence"].astype(str) != "")]
+    order = {cid: i for i, cid in enumerate(ids)}
+    top = top.assign(_o=top["criterion_id"].map(order)).sort_values(["person_id", "_o"])
+    lines = top["criterion_id"] + ": " + top["evidence"].astype(str)
+    joined = lines.groupby(top["person_id"]).agg("\n".join)
+    return pd.DataFrame({"evidence": joined.reindex(chosen["person_id"]).fillna("").to_numpy()})
 
 
 def _readme(book, trial, n_rows: int, checklist: list[str]) -> None:
@@ -121,8 +124,15 @@ def _site_sheet(book, formats, name, rows: pd.DataFrame, header, n_ids: int, n_c
     sheet.write_string(0, 0, WARNING, formats["warn"])
     sheet.write_row(1, 0, header, formats["head"])
     first_result, n = 5, len(rows)
-    for i, values in enumerate(rows.itertuples(index=False, name=None), start=2):
-        sheet.write_row(i, 0, values)
+    write_string, write_number = sheet.write_string, sheet.write_number
+    # native Python values and typed writes: the generic write() dispatch dominates otherwise
+    for i, values in enumerate(rows.astype(object).to_numpy().tolist(), start=2):
+        for j, value in enumerate(values):
+            if isinstance(value, str):
+                if value:
+                    write_string(i, j, value)
+            else:
+                write_number(i, j, value)
     last_row = max(n + 1, 2)
     for label in _COLOURS:
         sheet.conditional_format(
@@ -136,6 +146,6 @@ def _site_sheet(book, formats, name, rows: pd.DataFrame, header, n_ids: int, n_c
     sheet.autofilter(1, 0, last_row, len(header) - 1)
     sheet.set_column(0, 4, 12)
     sheet.set_column(first_result, first_result + n_ids - 1, 8)
-    sheet.set_column(first_result + n_ids, first_result + 2 * n_ids - 1, 28)
+    sheet.set_column(first_result + n_ids, first_result + n_ids, 60)
     if n_checks:
         sheet.set_column(len(header) - n_checks, len(header) - 1, 14)
