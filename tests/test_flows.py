@@ -1,0 +1,187 @@
+"""Screen and scan flows: idempotence, artifacts, Dask equality, retries, store + changes."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from test_flows_support import age_trial, tiny_extract
+
+from prescreen.errors import ExtractError
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+AS_OF = date(2026, 11, 1)
+TRIAL = "nl003-cli-iii-2"
+_TIMESTAMP_KEYS = {"started_at", "finished_at", "timings_seconds"}
+_ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?")
+
+
+@pytest.fixture(scope="module")
+def extract(tmp_path_factory) -> Path:
+    from prescreen.synth import generate_extract
+
+    folder = tmp_path_factory.mktemp("flows") / "registry"
+    generate_extract(
+        out_dir=folder, persons=200, sites=3, seed=3, fmt="csv", extract_date=AS_OF, console=None
+    )
+    return folder
+
+
+@pytest.fixture(scope="module")
+def local_run(extract, tmp_path_factory) -> Path:
+    from prescreen.flows.screen import screen
+
+    out = tmp_path_factory.mktemp("local") / "out"
+    screen(trial=TRIAL, extract_dir=extract, out_dir=out, as_of=AS_OF)
+    return out
+
+
+def _without_timestamps(value):
+    if isinstance(value, dict):
+        return {k: _without_timestamps(v) for k, v in value.items() if k not in _TIMESTAMP_KEYS}
+    if isinstance(value, list):
+        return [_without_timestamps(v) for v in value]
+    return value
+
+
+def _comparable(path: Path):
+    """File content with run timestamps removed (run.json, summary.json, HTML, XLSX core)."""
+    if path.suffix == ".json":
+        return _without_timestamps(json.loads(path.read_text(encoding="utf-8")))
+    if path.suffix == ".html":
+        return _ISO_TIME.sub("<time>", path.read_text(encoding="utf-8"))
+    if path.suffix == ".xlsx":
+        with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as book:
+            return {n: book.read(n) for n in book.namelist() if n != "docProps/core.xml"}
+    return path.read_bytes()
+
+
+def test_screen_is_idempotent(extract, local_run, tmp_path):
+    from prescreen.flows.screen import screen
+
+    first = {p.name: _comparable(p) for p in sorted(local_run.iterdir())}
+    out = tmp_path / "again"
+    screen(trial=TRIAL, extract_dir=extract, out_dir=out, as_of=AS_OF)
+    second = {p.name: _comparable(p) for p in sorted(out.iterdir())}
+    assert sorted(first) == sorted(second)
+    for name in first:
+        assert first[name] == second[name], name
+    # CSVs and every other file without timestamps are byte-identical
+    assert (local_run / "patients.csv").read_bytes() == (out / "patients.csv").read_bytes()
+
+
+def test_artifacts_hold_aggregates_only(local_run):
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts()
+    keys = {a.key for a in artifacts}
+    assert {"nl003-cli-iii-2-funnel", "nl003-cli-iii-2-sites", "nl003-cli-iii-2-summary"} <= keys
+    sites = next(a for a in artifacts if a.key == "nl003-cli-iii-2-sites")
+    assert "person_id" not in json.dumps(sites.data)
+
+
+def test_dask_runner_equals_single_process(extract, local_run, tmp_path):
+    from distributed import LocalCluster
+    from prefect_dask import DaskTaskRunner
+    from prescreen.flows.screen import screen
+
+    out = tmp_path / "dask"
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False) as cluster:
+        runner = DaskTaskRunner(address=cluster.scheduler_address)
+        screen.with_options(task_runner=runner)(
+            trial=TRIAL, extract_dir=extract, out_dir=out, as_of=AS_OF, partitions=2
+        )
+    for name in ("patients.csv", "criteria.csv", "funnel.csv", "sites.csv"):
+        assert (out / name).read_bytes() == (local_run / name).read_bytes(), name
+
+
+def test_io_errors_are_retried_and_bad_data_is_not(extract, tmp_path, monkeypatch):
+    from prescreen.flows.screen import screen
+
+    from prescreen import pipeline
+
+    real = pipeline._load_or_write_validation
+    calls = []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError("transient: share unavailable")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "_load_or_write_validation", flaky)
+    monkeypatch.setattr("prescreen.flows.screen.IO_RETRY_DELAY_SECONDS", 0)
+    tiny = tiny_extract(tmp_path / "tiny", [(1, date(1960, 1, 1), 1, "P1")])
+    screen(trial=age_trial(tmp_path), extract_dir=tiny, out_dir=tmp_path / "ok", as_of=AS_OF)
+    assert len(calls) == 2  # failed once on I/O, retried once
+
+    def bad_data(*args, **kwargs):
+        calls.append(1)
+        raise ExtractError("person.csv: no valid person rows; nothing to screen")
+
+    calls.clear()
+    monkeypatch.setattr(pipeline, "_load_or_write_validation", bad_data)
+    with pytest.raises(ExtractError):
+        screen(trial=age_trial(tmp_path), extract_dir=tiny, out_dir=tmp_path / "no", as_of=AS_OF)
+    assert len(calls) == 1  # never retried
+    assert not (tmp_path / "no").exists()
+
+
+def test_scan_stores_runs_and_lists_changes(tmp_path):
+    from prescreen.flows.scan import scan
+
+    from prescreen.store import run_history
+
+    registry = tmp_path / "registry"
+    tiny_extract(
+        registry / "2026-11-01",
+        [
+            (1, date(1976, 10, 15), 1, "P1"),  # 49 on 2026-09-01, 50 on 2026-11-01
+            (2, date(1960, 1, 1), 2, "P2"),  # eligible at both
+            (3, date(1990, 1, 1), 2, "P3"),  # ineligible at both
+        ],
+    )
+    trial = age_trial(tmp_path)
+    store_path = tmp_path / "runs.duckdb"
+    out = tmp_path / "out"
+    first = scan(
+        trial=trial,
+        extract_dir=registry,
+        out_dir=out,
+        store_path=store_path,
+        as_of=date(2026, 9, 1),
+    )
+    assert first.previous_run is None
+    second = scan(
+        trial=trial,
+        extract_dir=registry,
+        out_dir=out,
+        store_path=store_path,
+        as_of=date(2026, 11, 1),
+    )
+    assert second.previous_run == first.run["run_id"]
+    changes = pd.read_csv(out / "changes.csv", dtype=str, keep_default_na=False)
+    assert changes.values.tolist() == [
+        ["1", "Site A", "ineligible", "likely_eligible", "newly_likely_eligible", "I1 fail", ""]
+    ]
+    before = (out / "changes.csv").read_bytes()
+    # the same scan again replaces its own run and writes the same changes
+    scan(
+        trial=trial,
+        extract_dir=registry,
+        out_dir=out,
+        store_path=store_path,
+        as_of=date(2026, 11, 1),
+    )
+    assert (out / "changes.csv").read_bytes() == before
+    history = run_history(store_path)
+    assert history["registry"].tolist() == ["registry", "registry"]
+    assert [str(d)[:10] for d in history["as_of"]] == ["2026-09-01", "2026-11-01"]
