@@ -1,0 +1,111 @@
+"""Crash safety: `prescreen scan` SIGKILLed at random moments never leaves half outputs.
+
+After every kill the out folder is absent, the previous complete output, or the new
+complete one; the store holds whole runs only (runs and patient_status agree). A final
+uninterrupted run completes and leaves no staging folders behind.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+CONTRACT = (
+    "run.json",
+    "patients.csv",
+    "criteria.csv",
+    "funnel.csv",
+    "sites.csv",
+    "report.html",
+    "validation.csv",
+    "quarantine.csv",
+    "changes.csv",
+)
+KILLS = 6
+SEED = 20261101
+
+
+def _scan(extract: Path, out: Path, store: Path, env: dict[str, str]) -> subprocess.Popen:
+    command = [sys.executable, "-c", "from prescreen.cli import main; main()", "scan"]
+    command += ["--trial", "nl003-cli-iii-2", "--extract", str(extract), "--as-of", "2026-11-01"]
+    command += ["--out", str(out), "--store", str(store)]
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _assert_whole(out: Path, store: Path) -> None:
+    if out.exists():
+        present = {p.name for p in out.iterdir()}
+        missing = [name for name in CONTRACT if name not in present]
+        assert not missing, f"{out} is incomplete: missing {missing}"
+    if store.exists():
+        con = duckdb.connect(str(store))  # read-write: replays a killed run's WAL like a rerun
+        try:
+            tables = {
+                r[0]
+                for r in con.execute("select table_name from information_schema.tables").fetchall()
+            }
+            if {"runs", "patient_status"} <= tables:
+                half = con.execute(
+                    """
+                    select r.run_id from runs r left join patient_status p using (run_id)
+                    group by r.run_id, r.screened having count(p.person_id) <> r.screened
+                    union all
+                    select distinct p.run_id from patient_status p anti join runs r using (run_id)
+                    """
+                ).fetchall()
+                assert half == [], f"half-written runs in the store: {half}"
+        finally:
+            con.close()
+
+
+def test_sigkill_at_random_points_leaves_whole_outputs(tmp_path):
+    from prefect.settings import PREFECT_API_URL
+
+    from prescreen.synth import generate_extract
+
+    extract = tmp_path / "registry"
+    generate_extract(
+        out_dir=extract,
+        persons=200,
+        sites=3,
+        seed=3,
+        fmt="csv",
+        extract_date=date(2026, 11, 1),
+        console=None,
+    )
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
+    work = tmp_path / "work"
+    work.mkdir()
+    out, store = work / "out", work / "runs.duckdb"
+    rng = random.Random(SEED)
+    started = time.monotonic()
+    for attempt in range(KILLS):
+        delay = rng.uniform(0.5, 7.0)
+        process = _scan(extract, out, store, env)
+        try:
+            process.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait()
+        _assert_whole(out, store)
+        if attempt == 0 and not out.exists():
+            assert process.returncode != 0  # only a killed run may leave nothing
+    final = _scan(extract, out, store, env)
+    _, stderr = final.communicate(timeout=120)
+    assert final.returncode == 0, stderr.decode(errors="replace")[-2000:]
+    _assert_whole(out, store)
+    assert out.exists()
+    leftovers = sorted(p.name for p in work.iterdir() if p.name.startswith(".prescreen-"))
+    assert leftovers == []
+    assert time.monotonic() - started < 90
