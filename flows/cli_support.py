@@ -64,6 +64,7 @@ def print_history(console: Console, store_path: Path, trial: str | None) -> None
 
 def serve_schedule(console: Console, *, cron: str, name: str, **params: Any) -> None:
     """`prescreen schedule`: serve the scan flow on a cron schedule until interrupted."""
+    from prefect.deployments.runner import EntrypointType
     from prescreen.flows.scan import scan
     from prescreen.flows.server import local_api
 
@@ -71,7 +72,13 @@ def serve_schedule(console: Console, *, cron: str, name: str, **params: Any) -> 
         console.print(
             f"serving scan flow '{name}' on cron {cron!r} (Prefect API {url}); Ctrl-C stops"
         )
-        scan.serve(name=name, cron=cron, parameters=_jsonable(params), print_starting_message=False)
+        scan.serve(
+            name=name,
+            cron=cron,
+            parameters=_jsonable(params),
+            print_starting_message=False,
+            entrypoint_type=EntrypointType.MODULE_PATH,  # the installed package, not a file
+        )
 
 
 def _jsonable(params: dict[str, Any]) -> dict[str, Any]:

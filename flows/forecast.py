@@ -7,8 +7,6 @@ The extract is loaded with as-of = the last index date; earlier index dates see 
 what the criteria windows allow before them.
 """
 
-from __future__ import annotations
-
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path

@@ -8,8 +8,6 @@ complete output; the rerun gets the same run id (same inputs), replaces the run 
 writes the same changes.csv, because a run is never compared with itself.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path

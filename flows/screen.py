@@ -19,8 +19,6 @@ Only paths, dates, trial ids, parameter names and counts reach Prefect (flow par
 logs, artifacts): never person ids or clinical values. Task results are not persisted.
 """
 
-from __future__ import annotations
-
 import json
 import shutil
 import tempfile
