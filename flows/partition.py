@@ -29,15 +29,29 @@ def partition_result(
     from prescreen.criteria.parse import load_trial
 
     trial = load_trial(trial_ref, overrides)
-    con = duckdb.connect()
+    con = partition_connection(db_file, part, parts)
     try:
-        con.execute(f"attach '{_quoted(db_file)}' as src (read_only)")
-        for table, has_person in _source_tables(con):
-            where = f" where abs(person_id) % {int(parts)} = {int(part)}" if has_person else ""
-            con.execute(f'create view "{table}" as select * from src.main."{table}"{where}')
         return evaluate_stage(con, trial, as_of, engine)
     finally:
         con.close()
+
+
+def partition_connection(db_file: Path, part: int = 0, parts: int = 1) -> duckdb.DuckDBPyConnection:
+    """In-memory connection whose tables are views on `db_file` (read-only), one partition.
+
+    parts=1 gives every person; the connection itself is writable, so the engine's macros
+    and temp tables work while the file stays untouched.
+    """
+    con = duckdb.connect()
+    con.execute(f"attach '{_quoted(db_file)}' as src (read_only)")
+    for table, has_person in _source_tables(con):
+        where = (
+            f" where abs(person_id) % {int(parts)} = {int(part)}"
+            if has_person and parts > 1
+            else ""
+        )
+        con.execute(f'create view "{table}" as select * from src.main."{table}"{where}')
+    return con
 
 
 def combined_result(parts: list[pd.DataFrame]) -> pd.DataFrame:

@@ -36,7 +36,7 @@ import prescreen.flows.settings  # noqa: F401  (offline environment before prefe
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from prescreen.flows.partition import combined_result, partition_result
+from prescreen.flows.partition import combined_result, partition_connection, partition_result
 
 from prescreen import pipeline
 from prescreen.database import open_database
@@ -257,7 +257,7 @@ def _partitioned(db_file, trial_ref, overrides, as_of, engine, parts, trial_def)
         for part in range(parts)
     ]
     results = combined_result([f.result() for f in futures])
-    con = duckdb.connect(str(db_file), read_only=True)
+    con = partition_connection(db_file)
     patients = patient_status(results, trial_def.criterion_ids(), pipeline.person_sites(con))
     return con, pipeline.ScreenResult(trial=trial_def, criterion_result=results, patients=patients)
 
