@@ -12,7 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from test_flows_support import age_trial, tiny_extract
+from typer.testing import CliRunner
 
+from prescreen.cli import app
 from prescreen.errors import ExtractError
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -183,5 +185,8 @@ def test_scan_stores_runs_and_lists_changes(tmp_path):
     )
     assert (out / "changes.csv").read_bytes() == before
     history = run_history(store_path)
+    listed = CliRunner().invoke(app, ["history", "--store", str(store_path)])
+    assert listed.exit_code == 0, listed.output
+    assert first.run["run_id"] in listed.output and second.run["run_id"] in listed.output
     assert history["registry"].tolist() == ["registry", "registry"]
     assert [str(d)[:10] for d in history["as_of"]] == ["2026-09-01", "2026-11-01"]

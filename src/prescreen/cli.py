@@ -249,7 +249,7 @@ def history(
     """
     from prescreen.flows.cli_support import print_history
 
-    print_history(Console(), store, trial)
+    print_history(Console(width=None if sys.stdout.isatty() else 160), store, trial)
 
 
 @app.command()
