@@ -2,10 +2,39 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+
+from prescreen.errors import PrescreenError
+
+
+class _NoUserErrorTracebacks(logging.Filter):
+    """Drop the traceback Prefect logs for a user error: the CLI prints it once, plainly."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], PrescreenError):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def quiet_user_errors(debug: bool) -> None:
+    """Unless --debug, Prefect's run loggers log user errors without their traceback."""
+    if debug:
+        return
+    for name in ("prefect.task_runs", "prefect.flow_runs", "prefect.engine"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _NoUserErrorTracebacks) for f in logger.filters):
+            logger.addFilter(_NoUserErrorTracebacks())
+
+
+def _debug() -> bool:
+    from prescreen.cli import _state
+
+    return bool(_state.get("debug"))
 
 
 def run_and_print(console: Console, **params: Any) -> dict[str, Any]:
@@ -15,6 +44,7 @@ def run_and_print(console: Console, **params: Any) -> dict[str, Any]:
     from prescreen.extract import print_validation_summary
     from prescreen.pipeline import _print_counts
 
+    quiet_user_errors(_debug())
     run = run_screen(**params)
     print_validation_summary(run.load_report, console)
     _print_counts(console, run.provenance["counts"], Path(params["out_dir"]))
@@ -28,6 +58,7 @@ def scan_and_print(console: Console, **params: Any) -> None:
 
     from prescreen.pipeline import _print_counts
 
+    quiet_user_errors(_debug())
     with local_api():
         result = scan(**params)
     _print_counts(console, result.screen.provenance["counts"], Path(params["out_dir"]))
@@ -91,6 +122,7 @@ def forecast_and_print(console: Console, **params: Any) -> None:
     from prescreen.flows.server import local_api
     from rich.table import Table
 
+    quiet_user_errors(_debug())
     with local_api():
         published = forecast(**params)
     table = Table(title="Newly eligible per site and month (small cells suppressed)")
