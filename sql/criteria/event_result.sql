@@ -2,19 +2,23 @@
 -- the rule's three-valued result (v: true/false/NULL = unknown), the reason of an
 -- unknown, and the evidence a coordinator can check in the chart.
 -- Reads `hits` (matching rows of every domain) and the bound instance table `inst`.
+-- One hash aggregation over the matching rows; no per-criterion scans.
 with
 inst_row as (
     select
         h.person_id,
         i.inst,
         h.event_date,
-        h.code,
+        h.gidx,
         h.num,
-        h.unit,
         h.range_high,
-        h.value_text,
-        h.side,
-        h.grp,
+        i.vkind,
+        i.pick,
+        i.distinct_grp,
+        -- evidence row fields, carried as one struct and picked by `rank_key`
+        struct_pack(h.code, h.num, h.unit, h.range_high, h.value_text, h.value_concept, h.side, h.event_date) as ev,
+        -- latest date first, then the earliest row of the source table: unique per row
+        date_diff('day', date '1970-01-01', h.event_date) * 4294967296 - h.rid as rank_key,
         -- window bounds are inclusive; "active" also needs the event to span the index date
         h.event_date <= i.hi
         and (i.lo is null or h.event_date >= i.lo)
@@ -25,10 +29,12 @@ inst_row as (
                 else h.event_date < i.lo
             end, false
         ) as before_window,
+        -- the value in the predicate's terms: converted number, value / upper limit of
+        -- normal, or 1/0 for a qualitative or category result; NULL = uninterpretable
         case i.vkind
             when 'num' then h.num * u.factor
             when 'between' then h.num * u.factor
-            when 'uln' then h.num
+            when 'uln' then case when h.range_high > 0 then h.num / h.range_high end
             when 'qual' then
                 case
                     when h.value_concept in (9191, 45884084) then 1.0
@@ -43,14 +49,9 @@ inst_row as (
                     when list_contains(i.vals, lower(trim(h.value_text))) then 1.0
                     else 0.0
                 end
-        end as x,
-        -- the right-hand side: the threshold, or threshold x upper limit of normal
-        case
-            when i.vkind = 'uln' then i.v1 * case when h.range_high > 0 then h.range_high end
-            else i.v1
-        end as y,
-        i.vkind,
+        end as conv,
         i.op,
+        i.v1,
         i.v2
     from hits as h
     inner join inst as i
@@ -65,63 +66,36 @@ judged_row as (
     select
         *,
         case
-            when x is null or y is null then null
-            when vkind = 'between' then x between y and v2
-            else ps_compare(x, op, y)
-        end as sat,
-        case
-            when vkind = 'uln' and y is not null then x / range_high
-            when y is not null then x
-        end as conv,
-        struct_pack(code, num, unit, range_high, value_text, side, event_date, x) as ev,
-        -- deterministic order among rows of one day
-        struct_pack(code, n := coalesce(num, 'infinity'::double), unit,
-            t := coalesce(value_text, ''), s := coalesce(side, ''), r := coalesce(range_high, 'infinity'::double)) as ord
+            when conv is null then null
+            when vkind = 'between' then conv between v1 and v2
+            else ps_compare(conv, op, v1)
+        end as sat
     from inst_row
-),
-
-day_stat as (
-    select
-        person_id,
-        inst,
-        event_date,
-        in_window,
-        before_window,
-        count(*) as n,
-        count(*) filter (where sat is null) as n_bad,
-        count(*) filter (where sat) as n_sat,
-        count(*) filter (where not sat) as n_unsat,
-        min(conv) filter (where sat is not null) as min_conv,
-        max(conv) filter (where sat is not null) as max_conv,
-        arg_min(ev, ord) as ev_first,
-        arg_min(ev, ord) filter (where sat) as ev_sat,
-        arg_min(ev, ord) filter (where sat is null) as ev_bad,
-        arg_min(struct_pack(ev, sat), struct_pack(c := conv, o := ord)) filter (where sat is not null) as ev_min,
-        arg_min(struct_pack(ev, sat), struct_pack(c := -conv, o := ord)) filter (where sat is not null) as ev_max,
-        list(distinct grp) filter (where grp is not null) as grps
-    from judged_row
-    group by person_id, inst, event_date, in_window, before_window
 ),
 
 inst_stat as (
     select
         person_id,
         inst,
-        coalesce(sum(n) filter (where in_window), 0) as n_in,
-        coalesce(sum(n_sat) filter (where in_window), 0) as n_sat,
-        coalesce(sum(n_bad) filter (where in_window), 0) as n_bad,
+        count(*) filter (where in_window) as n_in,
+        count(*) filter (where in_window and sat) as n_sat,
+        count(*) filter (where in_window and sat is null) as n_bad,
         max(event_date) filter (where before_window) as last_before,
-        arg_max(struct_pack(n_bad, n_sat, n_unsat, ev_first, ev_sat, ev_bad, d := event_date), event_date)
-            filter (where in_window) as latest,
-        arg_max(ev_sat, event_date) filter (where in_window and n_sat > 0) as any_sat_ev,
-        arg_max(ev_bad, event_date) filter (where in_window and n_bad > 0) as any_bad_ev,
-        arg_max(ev_first, event_date) filter (where in_window) as first_ev,
-        arg_min(ev_min, struct_pack(c := min_conv, d := -epoch(event_date)))
-            filter (where in_window and min_conv is not null) as min_row,
-        arg_min(ev_max, struct_pack(c := -max_conv, d := -epoch(event_date)))
-            filter (where in_window and max_conv is not null) as max_row,
-        list_sort(list_distinct(flatten(list(grps) filter (where in_window)))) as groups
-    from day_stat
+        max(event_date) filter (where in_window) as latest,
+        max(event_date) filter (where in_window and sat) as latest_sat,
+        max(event_date) filter (where in_window and not sat) as latest_unsat,
+        max(event_date) filter (where in_window and sat is null) as latest_bad,
+        arg_max(ev, rank_key) filter (where in_window) as first_ev,
+        arg_max(ev, rank_key) filter (where in_window and sat) as sat_ev,
+        arg_max(ev, rank_key) filter (where in_window and sat is null) as bad_ev,
+        -- min/max: the smallest (largest) value; ties go to the latest, earliest-recorded row
+        arg_min(struct_pack(ev, sat), struct_pack(c := conv, k := -rank_key))
+            filter (where in_window and sat is not null and pick = 'min') as min_row,
+        arg_min(struct_pack(ev, sat), struct_pack(c := -conv, k := -rank_key))
+            filter (where in_window and sat is not null and pick = 'max') as max_row,
+        -- distinct groups as a bit set (a DISTINCT aggregate would force a second pass)
+        bit_or(1::bigint << gidx) filter (where in_window and gidx is not null and distinct_grp) as group_mask
+    from judged_row
     group by person_id, inst
 ),
 
@@ -132,9 +106,10 @@ decided as (
         i.vkind,
         i.pick,
         i.has_count,
-        i.missing,
         i.no_data_text,
-        case when i.distinct_grp then coalesce(len(s.groups), 0) else s.n_in end as cnt,
+        i.distinct_grp,
+        case when i.distinct_grp then coalesce(bit_count(s.group_mask), 0) else s.n_in end as cnt,
+        list_filter(i.group_names, lambda g, j: ((coalesce(s.group_mask, 0) >> (j - 1)) & 1) = 1) as groups,
         case
             when i.has_count then
                 case when ps_compare(cnt, i.cnt_op, i.cnt_n) then true else i.missing end
@@ -144,15 +119,15 @@ decided as (
                 case when s.n_sat > 0 then true when s.n_bad > 0 then null else false end
             when i.pick = 'latest' then
                 case
-                    when s.latest.n_bad > 0 then null
-                    when s.latest.n_sat > 0 and s.latest.n_unsat > 0 then null
-                    else s.latest.n_sat > 0
+                    when s.latest_bad = s.latest then null
+                    -- contradictory results on the latest day
+                    when s.latest_sat = s.latest and s.latest_unsat = s.latest then null
+                    else coalesce(s.latest_sat = s.latest, false)
                 end
             when s.n_bad > 0 then null
             when i.pick = 'min' then s.min_row.sat
             else s.max_row.sat
-        end as v,
-        i.distinct_grp
+        end as v
     from inst_stat as s
     inner join inst as i on s.inst = i.inst
 ),
@@ -165,7 +140,7 @@ event_result as (
         case
             when v is not null then null
             when has_count or n_in = 0 then case when last_before is not null then 'stale' else 'no_data' end
-            when pick = 'latest' and latest.n_bad = 0 then 'conflict'
+            when pick = 'latest' and coalesce(latest_bad <> latest, true) then 'conflict'
             else 'unit_unknown'
         end as reason,
         case
@@ -177,16 +152,16 @@ event_result as (
             when vkind = 'none' then ps_presence_evidence(label, first_ev)
             when pick = 'any' then
                 ps_value_evidence(label, vkind,
-                    case when n_sat > 0 then any_sat_ev when n_bad > 0 then any_bad_ev else first_ev end)
+                    case when n_sat > 0 then sat_ev when n_bad > 0 then bad_ev else first_ev end)
             when pick = 'latest' then
                 case
-                    when latest.n_bad > 0 then ps_value_evidence(label, vkind, latest.ev_bad)
-                    when latest.n_sat > 0 and latest.n_unsat > 0 then
-                        'conflicting ' || label || ' results on ' || strftime(latest.d, '%Y-%m-%d')
-                    when latest.n_sat > 0 then ps_value_evidence(label, vkind, latest.ev_sat)
-                    else ps_value_evidence(label, vkind, latest.ev_first)
+                    when latest_bad = latest then ps_value_evidence(label, vkind, bad_ev)
+                    when latest_sat = latest and latest_unsat = latest then
+                        'conflicting ' || label || ' results on ' || strftime(latest, '%Y-%m-%d')
+                    when latest_sat = latest then ps_value_evidence(label, vkind, sat_ev)
+                    else ps_value_evidence(label, vkind, first_ev)
                 end
-            when n_bad > 0 then ps_value_evidence(label, vkind, any_bad_ev)
+            when n_bad > 0 then ps_value_evidence(label, vkind, bad_ev)
             when pick = 'min' then ps_value_evidence(label, vkind, min_row.ev)
             else ps_value_evidence(label, vkind, max_row.ev)
         end as evidence

@@ -6,7 +6,10 @@ create or replace temp macro ps_value_evidence(label, vkind, ev) as
     || coalesce(
         case vkind
             when 'qual' then coalesce(ev.value_text,
-                case ev.x when 1 then 'positive' when 0 then 'negative' end)
+                case
+                    when ev.value_concept in (9191, 45884084) then 'positive'
+                    when ev.value_concept in (9189, 45878583) then 'negative'
+                end)
             when 'in' then ev.value_text
             else printf('%g', ev.num)
         end, '(no value)')

@@ -5,7 +5,7 @@
 with
 code_pattern as (
     select codeset::varchar as codeset, role::varchar as role, ord::integer as ord,
-        grp::varchar as grp, pat::varchar as pat
+        grp::varchar as grp, gidx::integer as gidx, pat::varchar as pat
     from (select unnest($patterns, recursive := true))
 ),
 
@@ -25,7 +25,8 @@ inst as (
         vkind::varchar as vkind, op::varchar as op, v1::double as v1, v2::double as v2,
         vals::varchar[] as vals, pick::varchar as pick, has_count::boolean as has_count,
         cnt_op::varchar as cnt_op, cnt_n::double as cnt_n, distinct_grp::boolean as distinct_grp,
-        missing::boolean as missing, label::varchar as label, no_data_text::varchar as no_data_text
+        missing::boolean as missing, label::varchar as label, no_data_text::varchar as no_data_text,
+        group_names::varchar[] as group_names
     from (select unnest($inst, recursive := true))
 ),
 
@@ -45,11 +46,7 @@ event_result as (
 ),
 
 event_wide as (
-    select
-        person_id,
 {{pivot}}
-    from event_result
-    group by person_id
 ),
 
 person_base as (

@@ -1,5 +1,6 @@
 -- one row per death record
 select
+    rowid as rid,
     person_id,
     '' as code,
     0 as concept_id,

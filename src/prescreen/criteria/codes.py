@@ -16,7 +16,7 @@ def pattern_problem(pattern: object) -> str | None:
     """Why `pattern` is not a valid code pattern, or None when it is."""
     if not isinstance(pattern, str):
         return f"code pattern {pattern!r} must be a string (quote it)"
-    if not PATTERN_RE.match(pattern):
+    if not PATTERN_RE.fullmatch(pattern):
         return (
             f"code pattern {pattern[:70]!r} is invalid: use at most 64 characters of "
             "letters, digits and . | - _ with * and ? as wildcards"

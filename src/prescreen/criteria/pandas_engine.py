@@ -53,6 +53,7 @@ def evaluate_pandas(tables: dict[str, pd.DataFrame], trial: Trial, as_of: date) 
 def _uniform_rows(domain: str, table: pd.DataFrame) -> pd.DataFrame:
     _, code, concept, start, end, num, unit, high, vconcept, vtext = _UNIFORM[domain]
     n = len(table)
+    rid = table["_rid"] if "_rid" in table else pd.Series(np.arange(n), index=table.index)
 
     def col(name: str | None, fill=None, dtype=None) -> pd.Series:
         if name is None or name not in table:
@@ -61,6 +62,7 @@ def _uniform_rows(domain: str, table: pd.DataFrame) -> pd.DataFrame:
 
     out = pd.DataFrame(
         {
+            "rid": rid.astype("int64"),
             "person_id": table["person_id"].astype("int64"),
             "code": col(code, "").fillna("").astype(str),
             "concept_id": col(concept, 0, "float64").fillna(0).astype("int64"),
@@ -174,24 +176,22 @@ def _judged_rows(plan: Plan, hits: pd.DataFrame) -> pd.DataFrame:
         columns=["inst", "unit", "factor"],
     )
     rows = rows.merge(factors, on=["inst", "unit"], how="left")
-    x = pd.Series(np.nan, index=rows.index)
-    y = pd.Series(np.nan, index=rows.index)
+    conv = pd.Series(np.nan, index=rows.index)
     text = rows["value_text"].astype("object").where(rows["value_text"].notna(), None)
     clean = text.fillna("").astype(str).str.strip().str.lower()
-    for inst in plan.insts:
+    sat = pd.Series(pd.NA, index=rows.index, dtype="boolean")
+    for inst in plan.insts:  # one vectorized pass per rule instance
         mask = (rows["inst"] == inst.idx).to_numpy()
         if not mask.any() or inst.event.predicate is None:
             continue
         pred = inst.event.predicate
         sub = rows.loc[mask]
         if pred.kind in ("num", "between"):
-            x[mask] = sub["num"] * sub["factor"]
-            y[mask] = pred.v1
+            conv[mask] = sub["num"] * sub["factor"]
         elif pred.kind == "uln":
-            x[mask] = sub["num"]
-            y[mask] = pred.v1 * sub["range_high"].where(sub["range_high"] > 0)
+            conv[mask] = sub["num"] / sub["range_high"].where(sub["range_high"] > 0)
         elif pred.kind == "qual":
-            code = np.select(
+            conv[mask] = np.select(
                 [
                     sub["value_concept"].isin(POSITIVE_CONCEPTS),
                     sub["value_concept"].isin(NEGATIVE_CONCEPTS),
@@ -201,44 +201,22 @@ def _judged_rows(plan: Plan, hits: pd.DataFrame) -> pd.DataFrame:
                 [1.0, 0.0, 1.0, 0.0],
                 default=np.nan,
             )
-            x[mask] = code
-            y[mask] = inst.qual_target
         else:  # in
-            x[mask] = np.where(text[mask].isna(), np.nan, clean[mask].isin(pred.values).astype(float))
-            y[mask] = inst.qual_target
-    rows["x"], rows["y"] = x, y
-    interpretable = x.notna() & y.notna()
-    sat = pd.Series(pd.NA, index=rows.index, dtype="boolean")
-    for inst in plan.insts:
-        pred = inst.event.predicate
-        mask = (rows["inst"] == inst.idx).to_numpy() & interpretable.to_numpy()
-        if pred is None or not mask.any():
-            continue
+            conv[mask] = np.where(text[mask].isna(), np.nan, clean[mask].isin(pred.values).astype(float))
+        known = mask & conv.notna().to_numpy()
+        value = conv[known]
         if pred.kind == "between":
-            sat[mask] = (x[mask] >= pred.v1) & (x[mask] <= pred.v2)
+            sat[known] = (value >= pred.v1) & (value <= pred.v2)
+        elif pred.kind in ("qual", "in"):
+            sat[known] = value == inst.qual_target
         else:
-            op = pred.op if pred.kind in ("num", "uln") else "="
-            sat[mask] = _compare(x[mask], op, y[mask])
-    rows["sat"] = sat
-    rows["conv"] = np.where(
-        interpretable,
-        np.where(
-            rows["inst"].map({i.idx: i.vkind for i in plan.insts}) == "uln",
-            rows["num"] / rows["range_high"],
-            x,
-        ),
-        np.nan,
-    )
-    # deterministic order inside one day: code, value, unit, text, side, range_high
-    rows["o_num"] = rows["num"].fillna(np.inf)
-    rows["o_text"] = text.fillna("").astype(str)
-    rows["o_side"] = rows["side"].fillna("")
-    rows["o_high"] = rows["range_high"].fillna(np.inf)
+            sat[known] = _compare(value, pred.op, pred.v1)
+    rows["conv"], rows["sat"] = conv, sat
     rows["value_text"] = text
     return rows
 
 
-_ORDER = ["code", "o_num", "unit", "o_text", "o_side", "o_high"]
+_ORDER = ["rid"]  # ties on a date go to the earliest row of the source table
 _KEY = ["person_id", "inst"]
 
 
@@ -370,7 +348,11 @@ def _format_value(label: np.ndarray, vkind: np.ndarray, ev: pd.DataFrame) -> np.
     num = ev["num"].to_numpy(dtype=float)
     shown_num = np.where(np.isnan(num), None, np.char.mod("%g", num).astype(object))
     text = _txt(ev["value_text"], None)
-    qual = np.where(pd.isna(text), _txt(ev["x"].map({1.0: "positive", 0.0: "negative"}), None), text)
+    concept = ev["value_concept"]
+    from_concept = np.select(
+        [concept.isin(POSITIVE_CONCEPTS), concept.isin(NEGATIVE_CONCEPTS)], ["positive", "negative"], None
+    ).astype(object)
+    qual = np.where(pd.isna(text), from_concept, text)
     value = np.where(vkind == "qual", qual, np.where(vkind == "in", text, shown_num))
     value = np.where(pd.isna(value), "(no value)", value).astype(object)
     unit = _txt(ev["unit"])

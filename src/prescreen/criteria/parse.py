@@ -129,7 +129,7 @@ def resolve_trial(ref: str) -> Path:
         if not candidate.is_file():
             raise CriteriaError(f"--trial {ref}: no such file")
         return candidate
-    if not TRIAL_ID_RE.match(ref):
+    if not TRIAL_ID_RE.fullmatch(ref):
         raise CriteriaError(f"--trial {ref!r}: give a trial id (letters, digits, . _ -) or a .yaml path")
     known = packaged_trials()
     if ref.lower() in known:
@@ -148,10 +148,10 @@ def _build(text: str, name: str, overrides: dict[str, str]) -> Trial:
     if not isinstance(data, dict):
         raise _Invalid([f"{name}: expected a mapping with trial, parameters, codesets, criteria"])
     _keys(p, data, (), {"trial", "parameters", "assumptions", "codesets", "criteria"}, {"trial", "criteria"})
-    header = data.get("trial") or {}
+    header = data.get("trial") if isinstance(data.get("trial"), dict) else {}
     _keys(p, header, ("trial",), {"id", "title", "registry_id", "version", "source_text"}, {"id", "title", "version"})
     trial_id = str(header.get("id", ""))
-    if header.get("id") is not None and not TRIAL_ID_RE.match(trial_id):
+    if header.get("id") is not None and not TRIAL_ID_RE.fullmatch(trial_id):
         p.add(("trial", "id"), f"trial id {trial_id[:70]!r} may use only letters, digits and . _ -")
     params = _parameters(p, data.get("parameters") or {}, overrides)
     builder = _RuleBuilder(p, params)
@@ -162,7 +162,7 @@ def _build(text: str, name: str, overrides: dict[str, str]) -> Trial:
         raw_sets = {}
     for cs_name, spec in raw_sets.items():
         path = ("codesets", cs_name)
-        if not isinstance(cs_name, str) or not CODESET_RE.match(cs_name):
+        if not isinstance(cs_name, str) or not CODESET_RE.fullmatch(cs_name):
             p.add(path, f"codeset name {str(cs_name)[:70]!r}: use lower-case letters, digits and _")
             continue
         codesets[cs_name] = builder.codeset(cs_name, spec, path)
@@ -206,7 +206,7 @@ def _parameters(p: _Problems, raw: Any, overrides: dict[str, str]) -> dict[str, 
         return params
     for name, spec in raw.items():
         path = ("parameters", name)
-        if not isinstance(name, str) or not PARAM_RE.match(name):
+        if not isinstance(name, str) or not PARAM_RE.fullmatch(name):
             p.add(path, f"parameter name {str(name)[:70]!r}: write <criterion id>.<name>, e.g. E14.hemoglobin_min")
             continue
         if not _keys(p, spec, path, {"default", "unit", "note"}, {"default"}):
@@ -310,6 +310,8 @@ class _RuleBuilder:
         if isinstance(raw_groups, dict):
             for group, pats in raw_groups.items():
                 groups.append((str(group), self._patterns(pats, path + ("groups", group))))
+        if len(groups) > 62:
+            self.p.add(path + ("groups",), f"{len(groups)} groups: at most 62 per codeset")
         concepts = spec.get("concepts") or []
         if not isinstance(concepts, list) or not all(
             isinstance(c, int) and not isinstance(c, bool) for c in concepts
@@ -318,7 +320,7 @@ class _RuleBuilder:
             concepts = []
         if len(concepts) > MAX_LIST:
             self.p.add(path + ("concepts",), f"more than {MAX_LIST} concepts")
-        if not codes_ and not concepts and not groups:
+        if not spec.get("codes") and not concepts and not groups:
             self.p.add(path, f"codeset {name}: give codes, concepts or groups")
         all_codes = codes_ or tuple(p for _, pats in groups for p in pats)
         return Codeset(
@@ -355,7 +357,7 @@ class _RuleBuilder:
             if not _keys(self.p, item, path, allowed, {"id", "kind", "text"}):
                 continue
             cid = str(item.get("id"))
-            if not CRITERION_RE.match(cid):
+            if not CRITERION_RE.fullmatch(cid):
                 self.p.add(path + ("id",), f"criterion id {cid[:20]!r}: write a letter and a number, e.g. I1, E14")
             if cid in seen:
                 self.p.add(path + ("id",), f"duplicate criterion id {cid}")
@@ -402,7 +404,7 @@ class _RuleBuilder:
             if not _keys(self.p, item, spath, {"id", "rule", "manual", "reason", "evidence_rule"}, {"id"}):
                 continue
             sid = str(item["id"])
-            if not sid.startswith(cid + ".") or not re.match(r"^[A-Z][0-9]+\.[a-z0-9_]{1,60}$", sid):
+            if not sid.startswith(cid + ".") or not re.fullmatch(r"[A-Z][0-9]+\.[a-z0-9_]{1,60}", sid):
                 self.p.add(spath + ("id",), f"sub-rule id {sid[:40]!r}: write {cid}.<name>")
             if sid in {s.id for s in out}:
                 self.p.add(spath + ("id",), f"duplicate sub-rule id {sid}")
@@ -561,7 +563,7 @@ class _RuleBuilder:
             pick = "any"
         if pick in ("min", "max") and pred is not None and pred.kind in ("qual", "in"):
             self.p.add(path + ("pick",), f"pick {pick} needs a numeric value test")
-        if pick != "any" and pred is None:
+        if pick != "any" and "value" not in raw:
             self.p.add(path + ("pick",), "pick applies only with a value test")
         count = None
         if "count" in raw:

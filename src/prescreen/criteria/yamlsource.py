@@ -14,6 +14,8 @@ from prescreen.errors import CriteriaError
 
 MAX_BYTES = 2_000_000
 MAX_DEPTH = 40
+ALLOWED_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq")}
+MAX_NODES = 200_000  # aliases can expand a small file enormously ("billion laughs")
 
 Path_ = tuple[Any, ...]
 
@@ -33,12 +35,22 @@ class Source:
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
             raise CriteriaError(f"{name}{where}: not valid YAML ({problem})") from None
         self._lines: dict[Path_, int] = {}
+        self._nodes = 0
         self.data = self._convert(node, (), 0) if node is not None else None
 
     def _convert(self, node: yaml.Node, path: Path_, depth: int) -> Any:
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            raise CriteriaError(
+                f"{self.name}: more than {MAX_NODES:,} values (are aliases expanding?); simplify the file"
+            )
         if depth > MAX_DEPTH:
             raise CriteriaError(f"{self.name}:{node.start_mark.line + 1}: nested too deeply")
         self._lines[path] = node.start_mark.line + 1
+        if node.tag not in ALLOWED_TAGS:
+            raise CriteriaError(
+                f"{self.name}:{node.start_mark.line + 1}: not valid YAML (tag {node.tag[:40]!r} is not allowed)"
+            )
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
