@@ -1,6 +1,6 @@
 """Criteria YAML → the resolved model, with every problem reported by line.
 
-Every key is checked against the language reference (docs/criteria-language.md);
+Every key is checked against the language reference (README.md, "The criteria language");
 unknown keys, unknown units, bad code patterns, duplicate ids and undeclared
 parameters are all collected and reported together, each with its line.
 """
