@@ -73,13 +73,8 @@ person_base as (
     )
 ),
 
-node_value as (
-    select
-        p.person_id,
-{{nodes}}
-    from person_base as p
-    left join event_wide as w on p.person_id = w.person_id
-),
+-- the rule tree, one layer per depth so each node is computed once from its children
+{{node_layers}}
 
 criterion_row as (
     select

@@ -38,7 +38,7 @@ def compile_sql(trial: Trial, as_of: date, *, with_ancestors: bool = True) -> Co
     params: dict[str, Any] = {"as_of": as_of}
     params.update(_code_params(plan))
     params.update(_inst_params(plan))
-    node_sql, node_params = _node_columns(plan)
+    node_sql, node_params = _node_layers(plan)
     params.update(node_params)
     outputs = plan.outputs
     params.update(
@@ -62,7 +62,7 @@ def compile_sql(trial: Trial, as_of: date, *, with_ancestors: bool = True) -> Co
         hits_union=_hits_union(plan),
         event_result=_indent(read_sql("criteria/event_result.sql")),
         pivot=_pivot(plan),
-        nodes=node_sql,
+        node_layers=node_sql,
         out_v=", ".join(_out(o.node, "v") for o in outputs),
         out_r=", ".join(_out(o.node, "r") for o in outputs),
         out_e=", ".join(_evidence_out(o) for o in outputs),
@@ -215,13 +215,35 @@ def _pivot(plan: Plan) -> str:
     )
 
 
-def _node_columns(plan: Plan) -> tuple[str, dict[str, Any]]:
-    cols: list[str] = []
+def _node_layers(plan: Plan) -> tuple[str, dict[str, Any]]:
+    """CTEs node_0 … node_value: layer d holds the nodes whose deepest child is in d − 1.
+
+    Layering keeps each node a computed column: nesting the expressions instead would make
+    DuckDB re-derive every child inside each parent (slow to bind and to run).
+    """
+    depth: dict[int, int] = {}
+    for n in plan.nodes:  # children come first
+        depth[n.idx] = 1 + max((depth[c] for c in n.children), default=-1)
     params: dict[str, Any] = {}
-    for n in plan.nodes:
-        v, r, e = _node_exprs(n, params)
-        cols += [f"{v} as n{n.idx}_v", f"{r} as n{n.idx}_r", f"{e} as n{n.idx}_e"]
-    return ",\n".join("        " + c for c in cols), params
+    layers = max(depth.values(), default=0) + 1
+    ctes = []
+    for d in range(layers):
+        cols = []
+        for n in plan.nodes:
+            if depth[n.idx] == d:
+                v, r, e = _node_exprs(n, params)
+                cols += [f"{v} as n{n.idx}_v", f"{r} as n{n.idx}_r", f"{e} as n{n.idx}_e"]
+        body = ",\n".join("        " + c for c in cols) or "        0 as _empty"
+        if d == 0:
+            source = (
+                "    select\n        p.person_id,\n" + body + "\n"
+                "    from person_base as p\n    left join event_wide as w on p.person_id = w.person_id"
+            )
+        else:
+            source = f"    select\n        *,\n{body}\n    from node_{d - 1}"
+        ctes.append(f"node_{d} as (\n{source}\n),")
+    ctes.append(f"node_value as (\n    select * from node_{layers - 1}\n),")
+    return "\n\n".join(ctes), params
 
 
 def _node_exprs(n: Node, params: dict[str, Any]) -> tuple[str, str, str]:
