@@ -17,8 +17,9 @@ inst_row as (
         i.distinct_grp,
         -- evidence row fields, carried as one struct and picked by `rank_key`
         struct_pack(h.code, h.num, h.unit, h.range_high, h.value_text, h.value_concept, h.side, h.event_date) as ev,
-        -- latest date first, then the earliest row of the source table: unique per row
-        date_diff('day', date '1970-01-01', h.event_date) * 4294967296 - h.rid as rank_key,
+        -- latest date first, then the lowest record id (the table's primary key)
+        cast(date_diff('day', date '1970-01-01', h.event_date) as hugeint) * 18446744073709551616
+            - h.rid as rank_key,
         -- window bounds are inclusive; "active" also needs the event to span the index date
         h.event_date <= i.hi
         and (i.lo is null or h.event_date >= i.lo)

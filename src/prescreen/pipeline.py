@@ -96,8 +96,7 @@ def evaluate_stage(
         return evaluate_sql(con, trial, as_of)
     from prescreen.criteria.pandas_engine import evaluate_pandas
 
-    # rowid travels along so both engines break same-day ties on the same source row
-    tables = {name: con.execute(f"select rowid as _rid, * from {name}").df() for name in ENGINE_TABLES}
+    tables = {name: con.table(name).df() for name in ENGINE_TABLES}
     return evaluate_pandas(tables, trial, as_of)
 
 

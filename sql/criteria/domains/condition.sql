@@ -1,7 +1,7 @@
 -- one row per condition_occurrence, in the shape every domain shares
 -- end_date: an empty condition_end_date means ongoing
 select
-    rowid as rid,
+    condition_occurrence_id as rid,
     person_id,
     coalesce(condition_source_value, '') as code,
     coalesce(condition_concept_id, 0) as concept_id,

@@ -1,6 +1,6 @@
 -- one row per death record
 select
-    rowid as rid,
+    cast(0 as bigint) as rid,
     person_id,
     '' as code,
     0 as concept_id,

@@ -1,7 +1,7 @@
 -- one row per drug_exposure; a drug is active from start to end, where end is
 -- drug_exposure_end_date, else start + days_supply - 1, else the start date itself
 select
-    rowid as rid,
+    drug_exposure_id as rid,
     person_id,
     coalesce(drug_source_value, '') as code,
     coalesce(drug_concept_id, 0) as concept_id,

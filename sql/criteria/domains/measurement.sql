@@ -1,6 +1,6 @@
 -- one row per measurement; value_source_value carries qualitative results
 select
-    rowid as rid,
+    measurement_id as rid,
     person_id,
     coalesce(measurement_source_value, '') as code,
     coalesce(measurement_concept_id, 0) as concept_id,

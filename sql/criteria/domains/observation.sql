@@ -1,6 +1,6 @@
 -- one row per observation; value_as_string carries categories (ulcer exposure, gangrene)
 select
-    rowid as rid,
+    observation_id as rid,
     person_id,
     coalesce(observation_source_value, '') as code,
     coalesce(observation_concept_id, 0) as concept_id,

@@ -1,6 +1,6 @@
 -- one row per procedure_occurrence; laterality may come from the CPT modifier
 select
-    rowid as rid,
+    procedure_occurrence_id as rid,
     person_id,
     coalesce(procedure_source_value, '') as code,
     coalesce(procedure_concept_id, 0) as concept_id,

@@ -37,6 +37,12 @@ _UNIFORM = {
     "death": ("death", None, None, "death_date", None, None, None, None, None, None),
 }  # fmt: skip
 FAR_FUTURE = pd.Timestamp("2262-04-01")
+# ties on a date go to the lowest record id
+_PRIMARY_KEY = {
+    "condition": "condition_occurrence_id", "procedure": "procedure_occurrence_id",
+    "drug": "drug_exposure_id", "measurement": "measurement_id", "observation": "observation_id",
+    "death": None,
+}  # fmt: skip
 
 
 def evaluate_pandas(tables: dict[str, pd.DataFrame], trial: Trial, as_of: date) -> pd.DataFrame:
@@ -53,7 +59,8 @@ def evaluate_pandas(tables: dict[str, pd.DataFrame], trial: Trial, as_of: date) 
 def _uniform_rows(domain: str, table: pd.DataFrame) -> pd.DataFrame:
     _, code, concept, start, end, num, unit, high, vconcept, vtext = _UNIFORM[domain]
     n = len(table)
-    rid = table["_rid"] if "_rid" in table else pd.Series(np.arange(n), index=table.index)
+    key = _PRIMARY_KEY[domain]
+    rid = table[key] if key else pd.Series(0, index=table.index)
 
     def col(name: str | None, fill=None, dtype=None) -> pd.Series:
         if name is None or name not in table:
@@ -216,7 +223,7 @@ def _judged_rows(plan: Plan, hits: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-_ORDER = ["rid"]  # ties on a date go to the earliest row of the source table
+_ORDER = ["rid"]  # ties on a date go to the lowest record id
 _KEY = ["person_id", "inst"]
 
 
