@@ -1,0 +1,170 @@
+"""One measured benchmark run, in its own process so peak RSS belongs to this run only.
+
+Called by bench/run.py, never by hand (but it works by hand):
+
+    python bench/child.py lib --extract bench/data/p100000 --trial criteria/nl003-cli-iii-2.yaml --out DIR
+    python bench/child.py floor --extract bench/data/p100000
+    python bench/child.py profile --extract bench/data/p1000000 --trial ... --out FILE
+
+Prints one JSON line (stage timings in seconds, peak RSS in bytes) as its last line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+AS_OF = date(2026, 11, 1)
+FLOOR_TABLES = (
+    "person",
+    "condition_occurrence",
+    "procedure_occurrence",
+    "drug_exposure",
+    "measurement",
+    "observation",
+)
+
+
+def peak_rss_bytes() -> int:
+    """This process's peak resident set (VmHWM), in bytes."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def floor_sql() -> str:
+    return (BENCH / "floor.sql").read_text(encoding="utf-8")
+
+
+def lib_run(extract: Path, trial_path: Path, out: Path, stages: str) -> dict[str, Any]:
+    """load+validate → floor on the loaded tables → screen → report, each timed."""
+    from prescreen.criteria.parse import load_trial, trial_hash
+    from prescreen.criteria.sql_engine import evaluate_sql
+    from prescreen.database import open_database
+    from prescreen.extract import load_extract, write_validation_outputs
+    from prescreen.pipeline import ScreenResult, person_sites, write_patient_files
+    from prescreen.provenance import provenance
+    from prescreen.report import write_reports
+    from prescreen.status import patient_status, status_counts
+
+    timings: dict[str, float] = {}
+    started_at = datetime.now(UTC)
+    trial = load_trial(str(trial_path), {})
+    con = open_database(None)
+    con.execute("set enable_progress_bar = false")
+
+    tick = time.perf_counter()
+    report = load_extract(extract, con, as_of=AS_OF, max_quarantine=0.05)
+    timings["load_validate"] = time.perf_counter() - tick
+
+    tick = time.perf_counter()
+    con.sql(floor_sql()).fetchall()
+    timings["floor_tables"] = time.perf_counter() - tick
+
+    tick = time.perf_counter()
+    results = evaluate_sql(con, trial, AS_OF)
+    timings["evaluate_sql"] = time.perf_counter() - tick
+    patients = patient_status(results, trial.criterion_ids(), person_sites(con))
+    timings["screen"] = time.perf_counter() - tick
+    counts = status_counts(patients)
+    rows = len(results)
+
+    if "report" in stages:
+        out.mkdir(parents=True, exist_ok=True)
+        tick = time.perf_counter()
+        write_validation_outputs(report, con, out)
+        screen = ScreenResult(trial=trial, criterion_result=results, patients=patients)
+        write_patient_files(out, screen)
+        prov = provenance(
+            trial_id=trial.id,
+            trial_version=trial.version,
+            criteria_hash=trial_hash(trial),
+            parameters={k: p.default for k, p in trial.parameters.items()},
+            overrides={},
+            as_of=AS_OF,
+            engine="sql",
+            input_files=report.input_files,
+            counts=counts,
+            started=started_at,
+        )
+        write_reports(
+            out,
+            trial=trial,
+            criterion_result=results,
+            patients=patients,
+            validation=report.validation,
+            reasons=report.reasons,
+            provenance=prov,
+            min_cell=5,
+        )
+        timings["report"] = time.perf_counter() - tick
+    con.close()
+    return {"timings": timings, "counts": counts, "criterion_rows": rows}
+
+
+def floor_run(extract: Path) -> dict[str, Any]:
+    """floor.sql straight on the Parquet files (no load), in a fresh DuckDB."""
+    from prescreen.database import open_database
+
+    con = open_database(None)
+    con.execute("set enable_progress_bar = false")
+    for name in FLOOR_TABLES:
+        con.execute(
+            f"create view {name} as select * from read_parquet('{extract / (name + '.parquet')}')"
+        )
+    tick = time.perf_counter()
+    rows = con.sql(floor_sql()).fetchall()
+    elapsed = time.perf_counter() - tick
+    return {"timings": {"floor_parquet": elapsed}, "table_rows": {r[0]: r[1] for r in rows}}
+
+
+def profile_run(extract: Path, trial_path: Path, out: Path) -> dict[str, Any]:
+    """The screen query with DuckDB's JSON profiler on; the profile goes to `out`."""
+    from prescreen.criteria.parse import load_trial
+    from prescreen.criteria.sql_engine import evaluate_sql
+    from prescreen.database import open_database
+    from prescreen.extract import load_extract
+
+    trial = load_trial(str(trial_path), {})
+    con = open_database(None)
+    con.execute("set enable_progress_bar = false")
+    load_extract(extract, con, as_of=AS_OF, max_quarantine=0.05)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    con.execute("pragma enable_profiling = 'json'")
+    con.execute(f"pragma profiling_output = '{out}'")
+    tick = time.perf_counter()
+    evaluate_sql(con, trial, AS_OF)
+    elapsed = time.perf_counter() - tick
+    con.execute("pragma disable_profiling")
+    con.close()
+    return {"timings": {"evaluate_sql_profiled": elapsed}, "profile": str(out)}
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("mode", choices=["lib", "floor", "profile"])
+    parser.add_argument("--extract", type=Path, required=True)
+    parser.add_argument("--trial", type=Path, default=Path("criteria/nl003-cli-iii-2.yaml"))
+    parser.add_argument("--out", type=Path, default=BENCH / "data" / "out" / "lib")
+    parser.add_argument("--stages", default="load,screen,report")
+    args = parser.parse_args(argv)
+    if args.mode == "lib":
+        result = lib_run(args.extract, args.trial, args.out, args.stages)
+    elif args.mode == "floor":
+        result = floor_run(args.extract)
+    else:
+        result = profile_run(args.extract, args.trial, args.out)
+    result["peak_rss_bytes"] = peak_rss_bytes()
+    print(json.dumps(result, default=str), flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

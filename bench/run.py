@@ -1,0 +1,351 @@
+"""Benchmark harness for prescreen (issue 7): stage timings, peak RSS, floor, pandas peer.
+
+    .venv/bin/python bench/run.py --sizes 100000,1000000,5000000 --runs 3
+
+Generates synthetic extracts under bench/data/p<N> (skipped when present), runs every
+measurement in a fresh subprocess (peak RSS is per run), keeps raw numbers in
+bench/data/results.json (merged across invocations, newest wins per measurement) and
+rewrites bench/results.md from them. `--report-only` rewrites results.md alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+DATA = BENCH / "data"
+RESULTS_JSON = DATA / "results.json"
+TRIAL = ROOT / "criteria" / "nl003-cli-iii-2.yaml"
+DOUBLED = DATA / "nl003-doubled.yaml"
+PY = sys.executable
+PRESCREEN = str(Path(PY).with_name("prescreen"))
+GiB = 1024**3
+
+
+# --------------------------------------------------------------------------- processes
+def measured(cmd: list[str], *, timeout: float, rss_cap: int) -> dict[str, Any]:
+    """Run `cmd` in a fresh process; wall time, peak RSS (wait4), last JSON line, or why it died.
+
+    The guard polls the process group's RSS and kills it above `rss_cap` bytes or after
+    `timeout` seconds, so a run that would take the machine down is reported, not endured.
+    """
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
+    killed: dict[str, str] = {}
+    done = threading.Event()
+    peak_seen = [0]
+
+    def guard() -> None:
+        while not done.wait(0.5):
+            rss = _group_rss(proc.pid)
+            peak_seen[0] = max(peak_seen[0], rss)
+            elapsed = time.perf_counter() - started
+            if rss > rss_cap or elapsed > timeout:
+                killed["why"] = (
+                    f"memory guard: RSS {rss / GiB:.1f} GiB > {rss_cap / GiB:.0f} GiB"
+                    if rss > rss_cap
+                    else f"timeout after {timeout:.0f} s"
+                )
+                os.killpg(proc.pid, signal.SIGKILL)
+                return
+
+    watcher = threading.Thread(target=guard, daemon=True)
+    watcher.start()
+    out_chunks: list[bytes] = []
+    err_chunks: list[bytes] = []
+    readers = [
+        threading.Thread(target=lambda: out_chunks.append(proc.stdout.read()), daemon=True),
+        threading.Thread(target=lambda: err_chunks.append(proc.stderr.read()), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    done.set()
+    for reader in readers:
+        reader.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    stdout = b"".join(out_chunks).decode(errors="replace")
+    stderr = b"".join(err_chunks).decode(errors="replace")
+    result: dict[str, Any] = {
+        "wall": wall,
+        "rc": proc.returncode,
+        "peak_rss_bytes_wait4": usage.ru_maxrss * 1024,
+        "peak_rss_bytes_polled": peak_seen[0],
+        "cpu_user": usage.ru_utime,
+        "cpu_sys": usage.ru_stime,
+        "loadavg": os.getloadavg(),
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    if killed:
+        result["failed"] = killed["why"]
+    elif proc.returncode != 0:
+        result["failed"] = f"exit {proc.returncode}: {stderr.strip().splitlines()[-1:]}"
+    for line in reversed(stdout.strip().splitlines()):
+        if line.startswith("{"):
+            result.update(json.loads(line))
+            break
+    return result
+
+
+def _group_rss(pgid: int) -> int:
+    """Sum of VmRSS over the processes of one process group, in bytes."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.getpgid(int(entry.name)) != pgid:
+                continue
+            for line in (entry / "status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        except (OSError, ProcessLookupError):
+            continue
+    return total
+
+
+# --------------------------------------------------------------------------- inputs
+def ensure_extract(n: int) -> Path:
+    """bench/data/p<n>: generated once (seed 1, 8 sites, Parquet), reused afterwards."""
+    folder = DATA / f"p{n}"
+    marker = folder / ".complete"
+    if marker.exists() or (folder / "person.parquet").exists() and _complete(folder):
+        marker.touch()
+        return folder
+    print(f"generating {folder} …", flush=True)
+    subprocess.run(
+        [PRESCREEN, "generate", "--persons", str(n), "--sites", "8", "--seed", "1",
+         "--format", "parquet", "--as-of", "2026-11-01", "--out", str(folder)],
+        cwd=ROOT, check=True,
+    )  # fmt: skip
+    marker.touch()
+    return folder
+
+
+def _complete(folder: Path) -> bool:
+    return all((folder / f"{t}.parquet").exists() for t in ("person", "measurement", "observation"))
+
+
+def doubled_trial() -> Path:
+    """NL003 with every criterion copied as X<n+100> (its sub-rules and parameters too)."""
+    import yaml
+
+    doc = yaml.safe_load(TRIAL.read_text(encoding="utf-8"))
+
+    def shift(text: str) -> str:
+        return re.sub(r"\b([IE])(\d+)(?=[.\b]|$)", lambda m: f"{m[1]}{int(m[2]) + 100}", text)
+
+    def deep(value: Any) -> Any:
+        if isinstance(value, str):
+            return re.sub(r"\$([IE])(\d+)\.", lambda m: f"${m[1]}{int(m[2]) + 100}.", value)
+        if isinstance(value, list):
+            return [deep(v) for v in value]
+        if isinstance(value, dict):
+            out = {}
+            for k, v in value.items():
+                if k in ("id", "ref") and isinstance(v, str):
+                    out[k] = shift(v)
+                else:
+                    out[k] = deep(v)
+            return out
+        return value
+
+    copies = [deep(c) for c in doc["criteria"]]
+    doc["criteria"] = doc["criteria"] + copies
+    doc["parameters"].update({shift(k): v for k, v in doc["parameters"].items()})
+    doc["assumptions"] = [
+        *doc.get("assumptions", []),
+        *[
+            {**a, "id": f"A{100 + int(a['id'][1:])}", "criteria": [shift(c) for c in a["criteria"]]}
+            for a in doc.get("assumptions", [])
+        ],
+    ]
+    doc["trial"]["id"] = doc["trial"]["id"] + "-DOUBLED"
+    DATA.mkdir(parents=True, exist_ok=True)
+    DOUBLED.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return DOUBLED
+
+
+# --------------------------------------------------------------------------- measurements
+def run_lib(n: int, extract: Path, args) -> dict[str, Any]:
+    out = DATA / "out" / f"lib-p{n}"
+    cmd = [PY, str(BENCH / "child.py"), "lib", "--extract", str(extract), "--trial", str(TRIAL),
+           "--out", str(out)]  # fmt: skip
+    return measured(cmd, timeout=args.timeout, rss_cap=args.rss_cap)
+
+
+def run_cli(n: int, extract: Path, args) -> dict[str, Any]:
+    out = DATA / "out" / f"cli-p{n}"
+    cmd = [PRESCREEN, "run", "--trial", str(TRIAL), "--extract", str(extract),
+           "--as-of", "2026-11-01", "--out", str(out)]  # fmt: skip
+    result = measured(cmd, timeout=args.timeout, rss_cap=args.rss_cap)
+    manifest = out / "run.json"
+    if "failed" not in result and manifest.exists():
+        result["internal_timings"] = json.loads(manifest.read_text()).get("timings_seconds", {})
+    return result
+
+
+def run_floor(n: int, extract: Path, args) -> dict[str, Any]:
+    cmd = [PY, str(BENCH / "child.py"), "floor", "--extract", str(extract)]
+    return measured(cmd, timeout=args.timeout, rss_cap=args.rss_cap)
+
+
+def run_peer(n: int, extract: Path, args) -> dict[str, Any]:
+    out = DATA / "out" / f"peer-p{n}.parquet"
+    cmd = [PY, str(BENCH / "pandas_peer.py"), "--extract", str(extract), "--out", str(out)]
+    result = measured(cmd, timeout=args.peer_timeout, rss_cap=args.rss_cap)
+    prescreen_patients = DATA / "out" / f"lib-p{n}" / "patients.csv"
+    if "failed" not in result and prescreen_patients.exists():
+        result["agreement"] = agreement(out, prescreen_patients)
+    return result
+
+
+def run_doubled(n: int, extract: Path, args) -> dict[str, Any]:
+    cmd = [PY, str(BENCH / "child.py"), "lib", "--extract", str(extract), "--trial",
+           str(doubled_trial()), "--stages", "load,screen"]  # fmt: skip
+    return measured(cmd, timeout=args.timeout, rss_cap=args.rss_cap)
+
+
+def run_single(n: int, extract: Path, args) -> dict[str, Any]:
+    """The original trial with the same stages as the doubled run, interleaved with it."""
+    cmd = [PY, str(BENCH / "child.py"), "lib", "--extract", str(extract), "--trial",
+           str(TRIAL), "--stages", "load,screen"]  # fmt: skip
+    return measured(cmd, timeout=args.timeout, rss_cap=args.rss_cap)
+
+
+def run_profile(n: int, extract: Path, args) -> dict[str, Any]:
+    out = DATA / "out" / f"profile-p{n}.json"
+    cmd = [PY, str(BENCH / "child.py"), "profile", "--extract", str(extract), "--trial",
+           str(TRIAL), "--out", str(out)]  # fmt: skip
+    result = measured(cmd, timeout=args.timeout, rss_cap=args.rss_cap)
+    if "failed" not in result and out.exists():
+        result["top_operators"] = top_operators(json.loads(out.read_text()))
+    return result
+
+
+def agreement(peer_path: Path, patients_csv: Path) -> dict[str, Any]:
+    """How many per-patient statuses the pandas peer shares with prescreen."""
+    import pandas as pd
+
+    peer = pd.read_parquet(peer_path)
+    ours = pd.read_csv(patients_csv, usecols=["person_id", "status"])
+    both = ours.merge(peer, on="person_id", how="outer", suffixes=("_prescreen", "_peer"))
+    same = int((both["status_prescreen"] == both["status_peer"]).sum())
+    confusion = (
+        both.groupby(["status_prescreen", "status_peer"], dropna=False).size().reset_index()
+    )
+    return {
+        "persons": len(both),
+        "agree": same,
+        "share": same / max(len(both), 1),
+        "confusion": confusion.rename(columns={0: "n"}).to_dict(orient="records"),
+    }
+
+
+def top_operators(profile: dict[str, Any], top: int = 12) -> list[dict[str, Any]]:
+    """Profiled operators by own time (seconds), largest first, with their row counts."""
+    found: list[dict[str, Any]] = []
+
+    def walk(node: dict[str, Any]) -> None:
+        name = node.get("operator_type") or node.get("operator_name") or node.get("name")
+        timing = node.get("operator_timing", node.get("timing", 0.0)) or 0.0
+        if name:
+            extra = node.get("extra_info") or {}
+            detail = ""
+            if isinstance(extra, dict):
+                for key in ("Table", "Aggregates", "Groups", "Join Type", "Conditions", "Function"):
+                    if key in extra:
+                        detail = f"{key}: {str(extra[key])[:70]}"
+                        break
+            found.append({
+                "operator": name.strip(),
+                "seconds": float(timing),
+                "rows": node.get("operator_cardinality", node.get("cardinality")),
+                "detail": detail,
+            })  # fmt: skip
+        for child in node.get("children", []):
+            walk(child)
+
+    walk(profile)
+    total = profile.get("latency") or profile.get("operator_timing") or None
+    found.sort(key=lambda r: r["seconds"], reverse=True)
+    summed = sum(r["seconds"] for r in found)
+    for row in found:
+        row["share_of_operator_time"] = row["seconds"] / summed if summed else None
+    return [{"query_latency": total, "operator_seconds_total": summed}, *found[:top]]
+
+
+# --------------------------------------------------------------------------- driver
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--sizes", default="100000,1000000,5000000")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--peer-runs", type=int, default=None, help="default: --runs")
+    parser.add_argument("--cli-runs", type=int, default=None, help="default: --runs")
+    parser.add_argument("--double-sizes", default="1000000", help="criteria-doubling sizes")
+    parser.add_argument("--profile-size", type=int, default=1000000)
+    parser.add_argument("--timeout", type=float, default=3600)
+    parser.add_argument("--peer-timeout", type=float, default=1800)
+    parser.add_argument("--rss-cap-gib", type=float, default=20.0, help="kill a run above this")
+    parser.add_argument("--skip", default="", help="comma list of lib,cli,floor,peer,double,profile")
+    parser.add_argument("--report-only", action="store_true")
+    args = parser.parse_args(argv)
+    args.rss_cap = int(args.rss_cap_gib * GiB)
+    skip = set(filter(None, args.skip.split(",")))
+    results: dict[str, Any] = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
+
+    def record(key: str, value: dict[str, Any]) -> None:
+        results[key] = value
+        RESULTS_JSON.write_text(json.dumps(results, indent=1, default=str))
+        status = value.get("failed") or f"{value['wall']:.1f}s wall"
+        print(f"  {key}: {status}, peak RSS {value['peak_rss_bytes_wait4'] / GiB:.2f} GiB", flush=True)
+
+    if not args.report_only:
+        DATA.mkdir(parents=True, exist_ok=True)
+        sizes = [int(s) for s in args.sizes.split(",") if s]
+        kinds = [("floor", run_floor, args.runs), ("lib", run_lib, args.runs),
+                 ("cli", run_cli, args.cli_runs or args.runs),
+                 ("peer", run_peer, args.peer_runs or args.runs)]  # fmt: skip
+        for n in sizes:
+            extract = ensure_extract(n)
+            for key in [k for k in results if k.startswith(f"p{n}/")]:
+                if key.split("/")[1] in {k for k, _, _ in kinds} - skip:
+                    del results[key]  # this invocation re-measures them
+            for kind, fn, runs in kinds:
+                if kind in skip:
+                    continue
+                for r in range(runs):
+                    print(f"p{n} {kind} run {r + 1}/{runs}", flush=True)
+                    record(f"p{n}/{kind}/{r}", fn(n, extract, args))
+            if "double" not in skip and str(n) in args.double_sizes.split(","):
+                for r in range(args.runs):
+                    print(f"p{n} criteria doubling run {r + 1}/{args.runs}", flush=True)
+                    record(f"p{n}/single/{r}", run_single(n, extract, args))
+                    record(f"p{n}/double/{r}", run_doubled(n, extract, args))
+            if "profile" not in skip and n == args.profile_size:
+                print(f"p{n} profile", flush=True)
+                record(f"p{n}/profile/0", run_profile(n, extract, args))
+
+    from results_md import write_results  # bench/ is on sys.path as the script's folder
+
+    write_results(results, BENCH / "results.md")
+    print(f"wrote {BENCH / 'results.md'}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
