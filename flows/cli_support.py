@@ -42,12 +42,12 @@ def run_and_print(console: Console, **params: Any) -> dict[str, Any]:
     from prescreen.flows.screen import run_screen
 
     from prescreen.extract import print_validation_summary
-    from prescreen.pipeline import _print_counts
+    from prescreen.pipeline import print_counts
 
     quiet_user_errors(_debug())
     run = run_screen(**params)
     print_validation_summary(run.load_report, console)
-    _print_counts(console, run.provenance["counts"], Path(params["out_dir"]))
+    print_counts(console, run.provenance["counts"], Path(params["out_dir"]))
     return run.provenance
 
 
@@ -56,12 +56,12 @@ def scan_and_print(console: Console, **params: Any) -> None:
     from prescreen.flows.scan import scan
     from prescreen.flows.server import local_api
 
-    from prescreen.pipeline import _print_counts
+    from prescreen.pipeline import print_counts
 
     quiet_user_errors(_debug())
     with local_api():
         result = scan(**params)
-    _print_counts(console, result.screen.provenance["counts"], Path(params["out_dir"]))
+    print_counts(console, result.screen.provenance["counts"], Path(params["out_dir"]))
     since = result.previous_run or "no previous run"
     shown = ", ".join(f"{k} {v}" for k, v in result.change_counts.items()) or "none"
     console.print(f"run {result.run['run_id']}; changes since {since}: {shown} (changes.csv)")

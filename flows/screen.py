@@ -90,7 +90,7 @@ def load_validate(
     """Load + validate the extract into `con`; validation.csv/quarantine.csv into `folder`."""
     from prescreen.extract import write_validation_outputs
 
-    report = pipeline._load_or_write_validation(
+    report = pipeline.load_or_write_validation(
         con, extract_dir, as_of, max_quarantine, folder, out_dir, None
     )
     write_validation_outputs(report, con, folder)

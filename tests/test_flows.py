@@ -110,7 +110,7 @@ def test_io_errors_are_retried_and_bad_data_is_not(extract, tmp_path, monkeypatc
 
     from prescreen import pipeline
 
-    real = pipeline._load_or_write_validation
+    real = pipeline.load_or_write_validation
     calls = []
 
     def flaky(*args, **kwargs):
@@ -119,7 +119,7 @@ def test_io_errors_are_retried_and_bad_data_is_not(extract, tmp_path, monkeypatc
             raise OSError("transient: share unavailable")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "_load_or_write_validation", flaky)
+    monkeypatch.setattr(pipeline, "load_or_write_validation", flaky)
     monkeypatch.setattr("prescreen.flows.screen.IO_RETRY_DELAY_SECONDS", 0)
     tiny = tiny_extract(tmp_path / "tiny", [(1, date(1960, 1, 1), 1, "P1")])
     screen(trial=age_trial(tmp_path), extract_dir=tiny, out_dir=tmp_path / "ok", as_of=AS_OF)
@@ -130,7 +130,7 @@ def test_io_errors_are_retried_and_bad_data_is_not(extract, tmp_path, monkeypatc
         raise ExtractError("person.csv: no valid person rows; nothing to screen")
 
     calls.clear()
-    monkeypatch.setattr(pipeline, "_load_or_write_validation", bad_data)
+    monkeypatch.setattr(pipeline, "load_or_write_validation", bad_data)
     with pytest.raises(ExtractError):
         screen(trial=age_trial(tmp_path), extract_dir=tiny, out_dir=tmp_path / "no", as_of=AS_OF)
     assert len(calls) == 1  # never retried

@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,23 +22,15 @@ from rich.console import Console
 
 from prescreen.database import open_database
 from prescreen.errors import CriteriaError, PrescreenError
+from prescreen.extract.tables import ALWAYS_PRESENT
 from prescreen.outputs import MANIFEST, staged_output
-from prescreen.provenance import provenance
 from prescreen.status import patient_status, status_counts
 
 log = logging.getLogger("prescreen")
 
 CRITERIA_COLUMNS = ["person_id", "criterion_id", "result", "evidence", "reason"]
-ENGINE_TABLES = (
-    "person",
-    "condition_occurrence",
-    "procedure_occurrence",
-    "drug_exposure",
-    "measurement",
-    "observation",
-    "death",
-    "concept_ancestor",
-)
+# what the pandas engine reads: the tables the loader always creates, but care_site
+ENGINE_TABLES = tuple(name for name in ALWAYS_PRESENT if name != "care_site")
 
 
 @dataclass
@@ -150,83 +142,7 @@ def write_patient_files(folder: Path, screen: ScreenResult) -> None:
     screen.criterion_result[CRITERIA_COLUMNS].to_csv(folder / "criteria.csv", index=False)
 
 
-def run_command(
-    *,
-    trial: str,
-    extract_dir: Path,
-    as_of: date,
-    out_dir: Path,
-    engine: str = "sql",
-    overrides: Sequence[str] = (),
-    sweeps: Sequence[str] = (),
-    min_cell: int = 5,
-    max_quarantine: float = 0.05,
-    db_path: Path | None = None,
-    console: Console | None = None,
-) -> dict[str, Any]:
-    """`prescreen run`: the whole screen, outputs swapped into `out_dir` only when complete."""
-    from prescreen.criteria.parse import load_trial, trial_hash
-    from prescreen.extract import print_validation_summary, write_validation_outputs
-    from prescreen.report import write_reports
-
-    started_at = datetime.now(UTC)
-    override_map = {k: v[-1] for k, v in parse_assignments(overrides, "--set").items()}
-    sweep_map = parse_assignments(sweeps, "--sweep")
-    trial_def = load_trial(trial, override_map)  # criteria errors before any data is read
-    timings: dict[str, float] = {}
-    con = open_database(db_path)
-    try:
-        with staged_output(out_dir) as folder:
-            tick = time.perf_counter()
-            report = _load_or_write_validation(
-                con, extract_dir, as_of, max_quarantine, folder, out_dir, console
-            )
-            timings["load_validate"] = time.perf_counter() - tick
-            write_validation_outputs(report, con, folder)
-            if console is not None:
-                print_validation_summary(report, console)
-            screen = screen_stage(con, trial_def, as_of, engine)
-            timings.update(screen.timings)
-            tick = time.perf_counter()
-            screen.sweep = sweep_stage(con, trial, override_map, sweep_map, as_of, engine)
-            timings["sweep"] = time.perf_counter() - tick
-            counts = status_counts(screen.patients)
-            prov = provenance(
-                trial_id=trial_def.id,
-                trial_version=trial_def.version,
-                criteria_hash=trial_hash(trial_def),
-                parameters={k: p.default for k, p in trial_def.parameters.items()},
-                overrides=override_map,
-                as_of=as_of,
-                engine=engine,
-                input_files=report.input_files,
-                counts=counts,
-                started=started_at,
-            )
-            write_patient_files(folder, screen)
-            tick = time.perf_counter()
-            write_reports(
-                folder,
-                trial=trial_def,
-                criterion_result=screen.criterion_result,
-                patients=screen.patients,
-                validation=report.validation,
-                reasons=report.reasons,
-                provenance=prov,
-                min_cell=min_cell,
-                sweep=screen.sweep,
-            )
-            timings["report"] = time.perf_counter() - tick
-            prov["timings_seconds"] = {k: round(v, 3) for k, v in timings.items()}
-            (folder / MANIFEST).write_text(json.dumps(prov, indent=2) + "\n", encoding="utf-8")
-    finally:
-        con.close()
-    if console is not None:
-        _print_counts(console, counts, out_dir)
-    return prov
-
-
-def _load_or_write_validation(con, extract_dir, as_of, max_quarantine, folder, out_dir, console):
+def load_or_write_validation(con, extract_dir, as_of, max_quarantine, folder, out_dir, console):
     """Run the load stage; when it stops on bad data, still leave validation files to read."""
     from prescreen.errors import ExtractError
     from prescreen.extract import write_validation_outputs
@@ -262,7 +178,7 @@ def load_command(
     con = open_database(db_path)
     try:
         with staged_output(out_dir) as folder:
-            report = _load_or_write_validation(
+            report = load_or_write_validation(
                 con, extract_dir, as_of, max_quarantine, folder, out_dir, console
             )
             write_validation_outputs(report, con, folder)
@@ -297,7 +213,7 @@ def compile_command(
         out_path.write_text(text + "\n", encoding="utf-8")
 
 
-def _print_counts(console: Console, counts: dict[str, int], out_dir: Path) -> None:
+def print_counts(console: Console, counts: dict[str, int], out_dir: Path) -> None:
     from rich.table import Table
 
     table = Table(title="Screen result", show_header=True)
