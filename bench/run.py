@@ -148,7 +148,7 @@ def doubled_trial() -> Path:
     doc = yaml.safe_load(TRIAL.read_text(encoding="utf-8"))
 
     def shift(text: str) -> str:
-        return re.sub(r"\b([IE])(\d+)(?=[.\b]|$)", lambda m: f"{m[1]}{int(m[2]) + 100}", text)
+        return re.sub(r"\b([IE])(\d+)(?=\.|$)", lambda m: f"{m[1]}{int(m[2]) + 100}", text)
 
     def deep(value: Any) -> Any:
         if isinstance(value, str):
@@ -177,7 +177,12 @@ def doubled_trial() -> Path:
     ]
     doc["trial"]["id"] = doc["trial"]["id"] + "-DOUBLED"
     DATA.mkdir(parents=True, exist_ok=True)
-    DOUBLED.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    class NoAliases(yaml.SafeDumper):
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
+
+    text = yaml.dump(doc, Dumper=NoAliases, sort_keys=False, allow_unicode=True)
+    DOUBLED.write_text(text, encoding="utf-8")
     return DOUBLED
 
 

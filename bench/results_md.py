@@ -1,0 +1,351 @@
+"""bench/results.md from bench/data/results.json (raw per-run numbers written by run.py)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+GB = 1000**3
+GiB = 1024**3
+
+
+def write_results(results: dict[str, Any], path: Path) -> None:
+    path.write_text("\n".join(_document(results)) + "\n", encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- helpers
+def _runs(results: dict[str, Any], n: int, kind: str) -> list[dict[str, Any]]:
+    return [v for k, v in sorted(results.items()) if k.startswith(f"p{n}/{kind}/")]
+
+
+def _ok(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in runs if "failed" not in r]
+
+
+def _median(values: list[float]) -> float | None:
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def _stage(runs: list[dict[str, Any]], name: str) -> float | None:
+    return _median([r.get("timings", {}).get(name) for r in _ok(runs)])
+
+
+def _rss(runs: list[dict[str, Any]]) -> float | None:
+    return _median([r["peak_rss_bytes_wait4"] for r in _ok(runs)])
+
+
+def _s(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.2f} s" if value < 100 else f"{value:.0f} s"
+
+
+def _gb(value: float | None) -> str:
+    return "n/a" if value is None else f"{value / GB:.2f} GB"
+
+
+def _x(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}×"
+
+
+def _div(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def _failures(runs: list[dict[str, Any]]) -> str:
+    bad = [r["failed"] for r in runs if "failed" in r]
+    return f" ({len(bad)} of {len(runs)} did not finish: {bad[0]})" if bad else ""
+
+
+def _sizes(results: dict[str, Any]) -> list[int]:
+    return sorted({int(k.split("/")[0][1:]) for k in results})
+
+
+def _sh(cmd: list[str]) -> str:
+    try:
+        return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "n/a"
+
+
+def _machine() -> list[str]:
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = next((ln.split(":", 1)[1].strip() for ln in cpuinfo.splitlines() if ln.startswith("model name")), "n/a")
+    mem_kb = next(int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal"))
+    import duckdb
+    import pandas
+    import prefect
+
+    commit = _sh(["git", "rev-parse", "--short", "HEAD"])
+    dirty = _sh(["git", "status", "--porcelain", "--", "src", "sql", "flows", "criteria"])
+    return [
+        f"- CPU: {model}, {os.cpu_count()} logical cores",
+        f"- RAM: {mem_kb / 1024**2:.1f} GiB (/proc/meminfo MemTotal), no swap" if "SwapTotal:            0" in
+        Path("/proc/meminfo").read_text() else f"- RAM: {mem_kb / 1024**2:.1f} GiB (/proc/meminfo MemTotal)",
+        f"- OS: {platform.platform()}",
+        f"- Python {platform.python_version()}, DuckDB {duckdb.__version__}, pandas {pandas.__version__}, "
+        f"Prefect {prefect.__version__}",
+        f"- prescreen commit {commit}{' (+ uncommitted changes in src/sql/flows)' if dirty and dirty != 'n/a' else ''}"
+        f" at report time; each run records its own time and load average in bench/data/results.json",
+        f"- DuckDB memory_limit {os.environ.get('PRESCREEN_MEMORY_LIMIT', '6GB')} (prescreen default), "
+        "temp_directory for spilling",
+    ]
+
+
+# --------------------------------------------------------------------------- document
+def _document(results: dict[str, Any]) -> list[str]:
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# prescreen benchmark results (issue 7)",
+        "",
+        f"Generated {now} by `bench/run.py` from `bench/data/results.json`; regenerate with "
+        "`.venv/bin/python bench/run.py --sizes 100000,1000000,5000000 --runs 3` (see bench/README.md).",
+        "All times are medians over the runs listed; every run is a fresh process.",
+        "",
+        "## Machine",
+        "",
+        *_machine(),
+        "",
+    ]
+    loads = [r["loadavg"][0] for r in results.values() if "loadavg" in r]
+    if loads:
+        stamps = sorted(r["at"] for r in results.values() if "at" in r)
+        lines += [
+            f"**Load**: the machine was shared with other engineers' test runs. 1-minute load average "
+            f"at the end of each measured run: median {statistics.median(loads):.2f}, "
+            f"min {min(loads):.2f}, max {max(loads):.2f} (on {os.cpu_count()} cores); measurements "
+            f"from {stamps[0]} to {stamps[-1]}. Numbers on an idle machine would be lower; CPU time "
+            "(user+sys) is recorded per run in results.json.",
+            "",
+        ]
+    sizes = _sizes(results)
+    for n in sizes:
+        lines += _size_section(results, n)
+    lines += _scaling(results, sizes)
+    lines += _doubling(results, sizes)
+    lines += _profile(results, sizes)
+    lines += _targets(results, sizes)
+    return lines
+
+
+def _size_section(results: dict[str, Any], n: int) -> list[str]:
+    lib, cli, floor, peer = (_runs(results, n, k) for k in ("lib", "cli", "floor", "peer"))
+    if not (lib or cli or floor or peer):
+        return []
+    load, screen, ev, report = (_stage(lib, k) for k in ("load_validate", "screen", "evaluate_sql", "report"))
+    lib_sum = sum(v for v in (load, screen, report) if v is not None) if _ok(lib) else None
+    cli_wall = _median([r["wall"] for r in _ok(cli)])
+    floor_t = _stage(lib, "floor_tables")
+    floor_p = _stage(floor, "floor_parquet")
+    peer_t = _median([r["wall"] for r in _ok(peer)])
+    peer_in = _stage(peer, "peer_total")
+    rows = next((r.get("table_rows") for r in _ok(floor)), None)
+    event_rows = sum(rows.values()) - rows.get("person", 0) if rows else None
+    internal = [r.get("internal_timings", {}) for r in _ok(cli)]
+    cli_inner = _median([sum(t.values()) for t in internal if t])
+    lines = [
+        f"## {n:,} persons" + (f" ({event_rows:,} event rows)" if event_rows else ""),
+        "",
+        f"Runs: library {len(_ok(lib))}/{len(lib)}{_failures(lib)}, CLI {len(_ok(cli))}/{len(cli)}{_failures(cli)}, "
+        f"floor {len(_ok(floor))}/{len(floor)}, pandas peer {len(_ok(peer))}/{len(peer)}{_failures(peer)}.",
+        "",
+        "| measure | median | notes |",
+        "|---|---:|---|",
+        f"| load + validate (`load_extract`) | {_s(load)} | {_share(load, cli_wall)} of CLI end-to-end |",
+        f"| screen (`evaluate_sql` + patient status) | {_s(screen)} | of which `evaluate_sql` {_s(ev)} |",
+        f"| report (patients/criteria CSV + `write_reports`) | {_s(report)} | |",
+        f"| library stages, sum | {_s(lib_sum)} | |",
+        f"| peak RSS, library run | {_gb(_rss(lib))} | whole process (DuckDB + pandas), wait4 ru_maxrss |",
+        f"| `prescreen run` (CLI via Prefect) end-to-end | {_s(cli_wall)} | wall, incl. interpreter start and imports |",
+        f"| Prefect/CLI overhead = CLI − library sum | {_s(_sub(cli_wall, lib_sum))} | "
+        f"CLI wall − its own run.json stage timings: {_s(_sub(cli_wall, cli_inner))} |",
+        f"| peak RSS, CLI run | {_gb(_rss(cli))} | |",
+        f"| FLOOR: floor.sql on the loaded tables | {_s(floor_t)} | same connection, after load |",
+        f"| FLOOR: floor.sql straight on the Parquet files | {_s(floor_p)} | fresh process |",
+        f"| PEER: pandas_peer.py, whole process | {_s(peer_t)} | in-script read + screen {_s(peer_in)}; "
+        f"peak RSS {_gb(_rss(peer))} |",
+        f"| ratio screen / floor (loaded tables) | {_x(_div(screen, floor_t))} | `evaluate_sql` alone: "
+        f"{_x(_div(ev, floor_t))} |",
+        f"| ratio pandas peer / screen | {_x(_div(peer_t, screen))} | > 1 means prescreen's screen is faster |",
+    ]
+    agree = next((r.get("agreement") for r in _ok(peer) if r.get("agreement")), None)
+    if agree:
+        lines.append(
+            f"| status agreement peer vs prescreen | {agree['agree']:,} / {agree['persons']:,} "
+            f"({agree['share']:.2%}) | sanity check of the peer |"
+        )
+        off = [c for c in agree["confusion"] if c["status_prescreen"] != c["status_peer"]]
+        if off:
+            lines.append("")
+            lines.append("Disagreements (prescreen → peer): " + ", ".join(
+                f"{c['status_prescreen']} → {c['status_peer']}: {c['n']:,}" for c in off))
+    return [*lines, ""]
+
+
+def _sub(a: float | None, b: float | None) -> float | None:
+    return a - b if a is not None and b is not None else None
+
+
+def _share(part: float | None, whole: float | None) -> str:
+    return "n/a" if part is None or not whole else f"{part / whole:.0%}"
+
+
+def _scaling(results: dict[str, Any], sizes: list[int]) -> list[str]:
+    lines = [
+        "## Scaling: cost vs rows",
+        "",
+        "| persons | event rows | load+validate | screen | report | CLI end-to-end | peak RSS (lib) | floor | peer | "
+        "screen µs/event row |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for n in sizes:
+        lib, cli, floor, peer = (_runs(results, n, k) for k in ("lib", "cli", "floor", "peer"))
+        rows = next((r.get("table_rows") for r in _ok(floor)), None)
+        ev_rows = sum(rows.values()) - rows.get("person", 0) if rows else None
+        screen = _stage(lib, "screen")
+        per_row = f"{screen / ev_rows * 1e6:.2f}" if screen and ev_rows else "n/a"
+        peer_t = _median([r["wall"] for r in _ok(peer)])
+        peer_cell = _s(peer_t) if peer_t is not None else ("did not finish" if peer else "not run")
+        lines.append(
+            f"| {n:,} | {ev_rows or 0:,} | {_s(_stage(lib, 'load_validate'))} | {_s(screen)} | "
+            f"{_s(_stage(lib, 'report'))} | {_s(_median([r['wall'] for r in _ok(cli)]))} | {_gb(_rss(lib))} | "
+            f"{_s(_stage(lib, 'floor_tables'))} | {peer_cell} | {per_row} |"
+        )
+    return [*lines, ""]
+
+
+def _doubling(results: dict[str, Any], sizes: list[int]) -> list[str]:
+    lines = ["## Criteria doubling", ""]
+    found = False
+    for n in sizes:
+        single, double = _runs(results, n, "single"), _runs(results, n, "double")
+        if not (single or double):
+            continue
+        found = True
+        a, b = _stage(single, "evaluate_sql"), _stage(double, "evaluate_sql")
+        sa, sb = _stage(single, "screen"), _stage(double, "screen")
+        lines += [
+            f"{n:,} persons: NL003 as is vs. every criterion copied (X<n> → X<n+100>, sub-rules and "
+            f"parameters too; `bench/data/nl003-doubled.yaml`, written by run.py), runs interleaved "
+            f"(single {len(_ok(single))}/{len(single)}{_failures(single)}, doubled {len(_ok(double))}/{len(double)}"
+            f"{_failures(double)}).",
+            "",
+            "| | NL003 | doubled | ratio |",
+            "|---|---:|---:|---:|",
+            f"| `evaluate_sql` | {_s(a)} | {_s(b)} | {_x(_div(b, a))} |",
+            f"| screen (incl. patient status) | {_s(sa)} | {_s(sb)} | {_x(_div(sb, sa))} |",
+            f"| criterion_result rows | {_med_rows(single)} | {_med_rows(double)} | |",
+            f"| peak RSS | {_gb(_rss(single))} | {_gb(_rss(double))} | |",
+            "",
+        ]
+    if not found:
+        lines += ["Not measured in the runs recorded so far.", ""]
+    return lines
+
+
+def _med_rows(runs: list[dict[str, Any]]) -> str:
+    value = _median([r.get("criterion_rows") for r in _ok(runs)])
+    return "n/a" if value is None else f"{int(value):,}"
+
+
+def _profile(results: dict[str, Any], sizes: list[int]) -> list[str]:
+    lines = ["## Where time goes (DuckDB JSON profile of the screen query)", ""]
+    for n in sizes:
+        for run in _runs(results, n, "profile"):
+            if "failed" in run or not run.get("top_operators"):
+                lines += [f"{n:,} persons: profile did not finish ({run.get('failed')}).", ""]
+                continue
+            head, *ops = run["top_operators"]
+            lines += [
+                f"{n:,} persons, `pragma enable_profiling='json'` around `evaluate_sql` (profiled run "
+                f"{_s(run['timings'].get('evaluate_sql_profiled'))}; query latency "
+                f"{_s(head.get('query_latency'))}; operator time summed over threads "
+                f"{_s(head.get('operator_seconds_total'))}; raw profile in `{Path(run['profile']).name}`).",
+                "",
+                "| operator | own time | share | rows out | detail |",
+                "|---|---:|---:|---:|---|",
+            ]
+            for op in ops:
+                share = op.get("share_of_operator_time")
+                lines.append(
+                    f"| {op['operator']} | {op['seconds']:.2f} s | {share:.0%} | "
+                    f"{op['rows'] if op['rows'] is not None else ''} | {op['detail'].replace('|', '/')} |"
+                )
+            lines.append("")
+    if len(lines) == 2:
+        lines += ["Not measured in the runs recorded so far.", ""]
+    return lines
+
+
+def _targets(results: dict[str, Any], sizes: list[int]) -> list[str]:
+    lines = ["## Targets", ""]
+    n = 5_000_000
+    lib, cli, peer = (_runs(results, n, k) for k in ("lib", "cli", "peer"))
+    big = next((s for s in reversed(sizes) if _ok(_runs(results, s, "lib"))), None)
+    if not (lib or cli):
+        lines += [f"5M persons was not measured; the figures below are for the largest size measured "
+                  f"({big:,} persons) and do not show whether 5M meets the targets." if big else "No data.", ""]
+        n = big or n
+        lib, cli, peer = (_runs(results, n, k) for k in ("lib", "cli", "peer"))
+    load, screen, report = (_stage(lib, k) for k in ("load_validate", "screen", "report"))
+    floor_t = _stage(lib, "floor_tables")
+    cli_wall = _median([r["wall"] for r in _ok(cli)])
+    lib_sum = sum(v for v in (load, screen, report) if v is not None) if _ok(lib) else None
+    e2e = cli_wall if cli_wall is not None else lib_sum
+    peer_t = _median([r["wall"] for r in _ok(peer)])
+    rss = max([r["peak_rss_bytes_wait4"] for r in _ok(lib) + _ok(cli)], default=None)
+    unfinished = [r["failed"] for r in lib + cli if "failed" in r]
+
+    def row(target: str, value: str, met: bool | None, by: str) -> str:
+        verdict = "n/a" if met is None else ("**met**" if met else "**not met**")
+        return f"| {target} | {value} | {verdict} | {by} |"
+
+    lines += [
+        f"At {n:,} persons (medians):",
+        "",
+        "| target | measured | verdict | by how much |",
+        "|---|---:|---|---|",
+        row("end-to-end ≤ 60 s", _s(e2e) + ("" if cli_wall is not None else " (library sum; CLI did not finish)"),
+            None if e2e is None else e2e <= 60, _by(e2e, 60, "s")),
+        row("criteria stage ≤ 3× floor", _x(_div(screen, floor_t)),
+            None if screen is None or not floor_t else screen <= 3 * floor_t, _by(_div(screen, floor_t), 3, "×")),
+        row("≥ 10× faster than pandas peer", _x(_div(peer_t, screen)) if peer_t else
+            ("peer did not finish" if peer else "peer not run"),
+            None if peer_t is None or screen is None else peer_t / screen >= 10,
+            _by_min(_div(peer_t, screen), 10)),
+        row("peak RSS ≤ 8 GB", _gb(rss), None if rss is None else rss <= 8 * GB,
+            _by(rss / GB if rss else None, 8, "GB")),
+        row("validation ≤ 25 % of end-to-end", _share(load, e2e),
+            None if load is None or not e2e else load / e2e <= 0.25, _by(_div(load, e2e), 0.25, "", pct=True)),
+        row("Prefect overhead ≤ 10 s", _s(_sub(cli_wall, lib_sum)),
+            None if cli_wall is None or lib_sum is None else cli_wall - lib_sum <= 10,
+            _by(_sub(cli_wall, lib_sum), 10, "s")),
+    ]
+    if unfinished:
+        lines += ["", f"Runs that did not finish at this size: {'; '.join(unfinished)}."]
+    return [*lines, ""]
+
+
+def _by(value: float | None, limit: float, unit: str, pct: bool = False) -> str:
+    if value is None:
+        return ""
+    if pct:
+        return f"{abs(value - limit) * 100:.0f} points {'under' if value <= limit else 'over'}"
+    if value <= limit:
+        return f"{limit - value:.1f} {unit} under"
+    return f"{value - limit:.1f} {unit} over ({value / limit:.1f}× the target)"
+
+
+def _by_min(value: float | None, minimum: float) -> str:
+    if value is None:
+        return ""
+    if value >= minimum:
+        return f"{value / minimum:.1f}× the required margin"
+    return f"needs {minimum / value:.0f}× more speed-up" if value > 0 else ""
