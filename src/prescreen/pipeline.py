@@ -203,14 +203,25 @@ def compile_command(
     override_map = {k: v[-1] for k, v in parse_assignments(overrides, "--set").items()}
     compiled = compile_sql(load_trial(trial, override_map), as_of)
     text = (
-        compiled.sql.rstrip()
+        "-- macros (created first, per connection)\n"
+        + compiled.macros.rstrip()
+        + "\n\n-- the screen\n"
+        + compiled.sql.rstrip()
         + "\n\n-- bound parameters\n"
-        + "\n".join(f"-- ${name} = {value!r}" for name, value in sorted(compiled.params.items()))
+        + "\n".join(_parameter_lines(name, value) for name, value in sorted(compiled.params.items()))
     )
     if out_path is None:
         print(text)
     else:
         out_path.write_text(text + "\n", encoding="utf-8")
+
+
+def _parameter_lines(name: str, value: Any) -> str:
+    """One comment line per scalar, one per element for list parameters (readable diffs)."""
+    if isinstance(value, list):
+        rows = "\n".join(f"--   {item!r}" for item in value)
+        return f"-- ${name} ({len(value)} rows):\n{rows}"
+    return f"-- ${name} = {value!r}"
 
 
 def print_counts(console: Console, counts: dict[str, int], out_dir: Path) -> None:
