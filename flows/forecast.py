@@ -22,6 +22,7 @@ from prescreen import pipeline
 from prescreen.database import open_database
 from prescreen.forecast import (
     forecast_chart_svg,
+    forecast_html,
     index_dates,
     newly_eligible,
     suppressed_forecast,
@@ -70,7 +71,11 @@ def forecast(
         )
         published.to_csv(folder / "forecast.csv", index=False)
         title = f"{trial_def.id}: newly {'eligible or review' if include_review else 'likely eligible'} per month"
-        (folder / "forecast.svg").write_text(forecast_chart_svg(published, title), encoding="utf-8")
+        chart = forecast_chart_svg(published, title)
+        (folder / "forecast.svg").write_text(chart, encoding="utf-8")
+        what = "likely eligible or needs review" if include_review else "likely eligible"
+        page = forecast_html(published, title, chart, what=what, min_cell=min_cell)
+        (folder / "forecast.html").write_text(page, encoding="utf-8")
         manifest = {
             "trial": {
                 "id": trial_def.id,

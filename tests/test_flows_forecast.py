@@ -80,4 +80,6 @@ def test_forecast_flow_on_hand_built_extract(tmp_path):
         ["Site B", "2026-11", "0"],
     ]
     assert (out / "forecast.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    page = (out / "forecast.html").read_text(encoding="utf-8")
+    assert "<svg" in page and "<table>" in page and "<?xml" not in page
     assert (out / "run.json").exists()

@@ -97,6 +97,43 @@ def forecast_chart_svg(published: pd.DataFrame, title: str) -> str:
     return re.sub(r"<metadata>.*?</metadata>", "", buffer.getvalue(), flags=re.S)
 
 
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #1c2733; }
+h1 { font-size: 1.4rem; color: #1f4e79; } p { color: #4a5868; }
+table { border-collapse: collapse; font-size: .85rem; margin-top: 1rem; }
+th, td { padding: .3rem .6rem; border-bottom: 1px solid #e3e8ee; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+svg { max-width: 100%; height: auto; }
+</style></head><body>
+<h1>{{ title }}</h1>
+<p>Patients who became {{ what }} at each monthly index date, per site (the incidence a site
+can expect to recruit from). Counts from 1 to {{ min_cell - 1 }} are shown as {{ mark }}.
+Aggregates only: no patient-level data.</p>
+{{ chart | safe }}
+<table><thead><tr><th>site</th>{% for m in months %}<th>{{ m }}</th>{% endfor %}</tr></thead>
+<tbody>{% for site, row in rows %}<tr><td>{{ site }}</td>{% for v in row %}<td>{{ v }}</td>{% endfor %}</tr>
+{% endfor %}</tbody></table>
+</body></html>
+"""
+
+
+def forecast_html(published: pd.DataFrame, title: str, chart_svg: str, *, what: str, min_cell: int) -> str:
+    """forecast.html: one self-contained page with the chart and the published table."""
+    from jinja2 import Environment
+
+    months = sorted(published["month"].unique())
+    wide = published.pivot(index="site", columns="month", values="newly_eligible").reindex(columns=months)
+    rows = [(site, ["" if pd.isna(v) else v for v in values]) for site, values in wide.iterrows()]
+    svg = chart_svg[chart_svg.find("<svg") :]  # drop the XML prolog when inlined
+    template = Environment(autoescape=True).from_string(_PAGE)
+    return template.render(
+        title=title, what=what, min_cell=min_cell, mark=_primary_mark(min_cell),
+        chart=svg, months=months, rows=rows,
+    )  # fmt: skip
+
+
 def _primary_mark(min_cell: int) -> str:
     try:
         from prescreen.report.suppression import primary_mark
