@@ -131,4 +131,4 @@ def forecast_and_print(console: Console, **params: Any) -> None:
     for row in published.itertuples(index=False):
         table.add_row(*(str(v) for v in row))
     console.print(table)
-    console.print(f"outputs in {params['out_dir']}/ (forecast.csv, forecast.svg, run.json)")
+    console.print(f"outputs in {params['out_dir']}/ (forecast.csv, forecast.html, forecast.svg, run.json)")

@@ -234,5 +234,6 @@ def print_counts(console: Console, counts: dict[str, int], out_dir: Path) -> Non
         table.add_row(key, str(counts[key]))
     console.print(table)
     console.print(
-        f"outputs in {out_dir}/ (patients.csv, criteria.csv, funnel.csv, sites.csv, report.html, run.json)"
+        f"outputs in {out_dir}/: report.html (open it first), patients.csv, criteria.csv,"
+        " funnel.csv, sites.csv, evaluability.csv, summary.json, worklist.xlsx, run.json"
     )
