@@ -70,7 +70,9 @@ judged_row as (
             when conv is null then null
             when vkind = 'between' then conv between v1 and v2
             else ps_compare(conv, op, v1)
-        end as sat
+        end as sat,
+        -- an uninterpretable value (presence rules have no value to interpret)
+        vkind <> 'none' and conv is null as bad
     from inst_row
 ),
 
@@ -80,15 +82,15 @@ inst_stat as (
         inst,
         count(*) filter (where in_window) as n_in,
         count(*) filter (where in_window and sat) as n_sat,
-        count(*) filter (where in_window and sat is null) as n_bad,
+        count(*) filter (where in_window and bad) as n_bad,
         max(event_date) filter (where before_window) as last_before,
         max(event_date) filter (where in_window) as latest,
         max(event_date) filter (where in_window and sat) as latest_sat,
         max(event_date) filter (where in_window and not sat) as latest_unsat,
-        max(event_date) filter (where in_window and sat is null) as latest_bad,
+        max(event_date) filter (where in_window and bad) as latest_bad,
         arg_max(ev, rank_key) filter (where in_window) as first_ev,
         arg_max(ev, rank_key) filter (where in_window and sat) as sat_ev,
-        arg_max(ev, rank_key) filter (where in_window and sat is null) as bad_ev,
+        arg_max(ev, rank_key) filter (where in_window and bad) as bad_ev,
         -- min/max: the smallest (largest) value; ties go to the latest, earliest-recorded row
         arg_min(struct_pack(ev, sat), struct_pack(c := conv, k := -rank_key))
             filter (where in_window and sat is not null and pick = 'min') as min_row,
