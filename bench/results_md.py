@@ -52,7 +52,9 @@ def _gb(value: float | None) -> str:
 
 
 def _x(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1f}×"
+    if value is None:
+        return "n/a"
+    return f"{value:.1f}×" if value >= 1 else f"{value:.2f}×"
 
 
 def _div(a: float | None, b: float | None) -> float | None:
@@ -263,11 +265,15 @@ def _profile(results: dict[str, Any], sizes: list[int]) -> list[str]:
                 lines += [f"{n:,} persons: profile did not finish ({run.get('failed')}).", ""]
                 continue
             head, *ops = run["top_operators"]
+            spill = head.get("bytes_spilled")
             lines += [
                 f"{n:,} persons, `pragma enable_profiling='json'` around `evaluate_sql` (profiled run "
-                f"{_s(run['timings'].get('evaluate_sql_profiled'))}; query latency "
-                f"{_s(head.get('query_latency'))}; operator time summed over threads "
-                f"{_s(head.get('operator_seconds_total'))}; raw profile in `{Path(run['profile']).name}`).",
+                f"{_s(run['timings'].get('evaluate_sql_profiled'))}, commit {run.get('commit', 'n/a')}; query "
+                f"latency {_s(head.get('query_latency'))}, CPU {_s(head.get('cpu_time'))}; "
+                f"{(head.get('rows_scanned') or 0):,} rows scanned, "
+                f"{(head.get('intermediate_rows') or 0):,} intermediate rows; DuckDB peak buffer memory "
+                f"{_gb(head.get('peak_buffer_memory'))}, spilled {_gb(spill)}; raw profile "
+                f"`bench/data/out/{Path(run['profile']).name}`). Own time per operator, summed over threads:",
                 "",
                 "| operator | own time | share | rows out | detail |",
                 "|---|---:|---:|---:|---|",

@@ -90,16 +90,28 @@ def measured(cmd: list[str], *, timeout: float, rss_cap: int) -> dict[str, Any]:
         "cpu_sys": usage.ru_stime,
         "loadavg": os.getloadavg(),
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": _git_commit(),
     }
     if killed:
         result["failed"] = killed["why"]
     elif proc.returncode != 0:
-        result["failed"] = f"exit {proc.returncode}: {stderr.strip().splitlines()[-1:]}"
+        lines = stderr.strip().splitlines()
+        errors = [ln for ln in lines if "Error" in ln or "Exception" in ln] or lines[-1:]
+        result["failed"] = f"exit {proc.returncode}: {errors[-1].strip()[:200] if errors else ''}"
     for line in reversed(stdout.strip().splitlines()):
         if line.startswith("{"):
             result.update(json.loads(line))
             break
     return result
+
+
+def _git_commit() -> str:
+    """The prescreen commit measured (short hash, + when src/sql/flows have local edits)."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+    dirty = git("status", "--porcelain", "--", "src", "sql", "flows")
+    return git("rev-parse", "--short", "HEAD") + ("+" if dirty else "")
 
 
 def _group_rss(pgid: int) -> int:
@@ -263,36 +275,47 @@ def agreement(peer_path: Path, patients_csv: Path) -> dict[str, Any]:
 
 
 def top_operators(profile: dict[str, Any], top: int = 12) -> list[dict[str, Any]]:
-    """Profiled operators by own time (seconds), largest first, with their row counts."""
+    """Profiled operators by own time (seconds, summed over threads), largest first."""
     found: list[dict[str, Any]] = []
 
     def walk(node: dict[str, Any]) -> None:
-        name = node.get("operator_type") or node.get("operator_name") or node.get("name")
-        timing = node.get("operator_timing", node.get("timing", 0.0)) or 0.0
+        name = node.get("name") or node.get("operator_type") or node.get("operator_name")
+        timing = node.get("timing", node.get("operator_timing", 0.0)) or 0.0
         if name:
             extra = node.get("extra_info") or {}
             detail = ""
             if isinstance(extra, dict):
                 for key in ("Table", "Aggregates", "Groups", "Join Type", "Conditions", "Function"):
                     if key in extra:
-                        detail = f"{key}: {str(extra[key])[:70]}"
+                        detail = f"{key}: {str(extra[key])[:90]}"
                         break
             found.append({
-                "operator": name.strip(),
+                "operator": str(name).strip(),
                 "seconds": float(timing),
-                "rows": node.get("operator_cardinality", node.get("cardinality")),
+                "rows": node.get("intermediate_rows", node.get("operator_cardinality")),
                 "detail": detail,
             })  # fmt: skip
         for child in node.get("children", []):
             walk(child)
 
-    walk(profile)
-    total = profile.get("latency") or profile.get("operator_timing") or None
+    roots = profile.get("operator")
+    for root in roots if isinstance(roots, list) else [profile]:
+        walk(root)
+    query = profile.get("query", {}) if isinstance(profile.get("query"), dict) else {}
     found.sort(key=lambda r: r["seconds"], reverse=True)
     summed = sum(r["seconds"] for r in found)
     for row in found:
         row["share_of_operator_time"] = row["seconds"] / summed if summed else None
-    return [{"query_latency": total, "operator_seconds_total": summed}, *found[:top]]
+    head = {
+        "query_latency": query.get("total_time", profile.get("latency")),
+        "cpu_time": query.get("cpu_time"),
+        "operator_seconds_total": summed,
+        "rows_scanned": query.get("total_rows_scanned"),
+        "intermediate_rows": query.get("total_intermediate_rows"),
+        "peak_buffer_memory": (profile.get("system") or {}).get("peak_buffer_memory"),
+        "bytes_spilled": (profile.get("system") or {}).get("total_bytes_spilled"),
+    }
+    return [head, *found[:top]]
 
 
 # --------------------------------------------------------------------------- driver
@@ -333,6 +356,12 @@ def main(argv: list[str]) -> None:
                     del results[key]  # this invocation re-measures them
             for kind, fn, runs in kinds:
                 if kind in skip:
+                    continue
+                lib_runs = [v for k, v in results.items() if k.startswith(f"p{n}/lib/")]
+                if kind == "cli" and lib_runs and all("failed" in v for v in lib_runs):
+                    # the CLI runs the same library code: it cannot finish where the library did not
+                    why = f"not run: every library run did not finish ({lib_runs[0]['failed']})"
+                    record(f"p{n}/cli/0", {"failed": why, "wall": 0.0, "peak_rss_bytes_wait4": 0})
                     continue
                 for r in range(runs):
                     print(f"p{n} {kind} run {r + 1}/{runs}", flush=True)
