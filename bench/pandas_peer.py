@@ -102,7 +102,15 @@ class Screen:
         }  # fmt: skip
         self.person = pd.read_parquet(folder / "person.parquet")
         self.persons = pd.Index(self.person["person_id"].sort_values().to_numpy(), name="person_id")
-        t = {name: pd.read_parquet(folder / f"{name}.parquet", columns=c) for name, c in cols.items()}
+        # codes and units read dictionary-encoded (pandas categoricals): a few thousand
+        # distinct strings instead of one Python string per row
+        t = {
+            name: pd.read_parquet(
+                folder / f"{name}.parquet", columns=c,
+                read_dictionary=[x for x in c if x.endswith("source_value") or x == "unit_source_value"],
+            )
+            for name, c in cols.items()
+        }  # fmt: skip
         self.t = {name: self._normalise(name, df) for name, df in t.items()}
 
     @staticmethod
@@ -116,7 +124,7 @@ class Screen:
              "value_as_string": "vtext"}.get(c, c)
             for c in df.columns
         ]  # fmt: skip
-        df["code"] = df["code"].fillna("").astype("category")
+        df["code"] = _blank_for_null(df["code"])
         df["date"] = pd.to_datetime(df["date"])
         if name == "condition_occurrence":
             df["end"] = pd.to_datetime(df["condition_end_date"])
@@ -124,7 +132,7 @@ class Screen:
             supply_end = df["date"] + pd.to_timedelta(df["days_supply"].fillna(1) - 1, unit="D")
             df["end"] = pd.to_datetime(df["drug_exposure_end_date"]).fillna(supply_end)
         if "unit" in df:
-            df["unit"] = df["unit"].fillna("")
+            df["unit"] = _blank_for_null(df["unit"])
         return df
 
     def event(self, table: str, codes: list[str], *, exclude=(), lo=None, hi=D, active=False,
@@ -168,10 +176,20 @@ class Screen:
         return out.fillna(missing) if not np.isnan(missing) else out
 
 
+def _blank_for_null(col: pd.Series) -> pd.Series:
+    """A categorical column with missing values read as the empty string."""
+    col = col if isinstance(col.dtype, pd.CategoricalDtype) else col.astype("category")
+    if col.isna().any():
+        if "" not in col.cat.categories:
+            col = col.cat.add_categories([""])
+        col = col.fillna("")
+    return col
+
+
 def num(op: str, threshold: float, units: dict[str, float]):
     """A numeric predicate after unit conversion; an unconvertible unit is NaN."""
     def predicate(rows: pd.DataFrame) -> pd.Series:
-        v = rows["value_as_number"] * rows["unit"].map(units)
+        v = rows["value_as_number"] * rows["unit"].map(units).astype(float)
         s = {"<": v < threshold, "<=": v <= threshold, ">": v > threshold,
              ">=": v >= threshold, "=": v == threshold}[op].astype(float)  # fmt: skip
         return s.where(v.notna())
@@ -188,7 +206,7 @@ def uln(factor: float):
 
 def qual(want_positive: bool):
     def predicate(rows: pd.DataFrame) -> pd.Series:
-        text = rows["vtext"].fillna("").str.strip().str.lower()
+        text = rows["vtext"].astype("string").fillna("").str.strip().str.lower()
         pos = rows["vconcept"].isin([9191, 45884084]) | (~rows["vconcept"].isin([9189, 45878583]) & text.isin(POS))
         neg = rows["vconcept"].isin([9189, 45878583]) | (~rows["vconcept"].isin([9191, 45884084]) & text.isin(NEG))
         v = pd.Series(np.where(pos, 1.0, np.where(neg, 0.0, np.nan)), index=rows.index)
@@ -198,7 +216,7 @@ def qual(want_positive: bool):
 
 def one_of(values: list[str]):
     def predicate(rows: pd.DataFrame) -> pd.Series:
-        text = rows["vtext"].str.strip().str.lower()
+        text = rows["vtext"].astype("string").str.strip().str.lower()
         return text.isin(values).astype(float).where(text.notna())
     return predicate
 
@@ -277,7 +295,7 @@ def screen(s: Screen) -> pd.DataFrame:
     x["E7"] = ev(C, ["I63.*", "I61.*", "I21.*", "I22.*", "I20.0"], lo=MONTHS(3))
     drugs = s.t[R]
     active_drugs = drugs[(drugs["date"] <= D) & (drugs["end"] >= D) & match(drugs["code"], ["C02*", "C03*", "C07*", "C08*", "C09*"])]
-    classes = active_drugs.assign(cls=active_drugs["code"].astype(str).str[:3]).groupby("person_id")["cls"].nunique()
+    classes = active_drugs.assign(cls=active_drugs["code"].astype("string").str[:3]).groupby("person_id")["cls"].nunique()
     treated = (classes >= 3).astype(float).reindex(s.persons).fillna(0.0)
     x["E8"] = all_(treated, any_(ev(M, ["8480-6"], lo=DAYS(90), value=num(">=", 180, MMHG), pick="latest"),
                                  ev(M, ["8462-4"], lo=DAYS(90), value=num(">=", 110, MMHG), pick="latest")))
