@@ -137,9 +137,19 @@ def sweep_stage(
 
 
 def write_patient_files(folder: Path, screen: ScreenResult) -> None:
-    """patients.csv and criteria.csv exactly as the output contract fixes them."""
-    screen.patients.to_csv(folder / "patients.csv", index=False)
-    screen.criterion_result[CRITERIA_COLUMNS].to_csv(folder / "criteria.csv", index=False)
+    """patients.csv and criteria.csv exactly as the output contract fixes them.
+
+    DuckDB's CSV writer produces the same bytes as pandas' to_csv, several times faster
+    (criteria.csv has one row per patient and criterion: tens of millions of rows).
+    """
+    writer = duckdb.connect()
+    try:
+        writer.execute("set preserve_insertion_order = true")
+        writer.from_df(screen.patients).write_csv(str(folder / "patients.csv"), header=True)
+        criteria = screen.criterion_result[CRITERIA_COLUMNS]
+        writer.from_df(criteria).write_csv(str(folder / "criteria.csv"), header=True)
+    finally:
+        writer.close()
 
 
 def load_or_write_validation(con, extract_dir, as_of, max_quarantine, folder, out_dir, console):
