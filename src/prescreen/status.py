@@ -21,8 +21,12 @@ def patient_status(
     sub-rule rows (`I2.abi`) are evidence only and never counted.
     """
     top = criterion_result[criterion_result["criterion_id"].isin(list(top_level_ids))]
+    counted = top[top["result"].isin(["fail", "unknown", "manual"])]
+    # groupby-size-unstack: the same table as pd.crosstab, several times faster at scale
     counts = (
-        pd.crosstab(top["person_id"], top["result"])
+        counted.groupby(["person_id", "result"], observed=True)
+        .size()
+        .unstack(fill_value=0)
         .reindex(columns=["fail", "unknown", "manual"], fill_value=0)
         .rename(columns={"fail": "n_fail", "unknown": "n_unknown", "manual": "n_manual"})
     )
