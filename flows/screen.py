@@ -142,7 +142,7 @@ def sweep(
 
 
 @task(name="report", **_TASK)
-def report(folder: Path, run: ScreenRun, min_cell: int) -> dict[str, Any]:
+def report(folder: Path, run: ScreenRun, min_cell: int, worklist: bool = True) -> dict[str, Any]:
     """patients.csv, criteria.csv, the reports and run.json into the staging folder."""
     from prescreen.report import write_reports
 
@@ -158,6 +158,7 @@ def report(folder: Path, run: ScreenRun, min_cell: int) -> dict[str, Any]:
         provenance=run.provenance,
         min_cell=min_cell,
         sweep=run.screen.sweep,
+        worklist=worklist,
     )
     run.timings["report"] = time.perf_counter() - tick
     prov = dict(run.provenance)
@@ -204,6 +205,7 @@ def screen_into(
     max_quarantine: float = 0.05,
     db_path: Path | None = None,
     partitions: int = 1,
+    worklist: bool = True,
 ) -> ScreenRun:
     """Run the four stage tasks, writing every output file into the staging `folder`."""
     from prescreen.criteria.parse import load_trial, trial_hash
@@ -246,7 +248,7 @@ def screen_into(
         started=started_at,
     )
     run = ScreenRun(provenance=prov, load_report=load, screen=screen, timings=timings)
-    run.provenance = report(folder, run, min_cell)
+    run.provenance = report(folder, run, min_cell, worklist)
     return run
 
 
@@ -288,6 +290,7 @@ def screen(
     max_quarantine: float = 0.05,
     db_path: Path | None = None,
     partitions: int = 1,
+    worklist: bool = True,
 ) -> ScreenRun:
     """Screen `extract_dir` against `trial` as of `as_of`; outputs appear in `out_dir` whole."""
     with staged_output(out_dir) as folder:
@@ -304,6 +307,7 @@ def screen(
             max_quarantine=max_quarantine,
             db_path=db_path,
             partitions=partitions,
+            worklist=worklist,
         )
     publish_artifacts(out_dir, run.provenance["trial"]["id"], as_of)
     return run

@@ -220,3 +220,19 @@ def test_write_reports_files(tmp_path):
     assert "check E2" in header and "evidence" in header
     ids = [row[0].value for row in sheet_b.iter_rows(min_row=3)]
     assert ids == [5]  # patient 4 fails E1 (ineligible), 5 needs review
+
+
+def test_worklist_can_be_left_out(tmp_path):
+    results, patients = _frames()
+    write_reports(
+        tmp_path,
+        trial=TRIAL,
+        criterion_result=results,
+        patients=patients,
+        validation=VALIDATION,
+        reasons=REASONS,
+        provenance=PROVENANCE,
+        worklist=False,
+    )
+    names = {p.name for p in tmp_path.iterdir()}
+    assert "report.html" in names and "worklist.xlsx" not in names

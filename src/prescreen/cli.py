@@ -144,6 +144,10 @@ def run(
         int | None,
         typer.Option(min=1, help="Evaluate persons in N partitions (default 1; dask: 4)."),
     ] = None,
+    worklist: Annotated[
+        bool,
+        typer.Option(help="Write worklist.xlsx (slow for hundreds of thousands of patients)."),
+    ] = True,
 ) -> None:
     """Screen an extract against a trial and write patients.csv, criteria.csv and reports.
 
@@ -171,6 +175,7 @@ def run(
         max_quarantine=max_quarantine,
         db_path=db,
         partitions=partitions or (4 if runner == "dask" else 1),
+        worklist=worklist,
     )
 
 

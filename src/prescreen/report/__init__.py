@@ -27,8 +27,13 @@ def write_reports(
     provenance: dict[str, Any],
     min_cell: int = 5,
     sweep: pd.DataFrame | None = None,
+    worklist: bool = True,
 ) -> None:
-    """funnel/sites/evaluability(/sweep).csv, summary.json, report.html and worklist.xlsx."""
+    """funnel/sites/evaluability(/sweep).csv, summary.json, report.html and worklist.xlsx.
+
+    `worklist=False` skips worklist.xlsx: writing an Excel cell costs microseconds in Python,
+    which at hundreds of thousands of eligible patients dominates the report stage.
+    """
     folder = Path(folder)
     published = published_tables(criterion_result, patients, trial, min_cell, sweep)
     published.funnel.to_csv(folder / "funnel.csv", index=False)
@@ -44,4 +49,5 @@ def write_reports(
         published, trial=trial, validation=validation, reasons=reasons, provenance=provenance
     )
     (folder / "report.html").write_text(html, encoding="utf-8")
-    write_worklist(folder / "worklist.xlsx", criterion_result, patients, trial)
+    if worklist:
+        write_worklist(folder / "worklist.xlsx", criterion_result, patients, trial)
