@@ -40,6 +40,11 @@ def peak_rss_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def stage(name: str) -> None:
+    """Tell the parent which stage is running, so a run that dies says where."""
+    print(f"BENCH-STAGE {name}", flush=True)
+
+
 def floor_sql() -> str:
     return (BENCH / "floor.sql").read_text(encoding="utf-8")
 
@@ -61,14 +66,17 @@ def lib_run(extract: Path, trial_path: Path, out: Path, stages: str) -> dict[str
     con = open_database(None)
     con.execute("set enable_progress_bar = false")
 
+    stage("load_validate")
     tick = time.perf_counter()
     report = load_extract(extract, con, as_of=AS_OF, max_quarantine=0.05)
     timings["load_validate"] = time.perf_counter() - tick
 
+    stage("floor_tables")
     tick = time.perf_counter()
     con.sql(floor_sql()).fetchall()
     timings["floor_tables"] = time.perf_counter() - tick
 
+    stage("screen")
     tick = time.perf_counter()
     results = evaluate_sql(con, trial, AS_OF)
     timings["evaluate_sql"] = time.perf_counter() - tick
@@ -79,6 +87,7 @@ def lib_run(extract: Path, trial_path: Path, out: Path, stages: str) -> dict[str
 
     if "report" in stages:
         out.mkdir(parents=True, exist_ok=True)
+        stage("report")
         tick = time.perf_counter()
         write_validation_outputs(report, con, out)
         screen = ScreenResult(trial=trial, criterion_result=results, patients=patients)

@@ -98,6 +98,11 @@ def measured(cmd: list[str], *, timeout: float, rss_cap: int) -> dict[str, Any]:
         lines = stderr.strip().splitlines()
         errors = [ln for ln in lines if "Error" in ln or "Exception" in ln] or lines[-1:]
         result["failed"] = f"exit {proc.returncode}: {errors[-1].strip()[:200] if errors else ''}"
+    stages = [ln.split(" ", 1)[1] for ln in stdout.splitlines() if ln.startswith("BENCH-STAGE ")]
+    if stages:
+        result["stage_reached"] = stages[-1]
+        if "failed" in result:
+            result["failed"] = f"{result['failed']} (during {stages[-1]})"
     for line in reversed(stdout.strip().splitlines()):
         if line.startswith("{"):
             result.update(json.loads(line))
@@ -356,12 +361,6 @@ def main(argv: list[str]) -> None:
                     del results[key]  # this invocation re-measures them
             for kind, fn, runs in kinds:
                 if kind in skip:
-                    continue
-                lib_runs = [v for k, v in results.items() if k.startswith(f"p{n}/lib/")]
-                if kind == "cli" and lib_runs and all("failed" in v for v in lib_runs):
-                    # the CLI runs the same library code: it cannot finish where the library did not
-                    why = f"not run: every library run did not finish ({lib_runs[0]['failed']})"
-                    record(f"p{n}/cli/0", {"failed": why, "wall": 0.0, "peak_rss_bytes_wait4": 0})
                     continue
                 for r in range(runs):
                     print(f"p{n} {kind} run {r + 1}/{runs}", flush=True)
