@@ -231,6 +231,8 @@ def test_engines_agree(tmp_path_factory, trial_doc, rows):
     con = _connection(rows)
     try:
         by_sql = evaluate_sql(con, trial, D)
+        # persons screened in batches of 2 give exactly the same rows
+        pd.testing.assert_frame_equal(by_sql, evaluate_sql(con, trial, D, batch_persons=2))
         by_pandas = evaluate_pandas({t: con.table(t).df() for t in TABLE_COLUMNS}, trial, D)
     finally:
         con.close()

@@ -70,6 +70,7 @@ person_base as (
                     as date)
             ) as birth_date
         from person
+        where person_id between $person_lo and $person_hi
     )
 ),
 

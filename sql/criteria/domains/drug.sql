@@ -18,3 +18,5 @@ select
     cast(null as varchar) as value_text,
     cast(null as varchar) as modifier_side
 from drug_exposure
+-- one batch of persons at a time keeps memory bounded (see sql_engine.evaluate_sql)
+where person_id between $person_lo and $person_hi

@@ -13,3 +13,5 @@ select
     value_as_string as value_text,
     cast(null as varchar) as modifier_side
 from observation
+-- one batch of persons at a time keeps memory bounded (see sql_engine.evaluate_sql)
+where person_id between $person_lo and $person_hi

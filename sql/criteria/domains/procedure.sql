@@ -14,3 +14,5 @@ select
     case modifier_source_value when 'RT' then 'R' when 'LT' then 'L' when '50' then 'B' end
         as modifier_side
 from procedure_occurrence
+-- one batch of persons at a time keeps memory bounded (see sql_engine.evaluate_sql)
+where person_id between $person_lo and $person_hi

@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from prescreen.criteria.codes import to_like
 from prescreen.criteria.model import Trial
@@ -23,6 +24,8 @@ from prescreen.criteria.plan import Inst, Node, Plan, build_plan
 from prescreen.sqltext import read_sql, render
 
 RESULT_COLUMNS = ["person_id", "criterion_id", "result", "evidence", "reason"]
+# persons per statement run: bounds DuckDB's memory for the per-person aggregation
+BATCH_PERSONS = 50_000
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,7 @@ class CompiledSQL:
 def compile_sql(trial: Trial, as_of: date, *, with_ancestors: bool = True) -> CompiledSQL:
     """The SQL and parameters that screen every person against `trial` at `as_of`."""
     plan = build_plan(trial, as_of)
-    params: dict[str, Any] = {"as_of": as_of}
+    params: dict[str, Any] = {"as_of": as_of, "person_lo": -(2**63), "person_hi": 2**63 - 1}
     params.update(_code_params(plan))
     params.update(_inst_params(plan))
     node_sql, node_params = _node_layers(plan)
@@ -71,8 +74,16 @@ def compile_sql(trial: Trial, as_of: date, *, with_ancestors: bool = True) -> Co
     return CompiledSQL(sql, used, read_sql("criteria/macros.sql"))
 
 
-def evaluate_sql(con: duckdb.DuckDBPyConnection, trial: Trial, as_of: date) -> pd.DataFrame:
-    """criterion_result: one row per person and reported criterion (see RESULT_COLUMNS)."""
+def evaluate_sql(
+    con: duckdb.DuckDBPyConnection, trial: Trial, as_of: date, *, batch_persons: int = BATCH_PERSONS
+) -> pd.DataFrame:
+    """criterion_result: one row per person and reported criterion (see RESULT_COLUMNS).
+
+    Persons are screened in batches of consecutive person_id ranges (each batch one run of
+    the same statement with other bounds): the per-person aggregation then fits in memory
+    at any registry size, and on tables stored in person order DuckDB's zone maps skip the
+    row groups outside the batch, so the batches together still read each table about once.
+    """
     has_ancestors = bool(
         con.execute(
             "select count(*) from information_schema.tables where table_name = 'concept_ancestor'"
@@ -80,10 +91,29 @@ def evaluate_sql(con: duckdb.DuckDBPyConnection, trial: Trial, as_of: date) -> p
     )
     compiled = compile_sql(trial, as_of, with_ancestors=has_ancestors)
     con.execute(compiled.macros)
-    # through Arrow: strings stay columnar (a .df() of millions of evidence strings is slow)
-    frame = con.sql(compiled.sql, params=compiled.params).to_arrow_table().to_pandas()
+    parts = []
+    for lo, hi in person_batches(con, batch_persons):
+        params = {**compiled.params, "person_lo": lo, "person_hi": hi}
+        # through Arrow: strings stay columnar (a .df() of millions of evidence strings is slow)
+        parts.append(con.sql(compiled.sql, params=params).to_arrow_table())
+    frame = pa.concat_tables(parts).to_pandas() if parts else _empty_result()
     frame["person_id"] = frame["person_id"].astype("int64")
     return frame[RESULT_COLUMNS]
+
+
+def person_batches(con: duckdb.DuckDBPyConnection, size: int) -> list[tuple[int, int]]:
+    """Inclusive person_id ranges of about `size` persons each, covering every person."""
+    bounds = con.execute(
+        "select min(person_id), max(person_id) from ("
+        "  select person_id, (row_number() over (order by person_id) - 1) // $size as batch"
+        "  from person) group by batch order by batch",
+        {"size": max(1, size)},
+    ).fetchall()
+    return [(int(lo), int(hi)) for lo, hi in bounds]
+
+
+def _empty_result() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="int64" if c == "person_id" else object) for c in RESULT_COLUMNS})
 
 
 # --------------------------------------------------------------------------- parameters
