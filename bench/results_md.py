@@ -156,7 +156,9 @@ def _size_section(results: dict[str, Any], n: int) -> list[str]:
         f"## {n:,} persons" + (f" ({event_rows:,} event rows)" if event_rows else ""),
         "",
         f"Runs: library {len(_ok(lib))}/{len(lib)}{_failures(lib)}, CLI {len(_ok(cli))}/{len(cli)}{_failures(cli)}, "
-        f"floor {len(_ok(floor))}/{len(floor)}, pandas peer {len(_ok(peer))}/{len(peer)}{_failures(peer)}.",
+        f"floor {len(_ok(floor))}/{len(floor)}, pandas peer {len(_ok(peer))}/{len(peer)}{_failures(peer)}. "
+        f"prescreen commit(s) measured: {', '.join(sorted({r.get('commit', '?') for r in lib + cli})) or 'n/a'} "
+        "(+ = uncommitted edits in src/sql/flows at the time).",
         "",
         "| measure | median | notes |",
         "|---|---:|---|",
@@ -308,6 +310,29 @@ def _targets(results: dict[str, Any], sizes: list[int]) -> list[str]:
     peer_t = _median([r["wall"] for r in _ok(peer)])
     rss = max([r["peak_rss_bytes_wait4"] for r in _ok(lib) + _ok(cli)], default=None)
     unfinished = [r["failed"] for r in lib + cli if "failed" in r]
+    if e2e is None and unfinished:
+        # nothing finished: the end-to-end target is missed, the others cannot be judged
+        rss_all = max([r.get("peak_rss_bytes_wait4", 0) for r in lib + cli], default=0)
+        lines += [
+            f"At {n:,} persons no library or CLI run finished, so the end-to-end target is **not met**; "
+            f"the others cannot be judged (peak RSS before the runs stopped: {_gb(rss_all)}). Reasons: "
+            f"{'; '.join(unfinished)}.",
+            "",
+        ]
+        big = next((s for s in reversed(sizes) if s != n and _ok(_runs(results, s, "lib"))), None)
+        if big is None:
+            return lines
+        lines += [f"For orientation, the same targets at the largest size that finished ({big:,} persons):", ""]
+        n = big
+        lib, cli, peer = (_runs(results, n, k) for k in ("lib", "cli", "peer"))
+        load, screen, report = (_stage(lib, k) for k in ("load_validate", "screen", "report"))
+        floor_t = _stage(lib, "floor_tables")
+        cli_wall = _median([r["wall"] for r in _ok(cli)])
+        lib_sum = sum(v for v in (load, screen, report) if v is not None) if _ok(lib) else None
+        e2e = cli_wall if cli_wall is not None else lib_sum
+        peer_t = _median([r["wall"] for r in _ok(peer)])
+        rss = max([r["peak_rss_bytes_wait4"] for r in _ok(lib) + _ok(cli)], default=None)
+        unfinished = [r["failed"] for r in lib + cli if "failed" in r]
 
     def row(target: str, value: str, met: bool | None, by: str) -> str:
         verdict = "n/a" if met is None else ("**met**" if met else "**not met**")
