@@ -96,7 +96,12 @@ def evaluate_sql(
         params = {**compiled.params, "person_lo": lo, "person_hi": hi}
         # through Arrow: strings stay columnar (a .df() of millions of evidence strings is slow)
         parts.append(con.sql(compiled.sql, params=params).to_arrow_table())
-    frame = pa.concat_tables(parts).to_pandas() if parts else _empty_result()
+    if not parts:
+        return _empty_result()
+    table = pa.concat_tables(parts)
+    parts.clear()  # let Arrow free each buffer as pandas takes it over
+    frame = table.to_pandas(self_destruct=True, split_blocks=True)
+    del table
     frame["person_id"] = frame["person_id"].astype("int64")
     return frame[RESULT_COLUMNS]
 
