@@ -269,7 +269,10 @@ def _profile(results: dict[str, Any], sizes: list[int]) -> list[str]:
             head, *ops = run["top_operators"]
             spill = head.get("bytes_spilled")
             lines += [
-                f"{n:,} persons, `pragma enable_profiling='json'` around `evaluate_sql` (profiled run "
+                (f"The engine screens in {run['batches']} person batches; the profile covers the first "
+                 f"(person_id {run['profiled_batch'][0]}–{run['profiled_batch'][1]}, {run['profiled_rows']:,} "
+                 "result rows), fetched to Arrow and dropped. " if run.get("profiled_batch") else "")
+                + f"{n:,} persons, `pragma enable_profiling='json'` around the screen query (profiled "
                 f"{_s(run['timings'].get('evaluate_sql_profiled'))}, commit {run.get('commit', 'n/a')}; query "
                 f"latency {_s(head.get('query_latency'))}, CPU {_s(head.get('cpu_time'))}; "
                 f"{(head.get('rows_scanned') or 0):,} rows scanned, "
