@@ -135,6 +135,38 @@ def floor_run(extract: Path) -> dict[str, Any]:
     return {"timings": {"floor_parquet": elapsed}, "table_rows": {r[0]: r[1] for r in rows}}
 
 
+def sql_only_run(extract: Path, trial_path: Path) -> dict[str, Any]:
+    """load, then the screen SQL for every person batch into Arrow, dropped: the SQL alone."""
+    from prescreen.criteria import sql_engine as engine
+    from prescreen.criteria.parse import load_trial
+    from prescreen.database import open_database
+    from prescreen.extract import load_extract
+
+    trial = load_trial(str(trial_path), {})
+    con = open_database(None)
+    con.execute("set enable_progress_bar = false")
+    stage("load_validate")
+    tick = time.perf_counter()
+    load_extract(extract, con, as_of=AS_OF, max_quarantine=0.05)
+    timings = {"load_validate": time.perf_counter() - tick}
+    stage("screen_sql")
+    tick = time.perf_counter()
+    compiled = engine.compile_sql(trial, AS_OF)
+    con.execute(compiled.macros)
+    batches: list[Any] = [None]
+    if hasattr(engine, "person_batches"):
+        batches = engine.person_batches(con, getattr(engine, "BATCH_PERSONS", 10**12))
+    rows = 0
+    for batch in batches:
+        params = dict(compiled.params)
+        if batch is not None:
+            params.update(person_lo=batch[0], person_hi=batch[1])
+        rows += con.sql(compiled.sql, params=params).to_arrow_table().num_rows
+    timings["screen_sql"] = time.perf_counter() - tick
+    con.close()
+    return {"timings": timings, "criterion_rows": rows, "batches": len(batches)}
+
+
 def profile_run(extract: Path, trial_path: Path, out: Path) -> dict[str, Any]:
     """The screen query under DuckDB's JSON profiler; the profile goes to `out`.
 
@@ -180,7 +212,7 @@ def profile_run(extract: Path, trial_path: Path, out: Path) -> dict[str, Any]:
 
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("mode", choices=["lib", "floor", "profile"])
+    parser.add_argument("mode", choices=["lib", "floor", "profile", "sql"])
     parser.add_argument("--extract", type=Path, required=True)
     parser.add_argument("--trial", type=Path, default=Path("criteria/nl003-cli-iii-2.yaml"))
     parser.add_argument("--out", type=Path, default=BENCH / "data" / "out" / "lib")
@@ -188,6 +220,8 @@ def main(argv: list[str]) -> None:
     args = parser.parse_args(argv)
     if args.mode == "lib":
         result = lib_run(args.extract, args.trial, args.out, args.stages)
+    elif args.mode == "sql":
+        result = sql_only_run(args.extract, args.trial)
     elif args.mode == "floor":
         result = floor_run(args.extract)
     else:

@@ -238,15 +238,15 @@ def run_peer(n: int, extract: Path, args) -> dict[str, Any]:
 
 
 def run_doubled(n: int, extract: Path, args) -> dict[str, Any]:
-    cmd = [PY, str(BENCH / "child.py"), "lib", "--extract", str(extract), "--trial",
-           str(doubled_trial()), "--stages", "load,screen"]  # fmt: skip
+    cmd = [PY, str(BENCH / "child.py"), "sql", "--extract", str(extract), "--trial",
+           str(doubled_trial())]  # fmt: skip
     return measured(cmd, timeout=args.timeout, rss_cap=args.rss_cap)
 
 
 def run_single(n: int, extract: Path, args) -> dict[str, Any]:
     """The original trial with the same stages as the doubled run, interleaved with it."""
-    cmd = [PY, str(BENCH / "child.py"), "lib", "--extract", str(extract), "--trial",
-           str(TRIAL), "--stages", "load,screen"]  # fmt: skip
+    cmd = [PY, str(BENCH / "child.py"), "sql", "--extract", str(extract), "--trial",
+           str(TRIAL)]  # fmt: skip
     return measured(cmd, timeout=args.timeout, rss_cap=args.rss_cap)
 
 
