@@ -233,6 +233,10 @@ def test_engines_agree(tmp_path_factory, trial_doc, rows):
         by_sql = evaluate_sql(con, trial, D)
         # persons screened in batches of 2 give exactly the same rows
         pd.testing.assert_frame_equal(by_sql, evaluate_sql(con, trial, D, batch_persons=2))
+        # statuses only (sweeps, forecasts): the same results, no evidence texts
+        bare = evaluate_sql(con, trial, D, evidence=False)
+        assert bare["evidence"].isna().all()
+        pd.testing.assert_frame_equal(by_sql.drop(columns="evidence"), bare.drop(columns="evidence"))
         by_pandas = evaluate_pandas({t: con.table(t).df() for t in TABLE_COLUMNS}, trial, D)
     finally:
         con.close()

@@ -16,7 +16,7 @@ inst_row as (
         i.pick,
         i.distinct_grp,
         -- evidence row fields, carried as one struct and picked by `rank_key`
-        struct_pack(h.code, h.num, h.unit, h.range_high, h.value_text, h.value_concept, h.side, h.event_date) as ev,
+        {{evidence_row}} as ev,
         -- latest date first, then the lowest record id (the table's primary key)
         cast(date_diff('day', date '1970-01-01', h.event_date) as hugeint) * 18446744073709551616
             - h.rid as rank_key,
@@ -146,28 +146,7 @@ event_result as (
             when pick = 'latest' and coalesce(latest_bad <> latest, true) then 'conflict'
             else 'unit_unknown'
         end as reason,
-        case
-            when has_count then
-                label || ': ' || cnt
-                || case when distinct_grp then ' (' || coalesce(array_to_string(groups, ', '), '') || ')' else '' end
-            when n_in = 0 then
-                no_data_text || coalesce('; last on ' || strftime(last_before, '%Y-%m-%d'), '')
-            when vkind = 'none' then ps_presence_evidence(label, first_ev)
-            when pick = 'any' then
-                ps_value_evidence(label, vkind,
-                    case when n_sat > 0 then sat_ev when n_bad > 0 then bad_ev else first_ev end)
-            when pick = 'latest' then
-                case
-                    when latest_bad = latest then ps_value_evidence(label, vkind, bad_ev)
-                    when latest_sat = latest and latest_unsat = latest then
-                        'conflicting ' || label || ' results on ' || strftime(latest, '%Y-%m-%d')
-                    when latest_sat = latest then ps_value_evidence(label, vkind, sat_ev)
-                    else ps_value_evidence(label, vkind, first_ev)
-                end
-            when n_bad > 0 then ps_value_evidence(label, vkind, bad_ev)
-            when pick = 'min' then ps_value_evidence(label, vkind, min_row.ev)
-            else ps_value_evidence(label, vkind, max_row.ev)
-        end as evidence
+        {{evidence}} as evidence
     from decided
 )
 

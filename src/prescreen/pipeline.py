@@ -79,13 +79,16 @@ def load_stage(
 
 
 def evaluate_stage(
-    con: duckdb.DuckDBPyConnection, trial: Any, as_of: date, engine: str
+    con: duckdb.DuckDBPyConnection, trial: Any, as_of: date, engine: str, *, evidence: bool = True
 ) -> pd.DataFrame:
-    """Per-patient, per-criterion results from the chosen engine (sql or pandas)."""
+    """Per-patient, per-criterion results from the chosen engine (sql or pandas).
+
+    `evidence=False` (statuses only: sweeps, forecasts) lets the SQL engine skip the texts.
+    """
     if engine == "sql":
         from prescreen.criteria.sql_engine import evaluate_sql
 
-        return evaluate_sql(con, trial, as_of)
+        return evaluate_sql(con, trial, as_of, evidence=evidence)
     from prescreen.criteria.pandas_engine import evaluate_pandas
 
     tables = {name: con.table(name).df() for name in ENGINE_TABLES}
@@ -98,11 +101,11 @@ def person_sites(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def screen_stage(
-    con: duckdb.DuckDBPyConnection, trial: Any, as_of: date, engine: str
+    con: duckdb.DuckDBPyConnection, trial: Any, as_of: date, engine: str, *, evidence: bool = True
 ) -> ScreenResult:
     """Evaluate the trial and derive each patient's status."""
     started = time.perf_counter()
-    results = evaluate_stage(con, trial, as_of, engine)
+    results = evaluate_stage(con, trial, as_of, engine, evidence=evidence)
     patients = patient_status(results, trial.criterion_ids(), person_sites(con))
     return ScreenResult(
         trial=trial,
@@ -130,7 +133,7 @@ def sweep_stage(
     for name, values in sweeps.items():
         for value in values:
             trial = load_trial(trial_ref, {**overrides, name: value})
-            results = evaluate_stage(con, trial, as_of, engine)
+            results = evaluate_stage(con, trial, as_of, engine, evidence=False)
             counts = status_counts(patient_status(results, trial.criterion_ids(), sites))
             rows.append({"parameter": name, "value": value, **counts})
     return pd.DataFrame(rows)

@@ -26,6 +26,7 @@ from prescreen.sqltext import read_sql, render
 RESULT_COLUMNS = ["person_id", "criterion_id", "result", "evidence", "reason"]
 # persons per statement run: bounds DuckDB's memory for the per-person aggregation
 BATCH_PERSONS = 50_000
+_NO_TEXT = "cast(null as varchar)"
 
 
 @dataclass(frozen=True)
@@ -35,13 +36,19 @@ class CompiledSQL:
     macros: str
 
 
-def compile_sql(trial: Trial, as_of: date, *, with_ancestors: bool = True) -> CompiledSQL:
-    """The SQL and parameters that screen every person against `trial` at `as_of`."""
+def compile_sql(
+    trial: Trial, as_of: date, *, with_ancestors: bool = True, evidence: bool = True
+) -> CompiledSQL:
+    """The SQL and parameters that screen every person against `trial` at `as_of`.
+
+    `evidence=False` leaves every evidence text NULL: statuses only, for sweeps and forecasts
+    that count patients many times over.
+    """
     plan = build_plan(trial, as_of)
     params: dict[str, Any] = {"as_of": as_of, "person_lo": -(2**63), "person_hi": 2**63 - 1}
     params.update(_code_params(plan))
     params.update(_inst_params(plan))
-    node_sql, node_params = _node_layers(plan)
+    node_sql, node_params = _node_layers(plan, evidence)
     params.update(node_params)
     outputs = plan.outputs
     params.update(
@@ -63,19 +70,30 @@ def compile_sql(trial: Trial, as_of: date, *, with_ancestors: bool = True) -> Co
         descendants=descendants,
         domain_ctes=_domain_ctes(plan),
         hits_union=_hits_union(plan),
-        event_result=_indent(read_sql("criteria/event_result.sql")),
+        event_result=_indent(
+            render(
+                read_sql("criteria/event_result.sql"),
+                evidence=read_sql("criteria/event_evidence.sql").strip() if evidence else _NO_TEXT,
+                evidence_row=read_sql("criteria/evidence_row.sql").strip() if evidence else "null",
+            )
+        ),
         pivot=_pivot(plan),
         node_layers=node_sql,
         out_v=", ".join(_out(o.node, "v") for o in outputs),
         out_r=", ".join(_out(o.node, "r") for o in outputs),
-        out_e=", ".join(_evidence_out(o) for o in outputs),
+        out_e=", ".join(_evidence_out(o) if evidence else _NO_TEXT for o in outputs),
     )
     used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
     return CompiledSQL(sql, used, read_sql("criteria/macros.sql"))
 
 
 def evaluate_sql(
-    con: duckdb.DuckDBPyConnection, trial: Trial, as_of: date, *, batch_persons: int = BATCH_PERSONS
+    con: duckdb.DuckDBPyConnection,
+    trial: Trial,
+    as_of: date,
+    *,
+    batch_persons: int = BATCH_PERSONS,
+    evidence: bool = True,
 ) -> pd.DataFrame:
     """criterion_result: one row per person and reported criterion (see RESULT_COLUMNS).
 
@@ -89,7 +107,7 @@ def evaluate_sql(
             "select count(*) from information_schema.tables where table_name = 'concept_ancestor'"
         ).fetchone()[0]
     )
-    compiled = compile_sql(trial, as_of, with_ancestors=has_ancestors)
+    compiled = compile_sql(trial, as_of, with_ancestors=has_ancestors, evidence=evidence)
     con.execute(compiled.macros)
     parts = []
     for lo, hi in person_batches(con, batch_persons):
@@ -250,7 +268,7 @@ def _pivot(plan: Plan) -> str:
     )
 
 
-def _node_layers(plan: Plan) -> tuple[str, dict[str, Any]]:
+def _node_layers(plan: Plan, evidence: bool = True) -> tuple[str, dict[str, Any]]:
     """CTEs node_0 … node_value: layer d holds the nodes whose deepest child is in d − 1.
 
     Layering keeps each node a computed column: nesting the expressions instead would make
@@ -267,7 +285,9 @@ def _node_layers(plan: Plan) -> tuple[str, dict[str, Any]]:
         for n in plan.nodes:
             if depth[n.idx] == d:
                 v, r, e = _node_exprs(n, params)
-                cols += [f"{v} as n{n.idx}_v", f"{r} as n{n.idx}_r", f"{e} as n{n.idx}_e"]
+                cols += [f"{v} as n{n.idx}_v", f"{r} as n{n.idx}_r"]
+                if evidence:
+                    cols.append(f"{e} as n{n.idx}_e")
         body = ",\n".join("        " + c for c in cols) or "        0 as _empty"
         if d == 0:
             source = (
