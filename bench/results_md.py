@@ -145,6 +145,11 @@ def _size_section(results: dict[str, Any], n: int) -> list[str]:
     lib_sum = sum(v for v in (load, screen, report) if v is not None) if _ok(lib) else None
     cli_wall = _median([r["wall"] for r in _ok(cli)])
     floor_t = _stage(lib, "floor_tables")
+    sql_runs = _runs(results, n, "sql") + _runs(results, n, "single")
+    sql_t = _stage(sql_runs, "screen_sql")
+    floor_s = _stage(sql_runs, "floor_tables")
+    if load is None:
+        load = _stage(sql_runs, "load_validate")
     floor_p = _stage(floor, "floor_parquet")
     peer_t = _median([r["wall"] for r in _ok(peer)])
     peer_in = _stage(peer, "peer_total")
@@ -164,6 +169,8 @@ def _size_section(results: dict[str, Any], n: int) -> list[str]:
         "|---|---:|---|",
         f"| load + validate (`load_extract`) | {_s(load)} | {_share(load, cli_wall)} of CLI end-to-end |",
         f"| screen (`evaluate_sql` + patient status) | {_s(screen)} | of which `evaluate_sql` {_s(ev)} |",
+        f"| screen SQL alone (all person batches → Arrow, dropped) | {_s(sql_t)} | `child.py sql`, "
+        f"{len(_ok(sql_runs))}/{len(sql_runs)} runs{_failures(sql_runs)}; ratio to floor {_x(_div(sql_t, floor_t or floor_s))} |",
         f"| report (patients/criteria CSV + `write_reports`) | {_s(report)} | |",
         f"| library stages, sum | {_s(lib_sum)} | |",
         f"| peak RSS, library run | {_gb(_rss(lib))} | whole process (DuckDB + pandas), wait4 ru_maxrss |",
@@ -171,13 +178,14 @@ def _size_section(results: dict[str, Any], n: int) -> list[str]:
         f"| Prefect/CLI overhead = CLI − library sum | {_s(_sub(cli_wall, lib_sum))} | "
         f"CLI wall − its own run.json stage timings: {_s(_sub(cli_wall, cli_inner))} |",
         f"| peak RSS, CLI run | {_gb(_rss(cli))} | |",
-        f"| FLOOR: floor.sql on the loaded tables | {_s(floor_t)} | same connection, after load |",
+        f"| FLOOR: floor.sql on the loaded tables | {_s(floor_t or floor_s)} | same connection, after load |",
         f"| FLOOR: floor.sql straight on the Parquet files | {_s(floor_p)} | fresh process |",
         f"| PEER: pandas_peer.py, whole process | {_s(peer_t)} | in-script read + screen {_s(peer_in)}; "
         f"peak RSS {_gb(_rss(peer))} |",
         f"| ratio screen / floor (loaded tables) | {_x(_div(screen, floor_t))} | `evaluate_sql` alone: "
         f"{_x(_div(ev, floor_t))} |",
-        f"| ratio pandas peer / screen | {_x(_div(peer_t, screen))} | > 1 means prescreen's screen is faster |",
+        f"| ratio pandas peer / screen | {_x(_div(peer_t, screen))} | > 1 means prescreen's screen is faster; "
+        f"peer / screen SQL alone: {_x(_div(peer_t, sql_t))} |",
     ]
     agree = next((r.get("agreement") for r in _ok(peer) if r.get("agreement")), None)
     if agree:
@@ -205,22 +213,28 @@ def _scaling(results: dict[str, Any], sizes: list[int]) -> list[str]:
     lines = [
         "## Scaling: cost vs rows",
         "",
-        "| persons | event rows | load+validate | screen | report | CLI end-to-end | peak RSS (lib) | floor | peer | "
-        "screen µs/event row |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| persons | event rows | load+validate | screen | screen SQL alone | report | CLI end-to-end | peak RSS (lib) "
+        "| floor (Parquet) | peer | screen SQL µs/event row |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for n in sizes:
         lib, cli, floor, peer = (_runs(results, n, k) for k in ("lib", "cli", "floor", "peer"))
         rows = next((r.get("table_rows") for r in _ok(floor)), None)
         ev_rows = sum(rows.values()) - rows.get("person", 0) if rows else None
         screen = _stage(lib, "screen")
-        per_row = f"{screen / ev_rows * 1e6:.2f}" if screen and ev_rows else "n/a"
+        sql_runs = _runs(results, n, "sql") + _runs(results, n, "single")
+        sql_t = _stage(sql_runs, "screen_sql")
+        load = _stage(lib, "load_validate") or _stage(sql_runs, "load_validate")
+        per_row = f"{sql_t / ev_rows * 1e6:.2f}" if sql_t and ev_rows else "n/a"
+        lib_cell = _s(screen) if screen is not None else ("did not finish" if lib else "not run")
+        cli_t = _median([r["wall"] for r in _ok(cli)])
+        cli_cell = _s(cli_t) if cli_t is not None else ("did not finish" if cli else "not run")
         peer_t = _median([r["wall"] for r in _ok(peer)])
         peer_cell = _s(peer_t) if peer_t is not None else ("did not finish" if peer else "not run")
         lines.append(
-            f"| {n:,} | {ev_rows or 0:,} | {_s(_stage(lib, 'load_validate'))} | {_s(screen)} | "
-            f"{_s(_stage(lib, 'report'))} | {_s(_median([r['wall'] for r in _ok(cli)]))} | {_gb(_rss(lib))} | "
-            f"{_s(_stage(lib, 'floor_tables'))} | {peer_cell} | {per_row} |"
+            f"| {n:,} | {ev_rows or 0:,} | {_s(load)} | {lib_cell} | {_s(sql_t)} | "
+            f"{_s(_stage(lib, 'report'))} | {cli_cell} | {_gb(_rss(lib)) if _ok(lib) else 'n/a'} | "
+            f"{_s(_stage(floor, 'floor_parquet'))} | {peer_cell} | {per_row} |"
         )
     return [*lines, ""]
 

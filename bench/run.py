@@ -237,6 +237,12 @@ def run_peer(n: int, extract: Path, args) -> dict[str, Any]:
     return result
 
 
+def run_sql(n: int, extract: Path, args) -> dict[str, Any]:
+    """load, then the screen SQL alone (every person batch into Arrow, dropped)."""
+    cmd = [PY, str(BENCH / "child.py"), "sql", "--extract", str(extract), "--trial", str(TRIAL)]
+    return measured(cmd, timeout=args.timeout, rss_cap=args.rss_cap)
+
+
 def run_doubled(n: int, extract: Path, args) -> dict[str, Any]:
     cmd = [PY, str(BENCH / "child.py"), "sql", "--extract", str(extract), "--trial",
            str(doubled_trial())]  # fmt: skip
@@ -335,7 +341,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--timeout", type=float, default=3600)
     parser.add_argument("--peer-timeout", type=float, default=1800)
     parser.add_argument("--rss-cap-gib", type=float, default=20.0, help="kill a run above this")
-    parser.add_argument("--skip", default="", help="comma list of lib,cli,floor,peer,double,profile")
+    parser.add_argument("--skip", default="", help="comma list of floor,lib,sql,cli,peer,double,profile")
     parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args(argv)
     args.rss_cap = int(args.rss_cap_gib * GiB)
@@ -351,7 +357,7 @@ def main(argv: list[str]) -> None:
     if not args.report_only:
         DATA.mkdir(parents=True, exist_ok=True)
         sizes = [int(s) for s in args.sizes.split(",") if s]
-        kinds = [("floor", run_floor, args.runs), ("lib", run_lib, args.runs),
+        kinds = [("floor", run_floor, args.runs), ("lib", run_lib, args.runs), ("sql", run_sql, args.runs),
                  ("cli", run_cli, args.cli_runs or args.runs),
                  ("peer", run_peer, args.peer_runs or args.runs)]  # fmt: skip
         for n in sizes:
