@@ -103,6 +103,8 @@ def _machine() -> list[str]:
 
 # --------------------------------------------------------------------------- document
 def _document(results: dict[str, Any]) -> list[str]:
+    invocations = results.get("_invocations", [])
+    results = {k: v for k, v in results.items() if k.startswith("p")}
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# prescreen benchmark results (issue 7)",
@@ -127,6 +129,10 @@ def _document(results: dict[str, Any]) -> list[str]:
             "(user+sys) is recorded per run in results.json.",
             "",
         ]
+    if invocations:
+        lines += ["**Invocations** that produced the runs below (newest measurement per key wins):", ""]
+        lines += [f"- {i['at']}: `bench/run.py {i['argv']}`" for i in invocations]
+        lines.append("")
     sizes = _sizes(results)
     for n in sizes:
         lines += _size_section(results, n)

@@ -356,13 +356,16 @@ def main(argv: list[str]) -> None:
 
     if not args.report_only:
         DATA.mkdir(parents=True, exist_ok=True)
+        results.setdefault("_invocations", []).append(
+            {"at": datetime.now(UTC).isoformat(timespec="seconds"), "argv": " ".join(argv)}
+        )
         sizes = [int(s) for s in args.sizes.split(",") if s]
         kinds = [("floor", run_floor, args.runs), ("lib", run_lib, args.runs), ("sql", run_sql, args.runs),
                  ("cli", run_cli, args.cli_runs or args.runs),
                  ("peer", run_peer, args.peer_runs or args.runs)]  # fmt: skip
         for n in sizes:
             extract = ensure_extract(n)
-            for key in [k for k in results if k.startswith(f"p{n}/")]:
+            for key in [k for k in list(results) if k.startswith(f"p{n}/")]:
                 if key.split("/")[1] in {k for k, _, _ in kinds} - skip:
                     del results[key]  # this invocation re-measures them
             for kind, fn, runs in kinds:
