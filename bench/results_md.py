@@ -176,7 +176,7 @@ def _size_section(results: dict[str, Any], n: int) -> list[str]:
         f"| load + validate (`load_extract`) | {_s(load)} | {_share(load, cli_wall)} of CLI end-to-end |",
         f"| screen (`evaluate_sql` + patient status) | {_s(screen)} | of which `evaluate_sql` {_s(ev)} |",
         f"| screen SQL alone (all person batches → Arrow, dropped) | {_s(sql_t)} | `child.py sql`, "
-        f"{len(_ok(sql_runs))}/{len(sql_runs)} runs{_failures(sql_runs)}; ratio to floor {_x(_div(sql_t, floor_t or floor_s))} |",
+        f"{len(_ok(sql_runs))}/{len(sql_runs)} runs{_failures(sql_runs)}; ratio to floor {_x(_div(sql_t, floor_t or floor_s or floor_p))} |",
         f"| report (patients/criteria CSV + `write_reports`) | {_s(report)} | |",
         f"| library stages, sum | {_s(lib_sum)} | |",
         f"| peak RSS, library run | {_gb(_rss(lib))} | whole process (DuckDB + pandas), wait4 ru_maxrss |",
@@ -353,7 +353,8 @@ def _target_values(results: dict[str, Any], n: int) -> dict[str, str]:
     lib, cli, peer = (_runs(results, n, k) for k in ("lib", "cli", "peer"))
     sql_runs = _runs(results, n, "sql") + _runs(results, n, "single")
     load, screen, report = (_stage(lib, k) for k in ("load_validate", "screen", "report"))
-    floor_t = _stage(lib, "floor_tables") or _stage(sql_runs, "floor_tables")
+    floor_t = (_stage(lib, "floor_tables") or _stage(sql_runs, "floor_tables")
+               or _stage(_runs(results, n, "floor"), "floor_parquet"))
     sql_t = _stage(sql_runs, "screen_sql")
     cli_wall = _median([r["wall"] for r in _ok(cli)])
     lib_sum = sum(v for v in (load, screen, report) if v is not None) if _ok(lib) else None
