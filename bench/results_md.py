@@ -136,6 +136,26 @@ def _document(results: dict[str, Any]) -> list[str]:
     sizes = _sizes(results)
     for n in sizes:
         lines += _size_section(results, n)
+    lines += [
+        "## How to read these numbers",
+        "",
+        "- **screen** is what `prescreen run` does: `evaluate_sql` (SQL per person batch → Arrow → one "
+        "pandas criterion_result frame, one row per person and criterion incl. sub-rules, 68 per person "
+        "for NL003) plus `patient_status`. **screen SQL alone** runs the same statement for every "
+        "batch and drops each Arrow result: the engine's cost without the pandas frame.",
+        "- **floor** is `bench/floor.sql`: one scan per event table of only the columns NL003 reads, "
+        "with a trivial aggregate; on the loaded DuckDB tables (same process as the screen) and "
+        "straight on the Parquet files (fresh process).",
+        "- **peer** is `bench/pandas_peer.py`, a whole process (interpreter start, `read_parquet`, "
+        "screen, write statuses); it skips validation and evidence text, so it does less work than "
+        "prescreen; its status agreement is shown per size when a prescreen library run finished.",
+        "- The repository's working tree was shared with engineers changing the engine during the "
+        "measurements; every run records the commit it measured (`+` = uncommitted edits), listed per "
+        "size. Compare runs of the same commit when judging a change.",
+        "- A run above the RSS cap (default 20 GiB of the machine's 24) or past its timeout is killed "
+        "and reported as not finished, with the stage it was in.",
+        "",
+    ]
     lines += _scaling(results, sizes)
     lines += _doubling(results, sizes)
     lines += _profile(results, sizes)
