@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+STARTED = time.perf_counter()
 BENCH = Path(__file__).resolve().parent
 AS_OF = date(2026, 11, 1)
 FLOOR_TABLES = (
@@ -42,7 +43,7 @@ def peak_rss_bytes() -> int:
 
 def stage(name: str) -> None:
     """Tell the parent which stage is running, so a run that dies says where."""
-    print(f"BENCH-STAGE {name}", flush=True)
+    print(f"BENCH-STAGE {name} {time.perf_counter() - STARTED:.3f}", flush=True)
 
 
 def floor_sql() -> str:

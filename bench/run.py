@@ -98,9 +98,13 @@ def measured(cmd: list[str], *, timeout: float, rss_cap: int) -> dict[str, Any]:
         lines = stderr.strip().splitlines()
         errors = [ln for ln in lines if "Error" in ln or "Exception" in ln] or lines[-1:]
         result["failed"] = f"exit {proc.returncode}: {errors[-1].strip()[:200] if errors else ''}"
-    stages = [ln.split(" ", 1)[1] for ln in stdout.splitlines() if ln.startswith("BENCH-STAGE ")]
+    marks = [ln.split()[1:] for ln in stdout.splitlines() if ln.startswith("BENCH-STAGE ")]
+    stages = [m[0] for m in marks]
     if stages:
         result["stage_reached"] = stages[-1]
+        # seconds since the child started at which each stage began: a run that dies still
+        # tells how long the stages before it took
+        result["stage_started"] = {m[0]: float(m[1]) for m in marks if len(m) > 1}
         if "failed" in result:
             result["failed"] = f"{result['failed']} (during {stages[-1]})"
     for line in reversed(stdout.strip().splitlines()):
