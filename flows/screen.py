@@ -109,7 +109,8 @@ def evaluate(
     """Every criterion for every person, and each person's status (one process)."""
     from prescreen.criteria.parse import load_trial
 
-    screen = pipeline.screen_stage(con, load_trial(trial_ref, overrides), as_of, engine)
+    trial = load_trial(trial_ref, overrides)
+    screen = pipeline.screen_stage(con, trial, as_of, engine, in_database=True)
     get_run_logger().info("evaluated %d persons", len(screen.patients))
     return screen
 
@@ -159,6 +160,7 @@ def report(folder: Path, run: ScreenRun, min_cell: int, worklist: bool = True) -
         min_cell=min_cell,
         sweep=run.screen.sweep,
         worklist=worklist,
+        worklist_result=run.screen.worklist_result,
     )
     run.timings["report"] = time.perf_counter() - tick
     prov = dict(run.provenance)
@@ -229,6 +231,8 @@ def screen_into(
                 )
             else:
                 screen = evaluate(con, trial, override_map, as_of, engine)
+                # criteria.csv comes from DuckDB while the connection is open
+                pipeline.write_patient_files(folder, screen, con)
             timings["screen"] = time.perf_counter() - tick
             tick = time.perf_counter()
             screen.sweep = sweep(con, trial, override_map, sweep_map, as_of, engine)

@@ -42,6 +42,11 @@ class ScreenResult:
     patients: pd.DataFrame
     sweep: pd.DataFrame | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    # set when the full results (evidence, sub-rules) stay in the DuckDB table of that name
+    # and `criterion_result` holds only the top-level rows without evidence
+    results_table: str | None = None
+    worklist_result: pd.DataFrame | None = None  # rows the worklist shows, with evidence
+    criteria_written: bool = False
 
 
 def parse_assignments(items: Sequence[str], option: str) -> dict[str, list[str]]:
@@ -101,9 +106,22 @@ def person_sites(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def screen_stage(
-    con: duckdb.DuckDBPyConnection, trial: Any, as_of: date, engine: str, *, evidence: bool = True
+    con: duckdb.DuckDBPyConnection,
+    trial: Any,
+    as_of: date,
+    engine: str,
+    *,
+    evidence: bool = True,
+    in_database: bool = False,
 ) -> ScreenResult:
-    """Evaluate the trial and derive each patient's status."""
+    """Evaluate the trial and derive each patient's status.
+
+    `in_database` (SQL engine): keep the full results in DuckDB and hold in memory only what
+    the reports count from (top-level results) and what the worklist shows; criteria.csv is
+    then written from DuckDB by `write_patient_files(folder, screen, con)`.
+    """
+    if in_database and engine == "sql" and evidence:
+        return _screen_in_database(con, trial, as_of)
     started = time.perf_counter()
     results = evaluate_stage(con, trial, as_of, engine, evidence=evidence)
     patients = patient_status(results, trial.criterion_ids(), person_sites(con))
@@ -112,6 +130,40 @@ def screen_stage(
         criterion_result=results,
         patients=patients,
         timings={"screen": time.perf_counter() - started},
+    )
+
+
+def _screen_in_database(con: duckdb.DuckDBPyConnection, trial: Any, as_of: date) -> ScreenResult:
+    from prescreen.criteria.sql_engine import RESULT_TABLE, materialize_sql
+
+    started = time.perf_counter()
+    materialize_sql(con, trial, as_of)
+    top = con.sql(
+        f"select person_id, criterion_id, result, cast(null as varchar) as evidence, reason"
+        f" from {RESULT_TABLE} where list_contains($ids, criterion_id)",
+        params={"ids": trial.criterion_ids()},
+    ).to_arrow_table().to_pandas()
+    patients = patient_status(top, trial.criterion_ids(), person_sites(con))
+    shown = patients.loc[
+        patients["status"].isin(["likely_eligible", "needs_review"]), ["person_id"]
+    ]
+    con.register("worklist_person", shown)
+    try:
+        worklist = con.sql(
+            f"select r.person_id, r.criterion_id, r.result, r.evidence, r.reason"
+            f" from {RESULT_TABLE} as r semi join worklist_person as w on r.person_id = w.person_id"
+            f" where list_contains($ids, r.criterion_id)",
+            params={"ids": trial.criterion_ids()},
+        ).to_arrow_table().to_pandas()
+    finally:
+        con.unregister("worklist_person")
+    return ScreenResult(
+        trial=trial,
+        criterion_result=top,
+        patients=patients,
+        timings={"screen": time.perf_counter() - started},
+        results_table=RESULT_TABLE,
+        worklist_result=worklist,
     )
 
 
@@ -139,20 +191,32 @@ def sweep_stage(
     return pd.DataFrame(rows)
 
 
-def write_patient_files(folder: Path, screen: ScreenResult) -> None:
+def write_patient_files(
+    folder: Path, screen: ScreenResult, con: duckdb.DuckDBPyConnection | None = None
+) -> None:
     """patients.csv and criteria.csv exactly as the output contract fixes them.
 
     DuckDB's CSV writer produces the same bytes as pandas' to_csv, several times faster
     (criteria.csv has one row per patient and criterion: tens of millions of rows).
     """
+    if screen.criteria_written:
+        return
     writer = duckdb.connect()
     try:
         writer.execute("set preserve_insertion_order = true")
         writer.from_df(screen.patients).write_csv(str(folder / "patients.csv"), header=True)
-        criteria = screen.criterion_result[CRITERIA_COLUMNS]
-        writer.from_df(criteria).write_csv(str(folder / "criteria.csv"), header=True)
+        if screen.results_table is None:
+            criteria = screen.criterion_result[CRITERIA_COLUMNS]
+            writer.from_df(criteria).write_csv(str(folder / "criteria.csv"), header=True)
     finally:
         writer.close()
+    if screen.results_table is not None:
+        if con is None:
+            raise RuntimeError("criteria.csv lives in DuckDB: pass the connection")
+        con.execute("set preserve_insertion_order = true")
+        table = con.table(screen.results_table).select(", ".join(CRITERIA_COLUMNS))
+        table.write_csv(str(folder / "criteria.csv"), header=True)
+    screen.criteria_written = True
 
 
 def load_or_write_validation(con, extract_dir, as_of, max_quarantine, folder, out_dir, console):

@@ -105,7 +105,7 @@ def evaluate_sql(
     has_ancestors = bool(
         con.execute(
             "select count(*) from information_schema.tables where table_name = 'concept_ancestor'"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
     )
     compiled = compile_sql(trial, as_of, with_ancestors=has_ancestors, evidence=evidence)
     con.execute(compiled.macros)
@@ -122,6 +122,43 @@ def evaluate_sql(
     del table
     frame["person_id"] = frame["person_id"].astype("int64")
     return frame[RESULT_COLUMNS]
+
+
+RESULT_TABLE = "criterion_result"
+
+
+def materialize_sql(
+    con: duckdb.DuckDBPyConnection,
+    trial: Trial,
+    as_of: date,
+    *,
+    batch_persons: int = BATCH_PERSONS,
+) -> int:
+    """Screen into the DuckDB table `criterion_result` (RESULT_COLUMNS, person order).
+
+    For large registries: the results, evidence included, stay in DuckDB (which spills to
+    disk) instead of becoming one pandas frame of tens of millions of strings.
+    Returns the number of rows.
+    """
+    has_ancestors = bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_name = 'concept_ancestor'"
+        ).fetchall()[0][0]
+    )
+    compiled = compile_sql(trial, as_of, with_ancestors=has_ancestors)
+    con.execute(compiled.macros)
+    columns = ", ".join(RESULT_COLUMNS)
+    con.execute(
+        f"create or replace table {RESULT_TABLE} (person_id bigint, criterion_id varchar,"
+        " result varchar, evidence varchar, reason varchar)"
+    )
+    for lo, hi in person_batches(con, batch_persons):
+        params = {**compiled.params, "person_lo": lo, "person_hi": hi}
+        con.execute(
+            f"insert into {RESULT_TABLE} select {columns} from ({compiled.sql})", params
+        )
+    # fetchall, not fetchone: DuckDB 2 keeps a half-read result open and refuses other work
+    return int(con.execute(f"select count(*) from {RESULT_TABLE}").fetchall()[0][0])
 
 
 def person_batches(con: duckdb.DuckDBPyConnection, size: int) -> list[tuple[int, int]]:

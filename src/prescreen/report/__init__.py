@@ -28,11 +28,14 @@ def write_reports(
     min_cell: int = 5,
     sweep: pd.DataFrame | None = None,
     worklist: bool = True,
+    worklist_result: pd.DataFrame | None = None,
 ) -> None:
     """funnel/sites/evaluability(/sweep).csv, summary.json, report.html and worklist.xlsx.
 
     `worklist=False` skips worklist.xlsx: writing an Excel cell costs microseconds in Python,
     which at hundreds of thousands of eligible patients dominates the report stage.
+    `worklist_result`: the rows (with evidence) the worklist shows, when `criterion_result`
+    carries no evidence (results kept in DuckDB for large registries).
     """
     folder = Path(folder)
     published = published_tables(criterion_result, patients, trial, min_cell, sweep)
@@ -50,4 +53,5 @@ def write_reports(
     )
     (folder / "report.html").write_text(html, encoding="utf-8")
     if worklist:
-        write_worklist(folder / "worklist.xlsx", criterion_result, patients, trial)
+        rows = criterion_result if worklist_result is None else worklist_result
+        write_worklist(folder / "worklist.xlsx", rows, patients, trial)
