@@ -393,6 +393,8 @@ def _target_values(results: dict[str, Any], n: int) -> dict[str, str]:
     speed = _div(peer_t, crit)
     if speed is not None:
         out["peer"] = _verdict(f"peer/screen {_x(speed)}{tag}", speed >= 10)
+    elif peer_t is not None and (lib or sql_runs):
+        out["peer"] = _verdict(f"peer {_s(peer_t)}; prescreen screen did not finish", False)
     else:
         out["peer"] = "peer did not finish" if peer else "n/a"
     finished = _ok(lib) + _ok(cli)
