@@ -53,13 +53,12 @@ def floor_sql() -> str:
 def lib_run(extract: Path, trial_path: Path, out: Path, stages: str) -> dict[str, Any]:
     """load+validate → floor on the loaded tables → screen → report, each timed."""
     from prescreen.criteria.parse import load_trial, trial_hash
-    from prescreen.criteria.sql_engine import evaluate_sql
     from prescreen.database import open_database
     from prescreen.extract import load_extract, write_validation_outputs
-    from prescreen.pipeline import ScreenResult, person_sites, write_patient_files
+    from prescreen.pipeline import screen_stage, write_patient_files
     from prescreen.provenance import provenance
     from prescreen.report import write_reports
-    from prescreen.status import patient_status, status_counts
+    from prescreen.status import status_counts
 
     timings: dict[str, float] = {}
     started_at = datetime.now(UTC)
@@ -79,20 +78,20 @@ def lib_run(extract: Path, trial_path: Path, out: Path, stages: str) -> dict[str
 
     stage("screen")
     tick = time.perf_counter()
-    results = evaluate_sql(con, trial, AS_OF)
+    # as `prescreen run` does: full results stay in DuckDB, pandas holds top-level rows
+    screen = screen_stage(con, trial, AS_OF, "sql", in_database=True)
     timings["evaluate_sql"] = time.perf_counter() - tick
-    patients = patient_status(results, trial.criterion_ids(), person_sites(con))
+    patients = screen.patients
     timings["screen"] = time.perf_counter() - tick
     counts = status_counts(patients)
-    rows = len(results)
+    rows = int(con.execute(f"select count(*) from {screen.results_table}").fetchall()[0][0])
 
     if "report" in stages:
         out.mkdir(parents=True, exist_ok=True)
         stage("report")
         tick = time.perf_counter()
         write_validation_outputs(report, con, out)
-        screen = ScreenResult(trial=trial, criterion_result=results, patients=patients)
-        write_patient_files(out, screen)
+        write_patient_files(out, screen, con)
         prov = provenance(
             trial_id=trial.id,
             trial_version=trial.version,
@@ -108,12 +107,13 @@ def lib_run(extract: Path, trial_path: Path, out: Path, stages: str) -> dict[str
         write_reports(
             out,
             trial=trial,
-            criterion_result=results,
+            criterion_result=screen.criterion_result,
             patients=patients,
             validation=report.validation,
             reasons=report.reasons,
             provenance=prov,
             min_cell=5,
+            worklist_result=screen.worklist_result,
         )
         timings["report"] = time.perf_counter() - tick
     con.close()
