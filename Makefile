@@ -23,7 +23,7 @@ run: venv
 
 test: venv
 	bash scripts/ensure-chromium.sh
-	$(BIN)/ruff check src flows schemas tests
+	$(BIN)/ruff check src flows schemas tests bench
 	$(BIN)/python -m pytest -q
 
 sample: venv
