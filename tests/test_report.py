@@ -224,15 +224,8 @@ def test_write_reports_files(tmp_path):
 
 def test_worklist_can_be_left_out(tmp_path):
     results, patients = _frames()
-    write_reports(
-        tmp_path,
-        trial=TRIAL,
-        criterion_result=results,
-        patients=patients,
-        validation=VALIDATION,
-        reasons=REASONS,
-        provenance=PROVENANCE,
-        worklist=False,
-    )
+    common = {"validation": VALIDATION, "reasons": REASONS, "provenance": PROVENANCE}
+    write_reports(tmp_path, trial=TRIAL, criterion_result=results, patients=patients,
+                  worklist=False, **common)  # fmt: skip
     names = {p.name for p in tmp_path.iterdir()}
     assert "report.html" in names and "worklist.xlsx" not in names
