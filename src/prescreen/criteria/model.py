@@ -93,7 +93,7 @@ _OPS = {
 }
 
 
-def _compare(x, op: str, y):
+def compare(x, op: str, y):
     """x <op> y for numbers or arrays (element-wise)."""
     return _OPS[op](x, y)
 

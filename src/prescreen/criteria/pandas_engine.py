@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from prescreen.criteria.codes import to_regex
-from prescreen.criteria.model import Trial, _compare
+from prescreen.criteria.model import Trial, compare
 from prescreen.criteria.plan import Inst, Node, Plan, build_plan
 
 RESULT_COLUMNS = ["person_id", "criterion_id", "result", "evidence", "reason"]
@@ -121,9 +121,9 @@ def _code_map(plan: Plan, domain: str, rows: pd.DataFrame, ancestors: pd.DataFra
         side = pd.Series(None, index=hit.index, dtype="object")
         for s, pats in cs.sides:  # R before L: fill only where still empty
             side = side.where(side.notna() | ~hit["code"].str.fullmatch(to_regex(pats)), s)
-        segments = hit["code"].str.split("|", regex=False)
-        side = side.where(side.notna() | ~segments.map(lambda parts: "R" in parts), "R")
-        side = side.where(side.notna() | ~segments.map(lambda parts: "L" in parts), "L")
+        for s_ in ("R", "L"):  # a |-separated segment R or L: ANKLE_SBP|R, STENOSIS|SFA|L|DSA
+            segment = hit["code"].str.contains(rf"(?:^|\|){s_}(?:\||$)", regex=True)
+            side = side.where(side.notna() | ~segment, s_)
         grp = pd.Series(None, index=hit.index, dtype="object")
         for g, pats in cs.groups:
             grp = grp.where(grp.notna() | ~hit["code"].str.fullmatch(to_regex(pats)), g)
@@ -217,7 +217,7 @@ def _judged_rows(plan: Plan, hits: pd.DataFrame) -> pd.DataFrame:
         elif pred.kind in ("qual", "in"):
             sat[known] = value == inst.qual_target
         else:
-            sat[known] = _compare(value, pred.op, pred.v1)
+            sat[known] = compare(value, pred.op, pred.v1)
     rows["conv"], rows["sat"] = conv, sat
     rows["value_text"] = text
     return rows
@@ -241,27 +241,24 @@ def _event_results(plan: Plan, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     inw = rows["in_window"]
     sat = rows["sat"].fillna(False).astype(bool)
     bad = rows["sat"].isna()
-    g = rows.groupby(_KEY)
-    stat = pd.DataFrame(
-        {
-            "n_in": inw.groupby([rows["person_id"], rows["inst"]]).sum(),
-            "n_sat": (inw & sat).groupby([rows["person_id"], rows["inst"]]).sum(),
-            "n_bad": (inw & bad).groupby([rows["person_id"], rows["inst"]]).sum(),
-        }
-    )
+    keys = [rows["person_id"], rows["inst"]]
+
+    def count(mask: pd.Series) -> pd.Series:
+        return mask.groupby(keys).sum()
+
+    stat = pd.DataFrame({"n_in": count(inw), "n_sat": count(inw & sat), "n_bad": count(inw & bad)})
     stat.index.names = _KEY
-    stat["last_before"] = rows["event_date"].where(rows["before_window"]).groupby([rows["person_id"], rows["inst"]]).max()
-    latest_day = rows["event_date"].where(inw).groupby([rows["person_id"], rows["inst"]]).transform("max")
+    stat["last_before"] = rows["event_date"].where(rows["before_window"]).groupby(keys).max()
+    latest_day = rows["event_date"].where(inw).groupby(keys).transform("max")
     on_latest = inw & (rows["event_date"] == latest_day)
-    stat["l_bad"] = (on_latest & bad).groupby([rows["person_id"], rows["inst"]]).sum()
-    stat["l_sat"] = (on_latest & sat).groupby([rows["person_id"], rows["inst"]]).sum()
-    stat["l_unsat"] = (on_latest & ~sat & ~bad).groupby([rows["person_id"], rows["inst"]]).sum()
-    stat["latest_date"] = latest_day.groupby([rows["person_id"], rows["inst"]]).max()
+    stat["l_bad"] = count(on_latest & bad)
+    stat["l_sat"] = count(on_latest & sat)
+    stat["l_unsat"] = count(on_latest & ~sat & ~bad)
+    stat["latest_date"] = latest_day.groupby(keys).max()
     grp_rows = rows[inw & rows["grp"].notna()]
     groups = grp_rows.drop_duplicates(_KEY + ["grp"]).sort_values(_KEY + ["grp"])
     stat["groups"] = groups.groupby(_KEY)["grp"].agg(", ".join)
     stat["n_groups"] = groups.groupby(_KEY)["grp"].size()
-    del g
 
     by_date = ["event_date"] + _ORDER
     asc = [False] + [True] * len(_ORDER)
@@ -278,24 +275,39 @@ def _event_results(plan: Plan, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return _decide(plan, stat, picks)
 
 
+def _inst_meta(plan: Plan) -> pd.DataFrame:
+    """Per rule instance: what `_decide` needs, indexed by inst (looked up vectorized)."""
+    return pd.DataFrame(
+        {
+            "has_count": [i.event.count is not None for i in plan.insts],
+            "vkind": [i.vkind for i in plan.insts],
+            "pick": [i.event.pick for i in plan.insts],
+            "missing": [i.event.missing for i in plan.insts],
+            "label": [i.event.label for i in plan.insts],
+            "distinct": [i.event.count_distinct for i in plan.insts],
+            "cnt_op": [i.event.count[0] if i.event.count else None for i in plan.insts],
+            "cnt_n": [i.event.count[1] if i.event.count else np.nan for i in plan.insts],
+            "no_data": [i.no_data_text() for i in plan.insts],
+        },
+        index=pd.Index([i.idx for i in plan.insts], name="inst"),
+        dtype=object,
+    )
+
+
 def _decide(plan: Plan, stat: pd.DataFrame, picks: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    inst_of = stat.index.get_level_values("inst")
-    info = {i.idx: i for i in plan.insts}
-    attr = lambda f: np.array([f(info[k]) for k in inst_of], dtype=object)  # noqa: E731
-    has_count = attr(lambda i: i.event.count is not None).astype(bool)
-    vkind = attr(lambda i: i.vkind)
-    pick = attr(lambda i: i.event.pick)
-    missing = pd.array(attr(lambda i: i.event.missing), dtype="boolean")
-    label = pd.Series(attr(lambda i: i.event.label), index=stat.index)
-    distinct = attr(lambda i: i.event.count_distinct).astype(bool)
+    meta = _inst_meta(plan).reindex(stat.index.get_level_values("inst"))
+    has_count = meta["has_count"].to_numpy(dtype=bool)
+    vkind = meta["vkind"].to_numpy(dtype=object)
+    pick = meta["pick"].to_numpy(dtype=object)
+    missing = pd.array(meta["missing"].to_numpy(dtype=object), dtype="boolean")
+    label = meta["label"].to_numpy(dtype=object)
+    distinct = meta["distinct"].to_numpy(dtype=bool)
     n_groups = stat["n_groups"].fillna(0).to_numpy()
     cnt = np.where(distinct, n_groups, stat["n_in"].to_numpy()).astype(float)
-    count_ok = np.array(
-        [
-            bool(_compare(c, info[k].event.count[0], info[k].event.count[1])) if h else False
-            for c, k, h in zip(cnt, inst_of, has_count, strict=True)
-        ]
-    )
+    count_ok = np.zeros(len(stat), dtype=bool)
+    for op in meta.loc[has_count, "cnt_op"].unique():  # one vectorized test per operator
+        rows_ = has_count & (meta["cnt_op"] == op).to_numpy()
+        count_ok[rows_] = compare(cnt[rows_], op, meta["cnt_n"].to_numpy(dtype=float)[rows_])
     n_in, n_sat, n_bad = (stat[c].to_numpy() for c in ("n_in", "n_sat", "n_bad"))
     l_bad, l_sat, l_unsat = (stat[c].to_numpy() for c in ("l_bad", "l_sat", "l_unsat"))
     conflict = (l_bad == 0) & (l_sat > 0) & (l_unsat > 0)
@@ -336,7 +348,8 @@ def _decide(plan: Plan, stat: pd.DataFrame, picks: dict[str, pd.DataFrame]) -> p
         [None, np.where(stale, "stale", "no_data"), "conflict"],
         default="unit_unknown",
     )
-    evidence = _evidence(plan, stat, picks, label, vkind, pick, has_count, distinct, cnt, conflict)
+    no_data = meta["no_data"].to_numpy(dtype=object)
+    evidence = _evidence(stat, picks, label, no_data, vkind, pick, has_count, distinct, cnt, conflict)
     return pd.DataFrame({"v": v, "reason": reason, "evidence": evidence}, index=stat.index)
 
 
@@ -378,11 +391,9 @@ def _side(ev: pd.DataFrame) -> np.ndarray:
     return np.where(pd.isna(side), "", " (" + _txt(side) + ")").astype(object)
 
 
-def _evidence(plan, stat, picks, label, vkind, pick, has_count, distinct, cnt, conflict) -> np.ndarray:
+def _evidence(stat, picks, label, no_data, vkind, pick, has_count, distinct, cnt, conflict) -> np.ndarray:
     idx = stat.index
-    info = {i.idx: i for i in plan.insts}
     label = _txt(label)
-    no_data = np.array([info[k].no_data_text() for k in idx.get_level_values("inst")], dtype=object)
     last = _day(stat["last_before"])
     missing_text = no_data + np.where(pd.isna(last), "", "; last on " + _txt(last))
     groups = _txt(stat["groups"])
@@ -437,7 +448,7 @@ def _node_values(plan: Plan, persons: pd.DataFrame, events: pd.DataFrame, as_of:
                 test = (
                     (age >= pred.v1) & (age <= pred.v2)
                     if pred.kind == "between"
-                    else _compare(age, pred.op, pred.v1)
+                    else compare(age, pred.op, pred.v1)
                 )
             v = pd.array(test, dtype="boolean")
             v[~known] = pd.NA

@@ -397,7 +397,6 @@ class _RuleBuilder:
             self.p.add(path, "subrules must be a list")
             return ()
         out = []
-        self._subrule_ids = set()
         names = {s.get("id") for s in raw if isinstance(s, dict) and s.get("rule") is not None}
         for i, item in enumerate(raw):
             spath = path + (i,)

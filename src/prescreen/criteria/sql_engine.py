@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from prescreen.criteria.codes import to_like
-from prescreen.criteria.model import Trial
+from prescreen.criteria.model import Trial, compare
 from prescreen.criteria.plan import Inst, Node, Plan, build_plan
 from prescreen.sqltext import read_sql, render
 
@@ -102,13 +102,7 @@ def evaluate_sql(
     at any registry size, and on tables stored in person order DuckDB's zone maps skip the
     row groups outside the batch, so the batches together still read each table about once.
     """
-    has_ancestors = bool(
-        con.execute(
-            "select count(*) from information_schema.tables where table_name = 'concept_ancestor'"
-        ).fetchall()[0][0]
-    )
-    compiled = compile_sql(trial, as_of, with_ancestors=has_ancestors, evidence=evidence)
-    con.execute(compiled.macros)
+    compiled = _prepared(con, trial, as_of, evidence=evidence)
     parts = []
     for lo, hi in person_batches(con, batch_persons):
         params = {**compiled.params, "person_lo": lo, "person_hi": hi}
@@ -140,13 +134,7 @@ def materialize_sql(
     disk) instead of becoming one pandas frame of tens of millions of strings.
     Returns the number of rows.
     """
-    has_ancestors = bool(
-        con.execute(
-            "select count(*) from information_schema.tables where table_name = 'concept_ancestor'"
-        ).fetchall()[0][0]
-    )
-    compiled = compile_sql(trial, as_of, with_ancestors=has_ancestors)
-    con.execute(compiled.macros)
+    compiled = _prepared(con, trial, as_of, evidence=True)
     columns = ", ".join(RESULT_COLUMNS)
     con.execute(
         f"create or replace table {RESULT_TABLE} (person_id bigint, criterion_id varchar,"
@@ -157,8 +145,22 @@ def materialize_sql(
         con.execute(
             f"insert into {RESULT_TABLE} select {columns} from ({compiled.sql})", params
         )
-    # fetchall, not fetchone: DuckDB 2 keeps a half-read result open and refuses other work
     return int(con.execute(f"select count(*) from {RESULT_TABLE}").fetchall()[0][0])
+
+
+def _prepared(
+    con: duckdb.DuckDBPyConnection, trial: Trial, as_of: date, *, evidence: bool
+) -> CompiledSQL:
+    """The compiled screen for this connection, its macros created."""
+    # fetchall, not fetchone: DuckDB 2 keeps a half-read result open and refuses other work
+    has_ancestors = bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_name = 'concept_ancestor'"
+        ).fetchall()[0][0]
+    )
+    compiled = compile_sql(trial, as_of, with_ancestors=has_ancestors, evidence=evidence)
+    con.execute(compiled.macros)
+    return compiled
 
 
 def person_batches(con: duckdb.DuckDBPyConnection, size: int) -> list[tuple[int, int]]:
@@ -257,9 +259,7 @@ def _no_rows_result(inst: Inst) -> tuple[bool | None, str | None, str]:
     """Result of an event rule for a person with no matching event at all (any date)."""
     e = inst.event
     if e.count is not None:
-        from prescreen.criteria.model import _compare
-
-        v = True if _compare(0, e.count[0], e.count[1]) else e.missing
+        v = True if compare(0, e.count[0], e.count[1]) else e.missing
         return v, None if v is not None else "no_data", f"{e.label}: 0" + (" ()" if e.count_distinct else "")
     return e.missing, None if e.missing is not None else "no_data", inst.no_data_text()
 

@@ -36,6 +36,7 @@ class Source:
             raise CriteriaError(f"{name}{where}: not valid YAML ({problem})") from None
         self._lines: dict[Path_, int] = {}
         self._nodes = 0
+        self._loader = yaml.SafeLoader("")  # one constructor for every scalar
         self.data = self._convert(node, (), 0) if node is not None else None
 
     def _convert(self, node: yaml.Node, path: Path_, depth: int) -> Any:
@@ -54,7 +55,7 @@ class Source:
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
-                key = yaml.SafeLoader.construct_scalar(yaml.SafeLoader(""), key_node)
+                key = self._loader.construct_scalar(key_node)
                 if key in out:
                     raise CriteriaError(
                         f"{self.name}:{key_node.start_mark.line + 1}: key {key!r} appears twice"
@@ -64,8 +65,7 @@ class Source:
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self._convert(v, path + (i,), depth + 1) for i, v in enumerate(node.value)]
-        loader = yaml.SafeLoader("")
-        return loader.construct_object(node, deep=True)
+        return self._loader.construct_object(node, deep=True)
 
     def line(self, path: Path_) -> int | None:
         """Line of the value at `path`, or of its nearest ancestor."""
