@@ -62,3 +62,18 @@ def test_parse_assignments():
     }
     with pytest.raises(PrescreenError, match="write NAME=VALUE"):
         parse_assignments(["E14.hb"], "--set")
+
+
+def test_console_lists_the_files_really_written(tmp_path):
+    from rich.console import Console
+
+    from prescreen.pipeline import print_counts
+
+    for name in ("report.html", "patients.csv", "criteria.csv", "run.json"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    console = Console(record=True, width=300)
+    counts = {"screened": 3, "likely_eligible": 1, "needs_review": 1, "ineligible": 1}
+    print_counts(console, counts, tmp_path)
+    text = console.export_text()
+    assert "report.html (open it first), criteria.csv, patients.csv, run.json" in text
+    assert "worklist.xlsx" not in text

@@ -310,7 +310,6 @@ def print_counts(console: Console, counts: dict[str, int], out_dir: Path) -> Non
     for key in ("screened", "likely_eligible", "needs_review", "ineligible"):
         table.add_row(key, str(counts[key]))
     console.print(table)
-    console.print(
-        f"outputs in {out_dir}/: report.html (open it first), patients.csv, criteria.csv,"
-        " funnel.csv, sites.csv, evaluability.csv, summary.json, worklist.xlsx, run.json"
-    )
+    # list what is really there (--no-worklist, --sweep change the set)
+    names = sorted(p.name for p in out_dir.iterdir() if p.is_file() and p.name != "report.html")
+    console.print(f"outputs in {out_dir}/: report.html (open it first), {', '.join(names)}")
