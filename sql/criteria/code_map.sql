@@ -3,11 +3,11 @@
 -- Runs on the domain's distinct codes, not its rows: a few thousand LIKE tests at most.
 with
 pattern_hit as (
-    select c.code, c.concept_id, p.codeset, p.role, p.ord, p.grp, p.gidx
+    select c.code, c.concept_id, p.codeset, p.csk, p.role, p.ord, p.grp, p.gidx
     from {{codes}} as c
     inner join code_pattern as p on c.code like p.pat escape '\'
     union all
-    select c.code, c.concept_id, k.codeset, 'inc' as role, 0 as ord, null as grp, null as gidx
+    select c.code, c.concept_id, k.codeset, k.csk, 'inc' as role, 0 as ord, null as grp, null as gidx
     from {{codes}} as c
     inner join concept_member as k on c.concept_id = k.concept_id
 ),
@@ -17,6 +17,7 @@ code_member as (
         code,
         concept_id,
         codeset,
+        any_value(csk) as csk,
         case
             when bool_or(role = 'R') then 'R'
             when bool_or(role = 'L') then 'L'

@@ -2,7 +2,10 @@
 -- the rule's three-valued result (v: true/false/NULL = unknown), the reason of an
 -- unknown, and the evidence a coordinator can check in the chart.
 -- Reads `hits` (matching rows of every domain) and the bound instance table `inst`.
--- One hash aggregation over the matching rows; no per-criterion scans.
+-- One hash aggregation over the matching rows; no per-criterion scans. The aggregation
+-- keeps only scalar keys (a row's date and record id packed in one number): carrying the
+-- evidence fields as a struct through arg_max cost ten times more. The one row whose
+-- evidence is shown is then joined back from `hits` by its record id.
 with
 inst_row as (
     select
@@ -15,11 +18,8 @@ inst_row as (
         i.vkind,
         i.pick,
         i.distinct_grp,
-        -- evidence row fields, carried as one struct and picked by `rank_key`
-        {{evidence_row}} as ev,
         -- latest date first, then the lowest record id (the table's primary key)
-        cast(date_diff('day', date '1970-01-01', h.event_date) as hugeint) * 18446744073709551616
-            - h.rid as rank_key,
+        ps_rank_key(h.event_date, h.rid) as rank_key,
         -- window bounds are inclusive; "active" also needs the event to span the index date
         h.event_date <= i.hi
         and (i.lo is null or h.event_date >= i.lo)
@@ -56,8 +56,7 @@ inst_row as (
         i.v2
     from hits as h
     inner join inst as i
-        on h.domain = i.domain
-        and h.codeset = i.codeset
+        on h.dc = i.dc
         and (i.scope = '*' or h.side = i.scope or h.side = 'B')
     left join unit_factor as u
         on u.inst = i.inst and u.unit = h.unit
@@ -81,23 +80,21 @@ inst_stat as (
         person_id,
         inst,
         count(*) filter (where in_window) as n_in,
-        count(*) filter (where in_window and sat) as n_sat,
-        count(*) filter (where in_window and bad) as n_bad,
         max(event_date) filter (where before_window) as last_before,
-        max(event_date) filter (where in_window) as latest,
-        max(event_date) filter (where in_window and sat) as latest_sat,
-        max(event_date) filter (where in_window and not sat) as latest_unsat,
-        max(event_date) filter (where in_window and bad) as latest_bad,
-        arg_max(ev, rank_key) filter (where in_window) as first_ev,
-        arg_max(ev, rank_key) filter (where in_window and sat) as sat_ev,
-        arg_max(ev, rank_key) filter (where in_window and bad) as bad_ev,
+        -- rank keys of the latest in-window, satisfying and uninterpretable rows
+        max(rank_key) filter (where in_window) as k_in,
+        max(rank_key) filter (where in_window and sat) as k_sat,
+        max(rank_key) filter (where in_window and bad) as k_bad,
+        max(event_date) filter (where in_window and not sat and pick = 'latest') as latest_unsat,
         -- min/max: the smallest (largest) value; ties go to the latest, earliest-recorded row
-        arg_min(struct_pack(ev, sat), struct_pack(c := conv, k := -rank_key))
-            filter (where in_window and sat is not null and pick = 'min') as min_row,
-        arg_min(struct_pack(ev, sat), struct_pack(c := -conv, k := -rank_key))
-            filter (where in_window and sat is not null and pick = 'max') as max_row,
+        -- ($uses_min/$uses_max false: the trial has no such rule and DuckDB drops the work)
+        arg_min(struct_pack(k := rank_key, sat), struct_pack(c := conv, k := -rank_key))
+            filter (where $uses_min and in_window and sat is not null and pick = 'min') as min_row,
+        arg_min(struct_pack(k := rank_key, sat), struct_pack(c := -conv, k := -rank_key))
+            filter (where $uses_max and in_window and sat is not null and pick = 'max') as max_row,
         -- distinct groups as a bit set (a DISTINCT aggregate would force a second pass)
-        bit_or(1::bigint << gidx) filter (where in_window and gidx is not null and distinct_grp) as group_mask
+        bit_or(1::bigint << gidx)
+            filter (where $uses_groups and in_window and gidx is not null and distinct_grp) as group_mask
     from judged_row
     group by person_id, inst
 ),
@@ -105,49 +102,71 @@ inst_stat as (
 decided as (
     select
         s.*,
+        ps_key_date(s.k_in) as latest,
+        ps_key_date(s.k_sat) as latest_sat,
+        ps_key_date(s.k_bad) as latest_bad,
         i.label,
         i.vkind,
         i.pick,
         i.has_count,
         i.no_data_text,
         i.distinct_grp,
+        i.dc,
         case when i.distinct_grp then coalesce(bit_count(s.group_mask), 0) else s.n_in end as cnt,
-        list_filter(i.group_names, lambda g, j: ((coalesce(s.group_mask, 0) >> (j - 1)) & 1) = 1) as groups,
+        i.group_names,
         case
             when i.has_count then
                 case when ps_compare(cnt, i.cnt_op, i.cnt_n) then true else i.missing end
             when s.n_in = 0 then i.missing
             when i.vkind = 'none' then true
             when i.pick = 'any' then
-                case when s.n_sat > 0 then true when s.n_bad > 0 then null else false end
+                case when s.k_sat is not null then true when s.k_bad is not null then null else false end
             when i.pick = 'latest' then
                 case
-                    when s.latest_bad = s.latest then null
+                    when latest_bad = latest then null
                     -- contradictory results on the latest day
-                    when s.latest_sat = s.latest and s.latest_unsat = s.latest then null
-                    else coalesce(s.latest_sat = s.latest, false)
+                    when latest_sat = latest and s.latest_unsat = latest then null
+                    else coalesce(latest_sat = latest, false)
                 end
-            when s.n_bad > 0 then null
+            when s.k_bad is not null then null
             when i.pick = 'min' then s.min_row.sat
             else s.max_row.sat
-        end as v
+        end as v,
+        -- the row whose evidence is shown (NULL: the text names no single row)
+        case
+            when i.has_count or s.n_in = 0 then null
+            when i.vkind = 'none' then s.k_in
+            when i.pick = 'any' then coalesce(s.k_sat, s.k_bad, s.k_in)
+            when i.pick = 'latest' then
+                case
+                    when latest_bad = latest then s.k_bad
+                    when latest_sat = latest and s.latest_unsat = latest then null
+                    when latest_sat = latest then s.k_sat
+                    else s.k_in
+                end
+            when s.k_bad is not null then s.k_bad
+            when i.pick = 'min' then s.min_row.k
+            else s.max_row.k
+        end as shown_key
     from inst_stat as s
     inner join inst as i on s.inst = i.inst
 ),
 
 event_result as (
     select
-        person_id,
-        inst,
-        v,
+        d.person_id,
+        d.inst,
+        d.v,
         case
-            when v is not null then null
-            when has_count or n_in = 0 then case when last_before is not null then 'stale' else 'no_data' end
-            when pick = 'latest' and coalesce(latest_bad <> latest, true) then 'conflict'
+            when d.v is not null then null
+            when d.has_count or d.n_in = 0 then case when d.last_before is not null then 'stale' else 'no_data' end
+            when d.pick = 'latest' and coalesce(d.latest_bad <> d.latest, true) then 'conflict'
             else 'unit_unknown'
         end as reason,
+        {{evidence_row}} as ev,
         {{evidence}} as evidence
-    from decided
+    from decided as d
+    {{evidence_join}}
 )
 
-select * from event_result
+select * exclude (ev) from event_result

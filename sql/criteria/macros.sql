@@ -35,3 +35,15 @@ create or replace temp macro ps_compare(x, op, y) as
         when '=' then x = y
         when '!=' then x <> y
     end;
+
+-- one sortable number per event row: its date, then (for ties) the lowest record id first;
+-- max() of it finds the latest row, and the row's date and id are read back from it
+create or replace temp macro ps_rank_key(event_date, rid) as
+    cast(date_diff('day', date '0001-01-01', event_date) as hugeint) * 18446744073709551616
+    + (9223372036854775807::hugeint - rid);
+
+create or replace temp macro ps_key_date(k) as
+    date '0001-01-01' + cast(k // 18446744073709551616 as integer);
+
+create or replace temp macro ps_key_rid(k) as
+    cast(9223372036854775807::hugeint - k % 18446744073709551616 as bigint);

@@ -4,23 +4,24 @@
 -- the slots below are filled by the compiler with engine-generated column lists only.
 with
 code_pattern as (
-    select codeset::varchar as codeset, role::varchar as role, ord::integer as ord,
+    select codeset::varchar as codeset, csk::integer as csk, role::varchar as role, ord::integer as ord,
         grp::varchar as grp, gidx::integer as gidx, pat::varchar as pat
     from (select unnest($patterns, recursive := true))
 ),
 
 concept_seed as (
-    select codeset::varchar as codeset, concept_id::bigint as concept_id, descendants::boolean as descendants
+    select codeset::varchar as codeset, csk::integer as csk, concept_id::bigint as concept_id,
+        descendants::boolean as descendants
     from (select unnest($concepts, recursive := true))
 ),
 
 concept_member as (
-    select codeset, concept_id from concept_seed
+    select codeset, csk, concept_id from concept_seed
     {{descendants}}
 ),
 
 inst as (
-    select inst::integer as inst, domain::varchar as domain, codeset::varchar as codeset,
+    select inst::integer as inst, dc::integer as dc, domain::varchar as domain, codeset::varchar as codeset,
         scope::varchar as scope, lo::date as lo, hi::date as hi, active::boolean as active,
         vkind::varchar as vkind, op::varchar as op, v1::double as v1, v2::double as v2,
         vals::varchar[] as vals, pick::varchar as pick, has_count::boolean as has_count,
@@ -41,7 +42,7 @@ hits as (
 {{hits_union}}
 ),
 
-event_result as (
+event_result as materialized (
 {{event_result}}
 ),
 

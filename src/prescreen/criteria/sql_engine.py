@@ -27,6 +27,11 @@ RESULT_COLUMNS = ["person_id", "criterion_id", "result", "evidence", "reason"]
 # persons per statement run: bounds DuckDB's memory for the per-person aggregation
 BATCH_PERSONS = 50_000
 _NO_TEXT = "cast(null as varchar)"
+# the shown row of each (person, rule), found again by its record id (event_result.sql)
+_EVIDENCE_JOIN = (
+    "left join hits as h on h.person_id = d.person_id and h.dc = d.dc\n"
+    "        and h.rid = ps_key_rid(d.shown_key)"
+)
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,7 @@ def compile_sql(
     )
     uses_descendants = with_ancestors and any(cs.descendants for cs in plan.codesets.values())
     descendants = (
-        "union\n    select s.codeset, a.descendant_concept_id from concept_seed as s\n"
+        "union\n    select s.codeset, s.csk, a.descendant_concept_id from concept_seed as s\n"
         "    inner join concept_ancestor as a on s.concept_id = a.ancestor_concept_id\n"
         "    where s.descendants"
         if uses_descendants
@@ -75,9 +80,10 @@ def compile_sql(
                 read_sql("criteria/event_result.sql"),
                 evidence=read_sql("criteria/event_evidence.sql").strip() if evidence else _NO_TEXT,
                 evidence_row=read_sql("criteria/evidence_row.sql").strip() if evidence else "null",
+                evidence_join=_EVIDENCE_JOIN if evidence else "",
             )
         ),
-        pivot=_pivot(plan),
+        pivot=_pivot(plan, evidence),
         node_layers=node_sql,
         out_v=", ".join(_out(o.node, "v") for o in outputs),
         out_r=", ".join(_out(o.node, "r") for o in outputs),
@@ -182,11 +188,13 @@ def _empty_result() -> pd.DataFrame:
 def _code_params(plan: Plan) -> dict[str, Any]:
     # an inert first row keeps the column types when the trial has no code patterns
     patterns: list[dict[str, Any]] = [
-        {"codeset": "", "ord": 0, "grp": None, "gidx": None, "role": "none", "pat": ""}
+        {"codeset": "", "csk": -1, "ord": 0, "grp": None, "gidx": None, "role": "none", "pat": ""}
     ]
-    concepts: list[dict[str, Any]] = [{"codeset": "", "concept_id": -1, "descendants": False}]
-    for name, cs in sorted(plan.codesets.items()):
-        row = {"codeset": name, "ord": 0, "grp": None, "gidx": None}
+    concepts: list[dict[str, Any]] = [
+        {"codeset": "", "csk": -1, "concept_id": -1, "descendants": False}
+    ]
+    for csk, (name, cs) in enumerate(sorted(plan.codesets.items())):
+        row = {"codeset": name, "csk": csk, "ord": 0, "grp": None, "gidx": None}
         sorted_groups = sorted(g for g, _ in cs.groups)
         if cs.match_all:
             patterns.append({**row, "role": "inc", "pat": "%"})
@@ -196,23 +204,27 @@ def _code_params(plan: Plan) -> dict[str, Any]:
             patterns += [{**row, "role": side, "pat": to_like(p)} for p in pats]
         for order, (group, pats) in enumerate(cs.groups):
             patterns += [
-                {"codeset": name, "ord": order, "grp": group, "gidx": sorted_groups.index(group),
-                 "role": "grp", "pat": to_like(p)}  # fmt: skip
+                {"codeset": name, "csk": csk, "ord": order, "grp": group,
+                 "gidx": sorted_groups.index(group), "role": "grp", "pat": to_like(p)}  # fmt: skip
                 for p in pats
             ]
         concepts += [
-            {"codeset": name, "concept_id": c, "descendants": cs.descendants} for c in cs.concepts
+            {"codeset": name, "csk": csk, "concept_id": c, "descendants": cs.descendants}
+            for c in cs.concepts
         ]
     return {"patterns": patterns, "concepts": concepts}
 
 
 def _inst_params(plan: Plan) -> dict[str, Any]:
     insts, units = [], [{"inst": -1, "unit": "", "factor": 1.0}]
+    csk = {name: k for k, name in enumerate(sorted(plan.codesets))}
+    domains = plan.domains()
     for i in plan.insts:
         e, pred = i.event, i.event.predicate
         insts.append(
             {
                 "inst": i.idx,
+                "dc": _dc_key(domains.index(e.domain), csk[e.codeset]),
                 "domain": e.domain,
                 "codeset": e.codeset,
                 "scope": i.scope,
@@ -238,7 +250,7 @@ def _inst_params(plan: Plan) -> dict[str, Any]:
         units += [{"inst": i.idx, "unit": u, "factor": f} for u, f in i.unit_factors]
     if not insts:  # a trial without event rules: one inert row keeps the column types
         insts.append(
-            {"inst": -1, "domain": "", "codeset": "", "scope": "*", "lo": None, "hi": plan.as_of,
+            {"inst": -1, "dc": -1, "domain": "", "codeset": "", "scope": "*", "lo": None, "hi": plan.as_of,
              "active": False, "vkind": "none", "op": "=", "v1": None, "v2": None, "vals": [""],
              "pick": "any", "has_count": False, "cnt_op": None, "cnt_n": None,
              "distinct_grp": False, "missing": False, "label": "", "no_data_text": "",
@@ -246,9 +258,14 @@ def _inst_params(plan: Plan) -> dict[str, Any]:
         )  # fmt: skip
     defaults = [_no_rows_result(i) for i in plan.insts] or [(None, None, "")]
     default_v, default_r, default_e = zip(*defaults, strict=True)
+    events = [i.event for i in plan.insts]
     return {
         "inst": insts,
         "units": units,
+        # aggregates no rule of this trial needs are switched off (constant-false filters)
+        "uses_min": any(e.pick == "min" for e in events),
+        "uses_max": any(e.pick == "max" for e in events),
+        "uses_groups": any(e.count_distinct for e in events),
         "default_v": list(default_v),
         "default_r": list(default_r),
         "default_e": list(default_e),
@@ -275,34 +292,77 @@ def _domain_ctes(plan: Plan) -> str:
     return "\n".join(parts)
 
 
+def _dc_key(domain_index: int, codeset_index: int) -> int:
+    """One integer for a (domain, code set) pair: joins on it hash a number, not two strings."""
+    return domain_index * 1_048_576 + codeset_index
+
+
 def _hits_union(plan: Plan) -> str:
     selects = [
         f"    select r.rid, r.person_id, r.event_date, r.end_date, r.code, r.num, r.unit, r.range_high,\n"
         f"        r.value_concept, r.value_text, coalesce(m.coded_side, r.modifier_side) as side,\n"
-        f"        m.grp, m.gidx, m.codeset, '{d}' as domain\n"
+        f"        m.grp, m.gidx, {_dc_key(k, 0)} + m.csk as dc\n"
         f"    from rows_{d} as r\n"
         f"    inner join code_map_{d} as m on r.code = m.code and r.concept_id = m.concept_id"
-        for d in plan.domains()
+        for k, d in enumerate(plan.domains())
     ]
     if not selects:
         return (
             "    select 0::bigint as rid, 0::bigint as person_id, null::date as event_date, null::date as end_date,\n"
             "        '' as code, null::double as num, '' as unit, null::double as range_high,\n"
             "        null::bigint as value_concept, null::varchar as value_text, null::varchar as side,\n"
-            "        null::varchar as grp, null::integer as gidx, '' as codeset, '' as domain where false"
+            "        null::varchar as grp, null::integer as gidx, -1 as dc where false"
         )
     return "\n    union all\n".join(selects)
 
 
-def _pivot(plan: Plan) -> str:
-    """event_result long → one row per person, columns <inst>_n/_v/_r/_e (PIVOT is far
-    faster than one filtered aggregate per column)."""
-    ids = ", ".join(str(i.idx) for i in plan.insts) or "-1"
+# bit planes of event_wide, one bit per rule (64 rules per word): the rule has a row,
+# its value is true, unknown, and the reason of an unknown
+_PLANES = {
+    "p": "true",
+    "t": "v",
+    "u": "v is null",
+    "s": "reason = 'stale'",
+    "c": "reason = 'conflict'",
+    "x": "reason = 'unit_unknown'",
+}
+
+
+def _pivot(plan: Plan, evidence: bool) -> str:
+    """event_result long → one row per person: bit planes of every rule's result and,
+    for evidence, the texts in one list with the rule numbers beside them.
+
+    Bit aggregates cost next to nothing, so statuses take no per-rule column at all; a
+    PIVOT (which re-groups by person and rule) was a quarter of the screen.
+    """
+    words = max(1, (len(plan.insts) + 63) // 64)
+    cols = [
+        f"coalesce(bit_or(1::ubigint << (inst % 64)) filter (where inst // 64 = {w} and {cond}),"
+        f" 0::ubigint) as {plane}{w}"
+        for plane, cond in _PLANES.items()
+        for w in range(words)
+    ]
+    if evidence:
+        cols += ["list(inst) as ks", "list(evidence) as es"]
+    body = ",\n".join("            " + c for c in cols)
+    grades = ", list_grade_up(ks) as g" if evidence else ""
     return (
-        f"    pivot event_result on inst in ({ids})\n"
-        "    using count(*) as n, first(v) as v, first(reason) as r, first(evidence) as e\n"
-        "    group by person_id"
+        f"    select *{grades} from (\n        select\n            person_id,\n{body}\n"
+        "        from event_result\n        group by person_id\n    )"
     )
+
+
+def _bit(plane: str, k: int) -> str:
+    word, bit = divmod(k, 64)
+    return f"((coalesce(w.{plane}{word}, 0::ubigint) >> {bit}) & 1::ubigint) = 1"
+
+
+def _position(k: int) -> str:
+    """1-based position of rule k among the person's rules in rule order."""
+    word, bit = divmod(k, 64)
+    below = [f"bit_count(coalesce(w.p{j}, 0::ubigint))" for j in range(word)]
+    below.append(f"bit_count(coalesce(w.p{word}, 0::ubigint) & {(1 << bit) - 1}::ubigint)")
+    return "1 + " + " + ".join(below)
 
 
 def _node_layers(plan: Plan, evidence: bool = True) -> tuple[str, dict[str, Any]]:
@@ -342,10 +402,17 @@ def _node_exprs(n: Node, params: dict[str, Any]) -> tuple[str, str, str]:
     kids = [f"n{c}" for c in n.children]
     if n.kind == "leaf":
         k, one = n.inst, n.inst + 1
+        has = _bit("p", k)
+        reason = (
+            f"case when not {_bit('u', k)} then null when {_bit('s', k)} then 'stale'"
+            f" when {_bit('c', k)} then 'conflict' when {_bit('x', k)} then 'unit_unknown'"
+            " else 'no_data' end"
+        )
         return (
-            f'case when w."{k}_n" > 0 then w."{k}_v" else ($default_v::boolean[])[{one}] end',
-            f'case when w."{k}_n" > 0 then w."{k}_r" else ($default_r::varchar[])[{one}] end',
-            f'case when w."{k}_n" > 0 then w."{k}_e" else ($default_e::varchar[])[{one}] end',
+            f"case when {has} then case when {_bit('u', k)} then null else {_bit('t', k)} end"
+            f" else ($default_v::boolean[])[{one}] end",
+            f"case when {has} then {reason} else ($default_r::varchar[])[{one}] end",
+            f"case when {has} then w.es[w.g[{_position(k)}]] else ($default_e::varchar[])[{one}] end",
         )
     if n.kind == "age":
         pred = n.predicate
