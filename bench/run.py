@@ -212,7 +212,19 @@ def run_lib(n: int, extract: Path, args) -> dict[str, Any]:
     out = DATA / "out" / f"lib-p{n}"
     cmd = [PY, str(BENCH / "child.py"), "lib", "--extract", str(extract), "--trial", str(TRIAL),
            "--out", str(out)]  # fmt: skip
-    return measured(cmd, timeout=args.timeout, rss_cap=args.rss_cap)
+    result = measured(cmd, timeout=args.timeout, rss_cap=args.rss_cap)
+    result["output_bytes"] = _output_sizes_then_drop_criteria(out)
+    return result
+
+
+def _output_sizes_then_drop_criteria(out: Path) -> dict[str, int]:
+    """Bytes per output file; then criteria.csv goes (tens of GB at 5M, two runs fill a disk).
+
+    patients.csv stays: the peer's agreement check reads it.
+    """
+    sizes = {p.name: p.stat().st_size for p in sorted(out.glob("*")) if p.is_file()}
+    (out / "criteria.csv").unlink(missing_ok=True)
+    return sizes
 
 
 def run_cli(n: int, extract: Path, args) -> dict[str, Any]:
@@ -223,6 +235,7 @@ def run_cli(n: int, extract: Path, args) -> dict[str, Any]:
     manifest = out / "run.json"
     if "failed" not in result and manifest.exists():
         result["internal_timings"] = json.loads(manifest.read_text()).get("timings_seconds", {})
+    result["output_bytes"] = _output_sizes_then_drop_criteria(out)
     return result
 
 
