@@ -47,7 +47,7 @@ event_result as materialized (
 ),
 
 event_wide as (
-{{pivot}}
+{{event_wide}}
 ),
 
 person_base as (

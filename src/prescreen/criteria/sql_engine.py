@@ -83,7 +83,7 @@ def compile_sql(
                 evidence_join=_EVIDENCE_JOIN if evidence else "",
             )
         ),
-        pivot=_pivot(plan, evidence),
+        event_wide=_event_wide(plan, evidence),
         node_layers=node_sql,
         out_v=", ".join(_out(o.node, "v") for o in outputs),
         out_r=", ".join(_out(o.node, "r") for o in outputs),
@@ -328,7 +328,7 @@ _PLANES = {
 }
 
 
-def _pivot(plan: Plan, evidence: bool) -> str:
+def _event_wide(plan: Plan, evidence: bool) -> str:
     """event_result long → one row per person: bit planes of every rule's result and,
     for evidence, the texts in one list with the rule numbers beside them.
 
