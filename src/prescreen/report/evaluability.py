@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from prescreen.report.results import FAIL, PASS, result_matrix
+from prescreen.report.results import FAIL, PASS, Results, codes_for
+from prescreen.report.sites import per_site_counts
 
 
 def computable_ids(trial) -> list[str]:
@@ -12,15 +13,11 @@ def computable_ids(trial) -> list[str]:
     return [c.id for c in trial.criteria if not c.manual]
 
 
-def evaluability_counts(
-    criterion_result: pd.DataFrame, patients: pd.DataFrame, trial
-) -> pd.DataFrame:
+def evaluability_counts(results: Results, patients: pd.DataFrame, trial) -> pd.DataFrame:
     """One row per site × computable criterion: n_decided (pass or fail) and n_screened."""
     ids = computable_ids(trial)
-    matrix = result_matrix(criterion_result, patients, ids)
-    decided = pd.DataFrame((matrix == PASS) | (matrix == FAIL), columns=ids, dtype="int64")
-    decided["site"] = patients["site"].to_numpy()
-    per_site = decided.groupby("site", sort=True)[ids].sum()
+    matrix = codes_for(results, patients, ids)
+    per_site = per_site_counts((matrix == PASS) | (matrix == FAIL), patients["site"], ids)
     screened = patients.groupby("site", sort=True).size()
     long = per_site.reset_index().melt(
         id_vars="site", var_name="criterion_id", value_name="n_decided"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from prescreen.report.results import FAIL, MANUAL, PASS, UNKNOWN, result_matrix
+from prescreen.report.results import FAIL, MANUAL, PASS, UNKNOWN, Results, codes_for
 
 FUNNEL_COUNTS = [
     "remaining_before",
@@ -20,14 +20,15 @@ FUNNEL_COUNTS = [
 ]
 
 
-def funnel_counts(criterion_result: pd.DataFrame, patients: pd.DataFrame, trial) -> pd.DataFrame:
+def funnel_counts(results: Results, patients: pd.DataFrame, trial) -> pd.DataFrame:
     """One row per top-level criterion in protocol order with the counts of docs/outputs.md.
 
     Step k keeps the patients who pass (or are manual for) criteria 1..k; `fail` and
     `unknown` count, among those remaining before step k, who fail / are unknown on k.
+    `results`: the long criterion_result frame or `ResultCodes` aligned with `patients`.
     """
     ids = trial.criterion_ids()
-    matrix = result_matrix(criterion_result, patients, ids)
+    matrix = codes_for(results, patients, ids)
     fails = matrix == FAIL
     unknowns = matrix == UNKNOWN
     n_fail = fails.sum(axis=1)

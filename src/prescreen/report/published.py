@@ -14,6 +14,7 @@ import pandas as pd
 
 from prescreen.report.evaluability import computable_ids, evaluability_counts
 from prescreen.report.funnel import FUNNEL_COUNTS, funnel_counts
+from prescreen.report.results import Results, as_result_codes
 from prescreen.report.sites import (
     SITE_COUNTS,
     TOTAL_SITE,
@@ -65,25 +66,30 @@ class _Cells:
 
 
 def published_tables(
-    criterion_result: pd.DataFrame,
+    results: Results,
     patients: pd.DataFrame,
     trial,
     min_cell: int = 5,
     sweep: pd.DataFrame | None = None,
 ) -> Published:
-    """All shareable tables with small cells and their complements hidden."""
+    """All shareable tables with small cells and their complements hidden.
+
+    `results`: the long criterion_result frame or `ResultCodes` aligned with `patients`
+    (the code matrix is built once here and shared by every table).
+    """
+    codes = as_result_codes(results, patients, trial.criterion_ids())
     cells = _Cells()
     headline = status_counts(patients)
     total = {name: cells.add(("total", name), headline[name]) for name in SITE_COUNTS}
     cells.relate(total["screened"], [total[s] for s in STATUSES])
 
     raw_sites = site_counts(patients)
-    fail_wide = site_fail_counts(criterion_result, patients, trial)
+    fail_wide = site_fail_counts(codes, patients, trial)
     site_keys = _site_cells(cells, raw_sites, total)
-    raw_funnel = funnel_counts(criterion_result, patients, trial)
+    raw_funnel = funnel_counts(codes, patients, trial)
     funnel_keys = _funnel_cells(cells, raw_funnel, total, headline)
     tops = _top_fail_cells(cells, fail_wide, funnel_keys)
-    eval_raw = evaluability_counts(criterion_result, patients, trial)
+    eval_raw = evaluability_counts(codes, patients, trial)
     eval_keys = _evaluability_cells(cells, eval_raw, trial, site_keys, funnel_keys, total)
     sweep_keys = _sweep_cells(cells, sweep)
 
@@ -247,14 +253,12 @@ def _sweep_table(sweep, keys, shown) -> pd.DataFrame | None:
 
 
 def funnel_table(
-    criterion_result: pd.DataFrame, patients: pd.DataFrame, trial, min_cell: int = 5
+    results: Results, patients: pd.DataFrame, trial, min_cell: int = 5
 ) -> pd.DataFrame:
     """The funnel as shared (counts as text, small cells `<k`, complements `*`)."""
-    return published_tables(criterion_result, patients, trial, min_cell).funnel
+    return published_tables(results, patients, trial, min_cell).funnel
 
 
-def site_table(
-    criterion_result: pd.DataFrame, patients: pd.DataFrame, trial, min_cell: int = 5
-) -> pd.DataFrame:
+def site_table(results: Results, patients: pd.DataFrame, trial, min_cell: int = 5) -> pd.DataFrame:
     """The site table as shared, with an 'All sites' total row."""
-    return published_tables(criterion_result, patients, trial, min_cell).sites
+    return published_tables(results, patients, trial, min_cell).sites

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
 import pandas as pd
 
-from prescreen.report.results import FAIL, result_matrix
+from prescreen.report.results import FAIL, Results, codes_for
 from prescreen.status import STATUSES
 
 SITE_COUNTS = ["screened", *STATUSES]
@@ -23,14 +26,24 @@ def site_counts(patients: pd.DataFrame) -> pd.DataFrame:
     return counts.sort_index().reset_index()
 
 
-def site_fail_counts(criterion_result: pd.DataFrame, patients: pd.DataFrame, trial) -> pd.DataFrame:
+def site_fail_counts(results: Results, patients: pd.DataFrame, trial) -> pd.DataFrame:
     """Site × top-level criterion: patients failing it (wide; rows sorted by site)."""
     ids = trial.criterion_ids()
-    fails = pd.DataFrame(
-        result_matrix(criterion_result, patients, ids) == FAIL, columns=ids, dtype="int64"
-    )
-    fails["site"] = patients["site"].to_numpy()
-    return fails.groupby("site", sort=True)[ids].sum()
+    return per_site_counts(codes_for(results, patients, ids) == FAIL, patients["site"], ids)
+
+
+def per_site_counts(flags: np.ndarray, sites: pd.Series, ids: Sequence[str]) -> pd.DataFrame:
+    """Site × column: patients flagged (`flags`: patients × ids booleans, `sites` aligned).
+
+    Rows sorted by site, index named `site`; sites without patients have no row. Counted
+    per column with bincount, never as an int64 copy of the matrix (1 GB at 5M × 25).
+    """
+    codes, names = pd.factorize(sites, sort=True)
+    counts = {
+        cid: np.bincount(codes[flags[:, j]], minlength=len(names)).astype("int64")
+        for j, cid in enumerate(ids)
+    }
+    return pd.DataFrame(counts, index=pd.Index(names, name="site"), columns=list(ids))
 
 
 def top_failing(fail_counts: pd.Series, n: int = 3) -> list[tuple[str, int]]:
