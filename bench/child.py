@@ -78,7 +78,7 @@ def lib_run(extract: Path, trial_path: Path, out: Path, stages: str) -> dict[str
 
     stage("screen")
     tick = time.perf_counter()
-    # as `prescreen run` does: full results stay in DuckDB, pandas holds top-level rows
+    # as `prescreen run` does: full results stay in DuckDB, pandas holds per-person values
     screen = screen_stage(con, trial, AS_OF, "sql", in_database=True)
     timings["evaluate_sql"] = time.perf_counter() - tick
     patients = screen.patients
@@ -107,13 +107,13 @@ def lib_run(extract: Path, trial_path: Path, out: Path, stages: str) -> dict[str
         write_reports(
             out,
             trial=trial,
-            criterion_result=screen.criterion_result,
+            criterion_result=screen.results,
             patients=patients,
             validation=report.validation,
             reasons=report.reasons,
             provenance=prov,
             min_cell=5,
-            worklist_result=screen.worklist_result,
+            con=con,
         )
         timings["report"] = time.perf_counter() - tick
     con.close()

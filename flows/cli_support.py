@@ -47,8 +47,15 @@ def run_and_print(console: Console, **params: Any) -> dict[str, Any]:
     quiet_user_errors(_debug())
     run = run_screen(**params)
     print_validation_summary(run.load_report, console)
-    print_counts(console, run.provenance["counts"], Path(params["out_dir"]))
+    print_counts(
+        console, run.provenance["counts"], Path(params["out_dir"]), _worklist_note(run.worklist)
+    )
     return run.provenance
+
+
+def _worklist_note(selection: Any) -> str | None:
+    """The console line saying the worklist is capped (None when it lists everyone)."""
+    return None if selection is None or selection.complete else selection.note()
 
 
 def scan_and_print(console: Console, **params: Any) -> None:
@@ -61,7 +68,12 @@ def scan_and_print(console: Console, **params: Any) -> None:
     quiet_user_errors(_debug())
     with local_api():
         result = scan(**params)
-    print_counts(console, result.screen.provenance["counts"], Path(params["out_dir"]))
+    print_counts(
+        console,
+        result.screen.provenance["counts"],
+        Path(params["out_dir"]),
+        _worklist_note(result.screen.worklist),
+    )
     since = result.previous_run or "no previous run"
     shown = ", ".join(f"{k} {v}" for k, v in result.change_counts.items()) or "none"
     console.print(f"run {result.run['run_id']}; changes since {since}: {shown} (changes.csv)")

@@ -19,7 +19,7 @@ from prefect import flow, get_run_logger, task
 from prescreen.flows.screen import _TASK, ScreenRun, publish_artifacts, screen_into
 
 from prescreen import store
-from prescreen.changes import CHANGE_COLUMNS, patient_reasons, status_changes
+from prescreen.changes import CHANGE_COLUMNS, status_changes
 from prescreen.errors import PrescreenError
 from prescreen.outputs import staged_output
 
@@ -138,13 +138,10 @@ def scan(
             engine=engine,
             min_cell=min_cell,
             max_quarantine=max_quarantine,
+            reasons=True,  # computed where the results are (DuckDB for large registries)
         )
         run = run_record(screen, registry, engine)
-        current = screen.screen.patients.merge(
-            patient_reasons(screen.screen.criterion_result, screen.screen.trial.criterion_ids()),
-            on="person_id",
-            how="left",
-        )
+        current = screen.screen.patients.merge(screen.screen.reasons, on="person_id", how="left")
         current["reasons"] = current["reasons"].fillna("")
         before, previous = previous_status(
             store_path, run["trial_id"], registry, as_of, run["run_id"]

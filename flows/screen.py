@@ -40,7 +40,8 @@ from prescreen.flows.partition import combined_result, partition_connection, par
 
 from prescreen import pipeline
 from prescreen.database import open_database
-from prescreen.outputs import MANIFEST, staged_output
+from prescreen.errors import PrescreenError
+from prescreen.outputs import MANIFEST, WORKLIST_LIMIT, staged_output
 from prescreen.provenance import provenance
 from prescreen.status import patient_status, status_counts
 
@@ -76,6 +77,7 @@ class ScreenRun:
     load_report: Any
     screen: pipeline.ScreenResult
     timings: dict[str, float] = field(default_factory=dict)
+    worklist: Any = None  # report.WorklistSelection: who worklist.xlsx lists (None: no worklist)
 
 
 @task(name="load-validate", **_TASK)
@@ -143,16 +145,28 @@ def sweep(
 
 
 @task(name="report", **_TASK)
-def report(folder: Path, run: ScreenRun, min_cell: int, worklist: bool = True) -> dict[str, Any]:
-    """patients.csv, criteria.csv, the reports and run.json into the staging folder."""
+def report(
+    folder: Path,
+    run: ScreenRun,
+    min_cell: int,
+    worklist: bool = True,
+    worklist_limit: int = WORKLIST_LIMIT,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> tuple[dict[str, Any], Any]:
+    """patients.csv, criteria.csv, the reports and run.json into the staging folder.
+
+    `con`: the screen's connection, open, when the results stay in DuckDB (the worklist
+    reads the evidence of the patients it lists from there). Returns the provenance and
+    who the worklist lists.
+    """
     from prescreen.report import write_reports
 
-    pipeline.write_patient_files(folder, run.screen)
+    pipeline.write_patient_files(folder, run.screen, con)
     tick = time.perf_counter()
-    write_reports(
+    selection = write_reports(
         folder,
         trial=run.screen.trial,
-        criterion_result=run.screen.criterion_result,
+        criterion_result=run.screen.results,
         patients=run.screen.patients,
         validation=run.load_report.validation,
         reasons=run.load_report.reasons,
@@ -160,14 +174,18 @@ def report(folder: Path, run: ScreenRun, min_cell: int, worklist: bool = True) -
         min_cell=min_cell,
         sweep=run.screen.sweep,
         worklist=worklist,
-        worklist_result=run.screen.worklist_result,
+        worklist_limit=worklist_limit,
+        con=con if run.screen.results_table is not None else None,
     )
     run.timings["report"] = time.perf_counter() - tick
     prov = dict(run.provenance)
     prov["timings_seconds"] = {k: round(v, 3) for k, v in run.timings.items()}
     (folder / MANIFEST).write_text(json.dumps(prov, indent=2) + "\n", encoding="utf-8")
-    get_run_logger().info("wrote outputs: %s", ", ".join(sorted(p.name for p in folder.iterdir())))
-    return prov
+    logger = get_run_logger()
+    logger.info("wrote outputs: %s", ", ".join(sorted(p.name for p in folder.iterdir())))
+    if selection is not None and not selection.complete:
+        logger.info(selection.note())  # counts only
+    return prov, selection
 
 
 @task(name="publish-artifacts", cache_policy=NO_CACHE, persist_result=False)
@@ -208,10 +226,20 @@ def screen_into(
     db_path: Path | None = None,
     partitions: int = 1,
     worklist: bool = True,
+    worklist_limit: int = WORKLIST_LIMIT,
+    reasons: bool = False,
 ) -> ScreenRun:
-    """Run the four stage tasks, writing every output file into the staging `folder`."""
+    """Run the four stage tasks, writing every output file into the staging `folder`.
+
+    `reasons`: also compute each patient's change reasons (`screen.reasons`, for scans)
+    while the results are still at hand.
+    """
     from prescreen.criteria.parse import load_trial, trial_hash
 
+    if worklist_limit < 0:
+        raise PrescreenError(
+            f"--worklist-limit {worklist_limit}: give 0 (no limit) or a number of patients"
+        )
     started_at = datetime.now(UTC)
     override_map = {k: v[-1] for k, v in pipeline.parse_assignments(overrides, "--set").items()}
     sweep_map = pipeline.parse_assignments(sweeps, "--sweep")
@@ -234,25 +262,30 @@ def screen_into(
                 # criteria.csv comes from DuckDB while the connection is open
                 pipeline.write_patient_files(folder, screen, con)
             timings["screen"] = time.perf_counter() - tick
+            if reasons:
+                screen.reasons = pipeline.patient_reasons(screen, con)
             tick = time.perf_counter()
             screen.sweep = sweep(con, trial, override_map, sweep_map, as_of, engine)
             timings["sweep"] = time.perf_counter() - tick
+            prov = provenance(
+                trial_id=trial_def.id,
+                trial_version=trial_def.version,
+                criteria_hash=trial_hash(trial_def),
+                parameters={k: p.default for k, p in trial_def.parameters.items()},
+                overrides=override_map,
+                as_of=as_of,
+                engine=engine,
+                input_files=load.input_files,
+                counts=status_counts(screen.patients),
+                started=started_at,
+            )
+            run = ScreenRun(provenance=prov, load_report=load, screen=screen, timings=timings)
+            # before closing: with results in DuckDB the worklist reads its evidence there
+            run.provenance, run.worklist = report(
+                folder, run, min_cell, worklist, worklist_limit, con
+            )
         finally:
             con.close()
-    prov = provenance(
-        trial_id=trial_def.id,
-        trial_version=trial_def.version,
-        criteria_hash=trial_hash(trial_def),
-        parameters={k: p.default for k, p in trial_def.parameters.items()},
-        overrides=override_map,
-        as_of=as_of,
-        engine=engine,
-        input_files=load.input_files,
-        counts=status_counts(screen.patients),
-        started=started_at,
-    )
-    run = ScreenRun(provenance=prov, load_report=load, screen=screen, timings=timings)
-    run.provenance = report(folder, run, min_cell, worklist)
     return run
 
 
@@ -265,7 +298,7 @@ def _partitioned(db_file, trial_ref, overrides, as_of, engine, parts, trial_def)
     results = combined_result([f.result() for f in futures])
     con = partition_connection(db_file)
     patients = patient_status(results, trial_def.criterion_ids(), pipeline.person_sites(con))
-    return con, pipeline.ScreenResult(trial=trial_def, criterion_result=results, patients=patients)
+    return con, pipeline.ScreenResult(trial=trial_def, patients=patients, criterion_result=results)
 
 
 @contextmanager
@@ -295,8 +328,13 @@ def screen(
     db_path: Path | None = None,
     partitions: int = 1,
     worklist: bool = True,
+    worklist_limit: int = WORKLIST_LIMIT,
 ) -> ScreenRun:
-    """Screen `extract_dir` against `trial` as of `as_of`; outputs appear in `out_dir` whole."""
+    """Screen `extract_dir` against `trial` as of `as_of`; outputs appear in `out_dir` whole.
+
+    `worklist_limit`: at most this many patients in worklist.xlsx (0 = as many as Excel's
+    sheets hold); the full list is always in patients.csv / criteria.csv.
+    """
     with staged_output(out_dir) as folder:
         run = screen_into(
             folder,
@@ -312,6 +350,7 @@ def screen(
             db_path=db_path,
             partitions=partitions,
             worklist=worklist,
+            worklist_limit=worklist_limit,
         )
     publish_artifacts(out_dir, run.provenance["trial"]["id"], as_of)
     return run

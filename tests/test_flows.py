@@ -9,6 +9,7 @@ import zipfile
 from datetime import date
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 from test_flows_support import age_trial, tiny_extract
@@ -190,3 +191,24 @@ def test_scan_stores_runs_and_lists_changes(tmp_path):
     assert first.run["run_id"] in listed.output and second.run["run_id"] in listed.output
     assert history["registry"].tolist() == ["registry", "registry"]
     assert [str(d)[:10] for d in history["as_of"]] == ["2026-09-01", "2026-11-01"]
+
+
+def test_worklist_limit_from_the_command_line(extract, local_run, tmp_path):
+    out = tmp_path / "capped"
+    args = ["run", "--trial", TRIAL, "--extract", str(extract), "--as-of", AS_OF.isoformat()]
+    result = CliRunner().invoke(app, [*args, "--out", str(out), "--worklist-limit", "5"])
+    assert result.exit_code == 0, result.output
+    candidates = pd.read_csv(out / "patients.csv")["status"].ne("ineligible").sum()
+    assert candidates > 5
+    said = " ".join(result.output.split())  # rich wraps the console line
+    assert f"worklist.xlsx shows 5 of {candidates:,} likely_eligible / needs_review" in said
+    assert "the full list is patients.csv / criteria.csv" in said
+    book = openpyxl.load_workbook(out / "worklist.xlsx")
+    listed = sum(book[name].max_row - 2 for name in book.sheetnames[1:])
+    assert listed == 5
+    assert "NOT EVERY PATIENT IS LISTED" in " ".join(str(c.value) for c in book["README"]["A"])
+    assert 'id="worklist-note"' in (out / "report.html").read_text(encoding="utf-8")
+    for name in ("patients.csv", "criteria.csv", "funnel.csv", "sites.csv", "evaluability.csv"):
+        assert (out / name).read_bytes() == (local_run / name).read_bytes(), name
+    refused = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "no"), "--worklist-limit", "-1"])
+    assert refused.exit_code != 0 and not (tmp_path / "no").exists()

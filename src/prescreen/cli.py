@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.text import Text
 
 from prescreen.errors import PrescreenError
+from prescreen.outputs import WORKLIST_LIMIT
 
 app = typer.Typer(
     add_completion=False,
@@ -148,6 +149,15 @@ def run(
         bool,
         typer.Option(help="Write worklist.xlsx (slow for hundreds of thousands of patients)."),
     ] = True,
+    worklist_limit: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="At most N patients in worklist.xlsx, likely_eligible first, then needs_review "
+            "(0 = no limit, still at most Excel's 1,048,574 rows per site sheet); "
+            "the full list is patients.csv / criteria.csv.",
+        ),
+    ] = WORKLIST_LIMIT,
 ) -> None:
     """Screen an extract against a trial and write patients.csv, criteria.csv and reports.
 
@@ -176,6 +186,7 @@ def run(
         db_path=db,
         partitions=partitions or (4 if runner == "dask" else 1),
         worklist=worklist,
+        worklist_limit=worklist_limit,
     )
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 from prescreen.errors import PrescreenError
 
 MANIFEST = "run.json"
+# default --worklist-limit: patients listed in worklist.xlsx (0 = all a sheet holds)
+WORKLIST_LIMIT = 50_000
 _STAGING_PREFIX = ".prescreen-staging-"
 _RETIRED_PREFIX = ".prescreen-retired-"
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
@@ -26,6 +26,9 @@ from prescreen.extract.tables import ALWAYS_PRESENT
 from prescreen.outputs import MANIFEST, staged_output
 from prescreen.status import patient_status, status_counts
 
+if TYPE_CHECKING:  # the report package imports matplotlib: only when reporting
+    from prescreen.report.results import ResultCodes, Results
+
 log = logging.getLogger("prescreen")
 
 CRITERIA_COLUMNS = ["person_id", "criterion_id", "result", "evidence", "reason"]
@@ -35,18 +38,31 @@ ENGINE_TABLES = tuple(name for name in ALWAYS_PRESENT if name != "care_site")
 
 @dataclass
 class ScreenResult:
-    """What one screen produced, kept in memory for the report stage."""
+    """What one screen produced, kept in memory for the report stage.
+
+    In memory (`criterion_result` set): the long frame, every row with its evidence.
+    In DuckDB (`results_table` set): the full results stay in that table and only
+    per-person values are here: `patients` and the top-level result `codes`.
+    """
 
     trial: Any
-    criterion_result: pd.DataFrame
     patients: pd.DataFrame
+    criterion_result: pd.DataFrame | None = None
+    codes: ResultCodes | None = None  # aligned with `patients` (in-database path)
     sweep: pd.DataFrame | None = None
     timings: dict[str, float] = field(default_factory=dict)
-    # set when the full results (evidence, sub-rules) stay in the DuckDB table of that name
-    # and `criterion_result` holds only the top-level rows without evidence
     results_table: str | None = None
-    worklist_result: pd.DataFrame | None = None  # rows the worklist shows, with evidence
     criteria_written: bool = False
+    reasons: pd.DataFrame | None = None  # person_id → change reasons, when asked for
+
+    @property
+    def results(self) -> Results:
+        """What the report functions count from: the codes, else the long frame."""
+        if self.codes is not None:
+            return self.codes
+        if self.criterion_result is None:
+            raise RuntimeError("a screen result holds neither codes nor a result frame")
+        return self.criterion_result
 
 
 def parse_assignments(items: Sequence[str], option: str) -> dict[str, list[str]]:
@@ -116,9 +132,10 @@ def screen_stage(
 ) -> ScreenResult:
     """Evaluate the trial and derive each patient's status.
 
-    `in_database` (SQL engine): keep the full results in DuckDB and hold in memory only what
-    the reports count from (top-level results) and what the worklist shows; criteria.csv is
-    then written from DuckDB by `write_patient_files(folder, screen, con)`.
+    `in_database` (SQL engine): keep the full results in DuckDB and hold in memory only
+    per-person values (patients, the top-level result codes); patients.csv and criteria.csv
+    are then written by DuckDB (`write_patient_files(folder, screen, con)`), and the
+    worklist reads its evidence from there.
     """
     if in_database and engine == "sql" and evidence:
         return _screen_in_database(con, trial, as_of)
@@ -134,37 +151,36 @@ def screen_stage(
 
 
 def _screen_in_database(con: duckdb.DuckDBPyConnection, trial: Any, as_of: date) -> ScreenResult:
+    from prescreen import results_db
     from prescreen.criteria.sql_engine import RESULT_TABLE, materialize_sql
 
     started = time.perf_counter()
     materialize_sql(con, trial, as_of)
-    top = con.sql(
-        f"select person_id, criterion_id, result, cast(null as varchar) as evidence, reason"
-        f" from {RESULT_TABLE} where list_contains($ids, criterion_id)",
-        params={"ids": trial.criterion_ids()},
-    ).to_arrow_table().to_pandas()
-    patients = patient_status(top, trial.criterion_ids(), person_sites(con))
-    shown = patients.loc[
-        patients["status"].isin(["likely_eligible", "needs_review"]), ["person_id"]
-    ]
-    con.register("worklist_person", shown)
-    try:
-        worklist = con.sql(
-            f"select r.person_id, r.criterion_id, r.result, r.evidence, r.reason"
-            f" from {RESULT_TABLE} as r semi join worklist_person as w on r.person_id = w.person_id"
-            f" where list_contains($ids, r.criterion_id)",
-            params={"ids": trial.criterion_ids()},
-        ).to_arrow_table().to_pandas()
-    finally:
-        con.unregister("worklist_person")
+    patients = results_db.patient_status(con, trial.criterion_ids())
     return ScreenResult(
         trial=trial,
-        criterion_result=top,
         patients=patients,
+        codes=results_db.result_codes(con, patients, trial.criterion_ids()),
         timings={"screen": time.perf_counter() - started},
         results_table=RESULT_TABLE,
-        worklist_result=worklist,
     )
+
+
+def patient_reasons(screen: ScreenResult, con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """person_id → change reasons (`E3 fail; I2 unknown`) for every patient, by person_id."""
+    from prescreen.changes import patient_reasons as reasons_of_frame
+
+    ids = screen.trial.criterion_ids()
+    if screen.results_table is not None:
+        from prescreen import results_db
+
+        return results_db.patient_reasons(con, ids)
+    if screen.criterion_result is None:
+        raise RuntimeError("a screen result holds neither a results table nor a result frame")
+    reasons = reasons_of_frame(screen.criterion_result, ids)
+    merged = screen.patients[["person_id"]].merge(reasons, on="person_id", how="left")
+    merged["reasons"] = merged["reasons"].fillna("").astype(str)
+    return merged
 
 
 def sweep_stage(
@@ -201,21 +217,26 @@ def write_patient_files(
     """
     if screen.criteria_written:
         return
-    writer = duckdb.connect()
-    try:
-        writer.execute("set preserve_insertion_order = true")
-        writer.from_df(screen.patients).write_csv(str(folder / "patients.csv"), header=True)
-        if screen.results_table is None:
-            criteria = screen.criterion_result[CRITERIA_COLUMNS]
-            writer.from_df(criteria).write_csv(str(folder / "criteria.csv"), header=True)
-    finally:
-        writer.close()
     if screen.results_table is not None:
+        from prescreen import results_db
+
         if con is None:
-            raise RuntimeError("criteria.csv lives in DuckDB: pass the connection")
+            raise RuntimeError("patients and criteria live in DuckDB: pass the connection")
+        results_db.write_patients_csv(con, folder / "patients.csv")
         con.execute("set preserve_insertion_order = true")
         table = con.table(screen.results_table).select(", ".join(CRITERIA_COLUMNS))
         table.write_csv(str(folder / "criteria.csv"), header=True)
+    else:
+        if screen.criterion_result is None:
+            raise RuntimeError("a screen result holds neither a results table nor a result frame")
+        writer = duckdb.connect()
+        try:
+            writer.execute("set preserve_insertion_order = true")
+            writer.from_df(screen.patients).write_csv(str(folder / "patients.csv"), header=True)
+            criteria = screen.criterion_result[CRITERIA_COLUMNS]
+            writer.from_df(criteria).write_csv(str(folder / "criteria.csv"), header=True)
+        finally:
+            writer.close()
     screen.criteria_written = True
 
 
@@ -301,7 +322,10 @@ def _parameter_lines(name: str, value: Any) -> str:
     return f"-- ${name} = {value!r}"
 
 
-def print_counts(console: Console, counts: dict[str, int], out_dir: Path) -> None:
+def print_counts(
+    console: Console, counts: dict[str, int], out_dir: Path, worklist_note: str | None = None
+) -> None:
+    """The status counts, the files written and, when the worklist is capped, by how much."""
     from rich.table import Table
 
     table = Table(title="Screen result", show_header=True)
@@ -313,3 +337,5 @@ def print_counts(console: Console, counts: dict[str, int], out_dir: Path) -> Non
     # list what is really there (--no-worklist, --sweep change the set)
     names = sorted(p.name for p in out_dir.iterdir() if p.is_file() and p.name != "report.html")
     console.print(f"outputs in {out_dir}/: report.html (open it first), {', '.join(names)}")
+    if worklist_note:
+        console.print(worklist_note)

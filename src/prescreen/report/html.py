@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from prescreen.report import charts
 from prescreen.report.published import Published
+from prescreen.report.worklist import WorklistSelection, truncation_note
 
 
 def _environment() -> Environment:
@@ -39,6 +40,7 @@ def report_html(
     validation: pd.DataFrame,
     reasons: pd.DataFrame,
     provenance: dict[str, Any],
+    worklist: WorklistSelection | None = None,
 ) -> str:
     """The rendered page; every number in it comes from `published` (already suppressed)."""
     criteria = {c.id: c for c in trial.criteria}
@@ -56,7 +58,25 @@ def report_html(
         quality=quarantine_summary(validation, reasons),
         evaluability=_evaluability_grid(published.evaluability),
         prov=provenance,
+        worklist_note=worklist_note(worklist, published),
     )
+
+
+def worklist_note(selection: WorklistSelection | None, published: Published) -> str | None:
+    """What the page says about a capped worklist (None when it lists everyone).
+
+    The page is shared, so the note names only what a reader knows already: the total as
+    published likely_eligible + needs_review (left out when either is hidden) and the
+    number listed only when it is the cap asked for (else the per-sheet cap bit first).
+    """
+    if selection is None or selection.complete:
+        return None
+    head = published.headline
+    total = "the"
+    if head["likely_eligible"].isdigit() and head["needs_review"].isdigit():
+        total = f"{int(head['likely_eligible']) + int(head['needs_review']):,}"
+    shown = f"{selection.shown:,}" if selection.shown == selection.limit else "a capped number"
+    return truncation_note(shown, total, selection.limit)
 
 
 def _evaluability_grid(table: pd.DataFrame) -> dict[str, Any]:
