@@ -47,12 +47,15 @@ def quarantine_failures(
 
 
 def row_failures_sql(staged: RawTable, key_text: str) -> str:
-    """The per-row schema failures collected in `_typed_<table>._failures`, one row each."""
+    """The per-row schema failures collected in `_typed_<table>._failures`, one row each.
+
+    `_failures` is NULL for a row that breaks no rule.
+    """
     return f"""
         with failed as (
             select _line, {key_text} as primary_key, unnest(_failures) as f
             from _typed_{staged.table.name}
-            where len(_failures) > 0
+            where _failures is not null and len(_failures) > 0
         )
         select _line, primary_key, f.column_name, f.check_name, f.reason from failed
     """

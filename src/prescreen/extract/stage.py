@@ -1,9 +1,13 @@
-"""Read one extract file into a raw all-varchar DuckDB table with a line number per row.
+"""Stage one extract file as `_raw_<table>`: its rows with a line number, nothing typed yet.
 
 CSV is read by DuckDB's own reader with every column as text, so a bad value can never
 stop the load: typing happens later in SQL with try_cast. Rows the reader cannot split
 into the header's columns (or that are not UTF-8) are kept in a rejects table with their
 line number. DuckDB error texts quote raw lines; they are rephrased here, never passed on.
+
+Parquet is not copied: `_raw_<table>` is a view over the file. A column whose Parquet
+type already fits its OMOP type (`_NATIVE`) keeps that type and is cast directly; any
+other column is read as text and typed like CSV text, so odd files behave as CSV would.
 """
 
 from __future__ import annotations
@@ -27,10 +31,31 @@ _REJECT_REASONS = {
 }
 _MAX_LINE = 8 * 1024 * 1024
 
+_INTEGERS = frozenset(
+    {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"}
+    | {"UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
+)
+# Parquet types read as they are for each OMOP type: a direct try_cast gives exactly what the
+# text path gives (checked value by value, incl. BC, infinity, out-of-range). Not here, so read
+# as text: FLOAT (0.1 would become 0.10000000149), TIMESTAMP_NS (the direct cast rounds to
+# microseconds, text truncates), TIMESTAMP WITH TIME ZONE (its text depends on the time zone).
+_NATIVE = {
+    "bigint": _INTEGERS,
+    "double": _INTEGERS | {"DOUBLE", "DECIMAL"},
+    "date": frozenset({"DATE", "TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS"}),
+    "timestamp": frozenset({"DATE", "TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS"}),
+    "varchar": frozenset({"VARCHAR"}),
+}
+
 
 @dataclass
 class RawTable:
-    """A staged file: `_raw_<table>` holds `_line` plus the OMOP columns found, as text."""
+    """A staged file: `_raw_<table>` holds `_line` plus the OMOP columns found.
+
+    `types` maps each OMOP column to its type in `_raw_<table>`: VARCHAR (text, typed with
+    try_cast chains) or a Parquet type that fits the OMOP type (`_NATIVE`). `view` is true
+    when `_raw_<table>` is a view over the file rather than a table.
+    """
 
     table: OmopTable
     source_file: str
@@ -39,10 +64,20 @@ class RawTable:
     extra_columns: list[str] = field(default_factory=list)
     rejects: pd.DataFrame | None = None  # line, column_name, check_name, reason
     notes: list[str] = field(default_factory=list)
+    types: dict[str, str] = field(default_factory=dict)
+    view: bool = False
 
     @property
     def rejected_rows(self) -> int:
         return 0 if self.rejects is None else int(self.rejects["line"].nunique())
+
+    def source_type(self, column: str) -> str:
+        """The column's type in `_raw_<table>` (VARCHAR unless kept native)."""
+        return self.types.get(column, "VARCHAR")
+
+    def drop(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Remove `_raw_<table>`."""
+        con.execute(f"drop {'view' if self.view else 'table'} if exists {self.raw_name}")
 
 
 def stage_file(con: duckdb.DuckDBPyConnection, table: OmopTable, path: Path) -> RawTable:
@@ -53,13 +88,13 @@ def stage_file(con: duckdb.DuckDBPyConnection, table: OmopTable, path: Path) -> 
         staged = RawTable(table, path.name, raw_name, [], notes=["empty file: no header row"])
         return staged
     if path.name.lower().endswith(".parquet"):
-        rejects = None
-        _read_parquet(con, raw_name, path)
+        staged = _stage_parquet(con, raw_name, table, path)
     else:
         rejects = _read_csv(con, raw_name, path)
-    found = [c for c in con.table(raw_name).columns if c != "_line"]
-    columns, extra = _canonical_columns(con, raw_name, table, path, found)
-    staged = RawTable(table, path.name, raw_name, columns, extra, rejects)
+        found = [c for c in con.table(raw_name).columns if c != "_line"]
+        columns, extra = _canonical_columns(con, raw_name, table, path, found)
+        staged = RawTable(table, path.name, raw_name, columns, extra, rejects)
+    extra = staged.extra_columns
     if extra:
         staged.notes.append(
             f"ignored {len(extra)} column(s) not in OMOP {table.name}: " + ", ".join(extra)
@@ -67,22 +102,51 @@ def stage_file(con: duckdb.DuckDBPyConnection, table: OmopTable, path: Path) -> 
     return staged
 
 
-def _read_parquet(con: duckdb.DuckDBPyConnection, raw_name: str, path: Path) -> None:
+def _stage_parquet(
+    con: duckdb.DuckDBPyConnection, raw_name: str, table: OmopTable, path: Path
+) -> RawTable:
+    """`_raw_<table>` as a view over the file, canonical names, fitting columns kept native."""
     try:
         described = con.execute(
-            "select column_name from (describe select * from read_parquet(?))", [str(path)]
-        ).fetchall()
-        as_text = ", ".join(f'cast("{c}" as varchar) as "{c}"' for (c,) in described)
-        con.execute(
-            f"create or replace temp table {raw_name} as "
-            f"select file_row_number + 2 as _line, {as_text} "
-            "from read_parquet(?, file_row_number = true)",
+            "select column_name, column_type from (describe select * from read_parquet(?))",
             [str(path)],
-        )
+        ).fetchall()
     except duckdb.Error as exc:
-        raise ExtractError(
-            f"{path.name}: not a readable Parquet file ({_error_kind(exc)})"
-        ) from None
+        raise ExtractError(unreadable_parquet(path.name, exc)) from None
+    found = [name for name, _ in described]
+    lowered, extra = _canonical_names(table, path, found)
+    types: dict[str, str] = {}
+    selects = []
+    for (original, parquet_type), name in zip(described, lowered, strict=True):
+        target = table.columns.get(name) or ("date" if name in table.datetime_for.values() else "")
+        if _fits(parquet_type, target):
+            types[name] = parquet_type
+            selects.append(f"{_quoted(original)} as {_quoted(name)}")
+        else:  # another type: its text is typed as CSV text would be
+            selects.append(f"cast({_quoted(original)} as varchar) as {_quoted(name)}")
+    literal = "'" + str(path).replace("'", "''") + "'"  # a view cannot take parameters
+    con.execute(
+        f"create or replace temp view {raw_name} as "
+        f"select file_row_number + 2 as _line, {', '.join(selects)} "
+        f"from read_parquet({literal}, file_row_number = true)"
+    )
+    columns = [c for c in lowered if c not in extra]
+    return RawTable(table, path.name, raw_name, columns, extra, types=types, view=True)
+
+
+def _fits(parquet_type: str, omop_type: str) -> bool:
+    """True when the Parquet type can be cast straight to the OMOP type (see `_NATIVE`)."""
+    base = parquet_type.split("(")[0]
+    return base in _NATIVE.get(omop_type, ())
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def unreadable_parquet(file_name: str, exc: duckdb.Error) -> str:
+    """The message for a Parquet file DuckDB cannot read (no file content quoted)."""
+    return f"{file_name}: not a readable Parquet file ({_error_kind(exc)})"
 
 
 def _read_csv(con: duckdb.DuckDBPyConnection, raw_name: str, path: Path) -> pd.DataFrame:
@@ -145,7 +209,21 @@ def _reject_rows(rejects: pd.DataFrame) -> pd.DataFrame:
 
 
 def _canonical_columns(con, raw_name, table: OmopTable, path: Path, found: list[str]):
-    """Lower-case the header, refuse files that cannot be this table, list extras."""
+    """Lower-case the header of table `raw_name`, refuse files that cannot be this table.
+
+    Returns (OMOP columns found, extra columns), both lower-case.
+    """
+    lowered, extra = _canonical_names(table, path, found)
+    for original, lower in zip(found, lowered, strict=True):
+        if original != lower:
+            con.execute(
+                f"alter table {raw_name} rename column {_quoted(original)} to {_quoted(lower)}"
+            )
+    return [c for c in lowered if c not in extra], extra
+
+
+def _canonical_names(table: OmopTable, path: Path, found: list[str]) -> tuple[list[str], list[str]]:
+    """(every column's canonical name, in file order; the extra ones); raise on a bad header."""
     if len(found) == 1 and table.columns and found[0] not in table.columns:
         for sep, label in ((";", ";"), ("\t", "tab"), ("|", "|")):
             if sep in found[0]:
@@ -159,9 +237,6 @@ def _canonical_columns(con, raw_name, table: OmopTable, path: Path, found: list[
         raise ExtractError(
             f"{path.name}: column(s) {', '.join(duplicates)} appear twice in the header"
         )
-    for original, lower in zip(found, lowered, strict=True):
-        if original != lower:
-            con.execute(f'alter table {raw_name} rename column "{original}" to "{lower}"')
     missing = [
         c for c in table.required if c not in lowered and table.datetime_for.get(c) not in lowered
     ]
@@ -172,7 +247,7 @@ def _canonical_columns(con, raw_name, table: OmopTable, path: Path, found: list[
             f"{path.name}: missing required column(s) {', '.join(missing)} of OMOP "
             f"{table.name}{hint}. Rename the columns to their OMOP v5.4 names."
         )
-    return [c for c in lowered if c not in extra], extra
+    return lowered, extra
 
 
 def _error_kind(exc: duckdb.Error) -> str:

@@ -17,7 +17,8 @@ from importlib.resources import files
 
 import duckdb
 
-from prescreen.extract.stage import RawTable
+from prescreen.errors import ExtractError
+from prescreen.extract.stage import RawTable, unreadable_parquet
 from prescreen.extract.tables import OmopTable
 from prescreen.schemas import SCHEMAS
 
@@ -39,8 +40,12 @@ class RowCheck:
     failing: str
 
 
-def _cast(expr: str, sql_type: str) -> str:
-    """Text → sql_type, NULL when the text is not a valid value of that type."""
+def _cast(expr: str, sql_type: str, source_type: str = "VARCHAR") -> str:
+    """`expr` (text, or a native type that fits) → sql_type; NULL when not a valid value."""
+    if source_type == sql_type.upper():
+        return expr
+    if source_type != "VARCHAR":  # a Parquet type that fits (stage._NATIVE): cast directly
+        return f"try_cast({expr} as {sql_type})"
     if sql_type == "bigint":
         as_double = f"try_cast({expr} as double)"
         return (
@@ -133,14 +138,18 @@ def key_text(table: OmopTable, alias: str = "") -> str:
 
 
 def type_and_check_rows(con: duckdb.DuckDBPyConnection, staged: RawTable) -> None:
-    """Create `_typed_<table>`: typed OMOP columns plus `_failures`, a list of broken rules."""
+    """Create `_typed_<table>`: `_line`, typed OMOP columns and `_failures`.
+
+    `_failures` lists the rules a row breaks (column_name, check_name, reason); it is NULL
+    for rows that break none, so the list is only built for the few rows that need it.
+    """
     table = staged.table
     selects, failures = ["_line"], []
     for column, sql_type in table.columns.items():
         raw = _raw_source(staged, column)
         selects.append(f'{_typed_expr(staged, column, sql_type)} as "{column}"')
         selects.append(f'{raw} as "_raw_{column}"')
-        if sql_type != "varchar" and raw != "null":
+        if raw != "null" and _cast_can_fail(staged.source_type(column), sql_type):
             failures.append(
                 (
                     column,
@@ -155,14 +164,34 @@ def type_and_check_rows(con: duckdb.DuckDBPyConnection, staged: RawTable) -> Non
         f"'reason': {_literal(reason)}}} end"
         for col, name, reason, cond in failures
     )
-    con.execute(
-        f"""
-        create or replace temp table _typed_{table.name} as
-        with cast_rows as (select {", ".join(selects)} from {staged.raw_name})
-        select _line, {", ".join(f'"{c}"' for c in table.columns)},
-            list_filter([{structs}], lambda f: f is not null) as _failures
-        from cast_rows
-        """
+    broken = " or ".join(f"({cond})" for *_, cond in failures) or "false"
+    try:
+        con.execute(
+            f"""
+            create or replace table _typed_{table.name} as
+            with cast_rows as (select {", ".join(selects)} from {staged.raw_name})
+            select _line, {", ".join(f'"{c}"' for c in table.columns)},
+                case when {broken}
+                    then list_filter([{structs}], lambda f: f is not null)
+                end as _failures
+            from cast_rows
+            """
+        )
+    except (duckdb.OutOfMemoryException, duckdb.InterruptException):
+        raise
+    except duckdb.Error as exc:
+        if not staged.view:
+            raise
+        # a Parquet file is first read here (staging made a view): a corrupt page shows now
+        raise ExtractError(unreadable_parquet(staged.source_file, exc)) from None
+
+
+def _cast_can_fail(source_type: str, sql_type: str) -> bool:
+    """False when every value of `source_type` has a `sql_type` value (no type check needed)."""
+    if source_type == "VARCHAR":
+        return sql_type != "varchar"
+    return source_type != sql_type.upper() and not (
+        sql_type in ("bigint", "double") and source_type in ("TINYINT", "SMALLINT", "INTEGER")
     )
 
 
@@ -172,10 +201,10 @@ def _raw_source(staged: RawTable, column: str) -> str:
 
 def _typed_expr(staged: RawTable, column: str, sql_type: str) -> str:
     raw = _raw_source(staged, column)
-    typed = "null" if raw == "null" else _cast(raw, sql_type)
+    typed = "null" if raw == "null" else _cast(raw, sql_type, staged.source_type(column))
     fallback = staged.table.datetime_for.get(column)
     if fallback and fallback in staged.columns:
-        from_datetime = _cast(f'"{fallback}"', "date")
+        from_datetime = _cast(f'"{fallback}"', "date", staged.source_type(fallback))
         typed = (
             from_datetime
             if raw == "null"
