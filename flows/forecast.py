@@ -37,8 +37,7 @@ def statuses_at(
     """person_id, site, status of every person at one index date."""
     from prescreen.criteria.parse import load_trial
 
-    screen = pipeline.screen_stage(con, load_trial(trial_ref), index_date, engine, evidence=False)
-    return screen.patients[["person_id", "site", "status"]]
+    return pipeline.statuses_stage(con, load_trial(trial_ref), index_date, engine)
 
 
 @flow(name="forecast", persist_result=False)

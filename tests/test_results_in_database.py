@@ -185,3 +185,20 @@ def test_results_db_matches_its_pandas_twins_on_hand_built_rows():
         assert reasons["reasons"].tolist() == ["I2 unknown; E1 fail", "", "", ""]
     finally:
         con.close()
+
+
+@pytest.mark.parametrize("override", [{}, {"E14.hemoglobin_min": "140"}])
+def test_statuses_only_screen_matches_the_full_screen(override):
+    """Sweeps and forecasts count from statuses_stage: one row per person, no evidence."""
+    con = open_database(None)
+    try:
+        load_extract(SAMPLE, con, as_of=AS_OF, max_quarantine=0.05)
+        trial = load_trial(TRIAL, override)
+        full = pipeline.screen_stage(con, trial, AS_OF, "sql").patients
+        expected = full[["person_id", "site", "status"]]
+        for engine in ("sql", "pandas"):
+            got = pipeline.statuses_stage(con, trial, AS_OF, engine)
+            pd.testing.assert_frame_equal(got.reset_index(drop=True), expected, check_dtype=False)
+        assert set(expected["status"]) == {"likely_eligible", "needs_review", "ineligible"}
+    finally:
+        con.close()

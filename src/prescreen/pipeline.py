@@ -183,6 +183,26 @@ def patient_reasons(screen: ScreenResult, con: duckdb.DuckDBPyConnection) -> pd.
     return merged
 
 
+def statuses_stage(
+    con: duckdb.DuckDBPyConnection, trial: Any, as_of: date, engine: str
+) -> pd.DataFrame:
+    """person_id, site, status of every person: the screen for statuses only.
+
+    The SQL engine keeps every per-criterion row in DuckDB (one row per person leaves it),
+    so sweeps and forecasts fit in memory at any registry size.
+    """
+    sites = person_sites(con)
+    if engine != "sql":
+        results = evaluate_stage(con, trial, as_of, engine, evidence=False)
+        return patient_status(results, trial.criterion_ids(), sites)[["person_id", "site", "status"]]
+    from prescreen.criteria.sql_engine import person_statuses
+
+    statuses = sites.merge(person_statuses(con, trial, as_of), on="person_id", how="left")
+    # a person without any result row has nothing failing or unknown (as patient_status)
+    statuses["status"] = statuses["status"].fillna("likely_eligible")
+    return statuses[["person_id", "site", "status"]].sort_values("person_id", ignore_index=True)
+
+
 def sweep_stage(
     con: duckdb.DuckDBPyConnection,
     trial_ref: str,
@@ -197,12 +217,10 @@ def sweep_stage(
     if not sweeps:
         return None
     rows = []
-    sites = person_sites(con)
     for name, values in sweeps.items():
         for value in values:
             trial = load_trial(trial_ref, {**overrides, name: value})
-            results = evaluate_stage(con, trial, as_of, engine, evidence=False)
-            counts = status_counts(patient_status(results, trial.criterion_ids(), sites))
+            counts = status_counts(statuses_stage(con, trial, as_of, engine))
             rows.append({"parameter": name, "value": value, **counts})
     return pd.DataFrame(rows)
 

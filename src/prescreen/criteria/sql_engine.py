@@ -154,6 +154,32 @@ def materialize_sql(
     return int(con.execute(f"select count(*) from {RESULT_TABLE}").fetchall()[0][0])
 
 
+def person_statuses(
+    con: duckdb.DuckDBPyConnection,
+    trial: Trial,
+    as_of: date,
+    *,
+    batch_persons: int = BATCH_PERSONS,
+) -> pd.DataFrame:
+    """person_id, status of every person, screened for statuses only (no evidence texts).
+
+    For sweeps and forecasts, which screen the registry many times: only one row per person
+    leaves DuckDB, not one per person and criterion.
+    """
+    compiled = _prepared(con, trial, as_of, evidence=False)
+    sql = render(read_sql("criteria/person_status.sql"), screen=_indent(compiled.sql))
+    parts = []
+    for lo, hi in person_batches(con, batch_persons):
+        params = {**compiled.params, "person_lo": lo, "person_hi": hi,
+                  "top_ids": trial.criterion_ids()}  # fmt: skip
+        parts.append(con.sql(sql, params=params).to_arrow_table())
+    if not parts:
+        return pd.DataFrame({"person_id": pd.Series(dtype="int64"), "status": pd.Series(dtype=object)})
+    frame = pa.concat_tables(parts).to_pandas()
+    frame["person_id"] = frame["person_id"].astype("int64")
+    return frame
+
+
 def _prepared(
     con: duckdb.DuckDBPyConnection, trial: Trial, as_of: date, *, evidence: bool
 ) -> CompiledSQL:
