@@ -22,7 +22,12 @@ from prescreen.extract.quarantine import (
 from prescreen.extract.stage import RawTable, stage_file
 from prescreen.extract.summary import LoadReport, TableCounts, build_report, check_threshold
 from prescreen.extract.tables import ALWAYS_PRESENT, LOAD_ORDER, TABLES, OmopTable
-from prescreen.extract.validate import cross_checks_sql, key_text, type_and_check_rows
+from prescreen.extract.validate import (
+    cross_checks_sql,
+    key_text,
+    keys_proven_unique,
+    type_and_check_rows,
+)
 
 log = logging.getLogger("prescreen")
 
@@ -84,7 +89,8 @@ def _load_table(
     quarantine_rejects(con, staged)
     type_and_check_rows(con, staged)
     quarantine_failures(con, staged, row_failures_sql(staged, key_text(table)))
-    for query, params in cross_checks_sql(table, extract_date):
+    unique = keys_proven_unique(con, table)
+    for query, params in cross_checks_sql(table, extract_date, keys_unique=unique):
         quarantine_failures(con, staged, query, params)
     staged.drop(con)
     rows_read = con.execute(f"select count(*) from _typed_{table.name}").fetchone()[0]

