@@ -172,3 +172,21 @@ def test_no_patient_values_in_outputs(tmp_path: Path) -> None:
     texts = [str(caught.value), console.export_text()] + [p.read_text() for p in out.iterdir()]
     for text in texts:
         assert "SECRET-REG" not in text and "1937-06-15" not in text and "1950-04-09" not in text
+
+
+def test_fraction_in_an_id_is_quarantined_not_rounded(tmp_path: Path) -> None:
+    # DuckDB's own text → bigint cast rounds 1.5 to 2, which would make it another patient
+    folder = _good_extract(tmp_path / "x", persons=3, measurements=0)
+    (folder / "measurement.csv").write_text(
+        "measurement_id,person_id,measurement_date\n1,1.5,2024-01-01\n2,2.0,2024-01-01\n"
+        "3,15e-1,2024-01-01\n"
+    )
+    con = duckdb.connect()
+    load_extract(folder, con, as_of=AS_OF, max_quarantine=1.0)
+    assert con.execute("select measurement_id, person_id from measurement").fetchall() == [(2, 2)]
+    assert con.execute(
+        "select line, column_name, check_name, reason from quarantine order by line"
+    ).fetchall() == [
+        (2, "person_id", "type", "not a whole number"),
+        (4, "person_id", "type", "not a whole number"),
+    ]

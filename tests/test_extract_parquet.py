@@ -38,7 +38,7 @@ def _quarantined(con: duckdb.DuckDBPyConnection) -> set[tuple]:
 def test_typed_parquet_columns_that_break_rules_are_quarantined(tmp_path: Path) -> None:
     con = duckdb.connect()
     _persons(con, tmp_path)
-    # measurement_id DOUBLE (infinity is no id, 6.0 is id 6), measurement_date DATE (one after the
+    # measurement_id DOUBLE (1.5 and infinity are no ids, 6.0 is id 6), measurement_date DATE (one after the
     # extract date), value_as_number DOUBLE: lines are Parquet row number + 1, first row line 2
     _parquet(
         con,
@@ -46,7 +46,8 @@ def test_typed_parquet_columns_that_break_rules_are_quarantined(tmp_path: Path) 
         "select measurement_id::double as measurement_id, person_id, measurement_date,"
         " value_as_number::double as value_as_number from (values"
         " ('1', 1, date '2024-01-01', 12.5), ('inf', 1, date '2024-01-02', 13.0),"
-        " ('6.0', 2, date '2027-01-01', 14.0), ('7', 2, date '2024-01-03', 15.0))"
+        " ('6.0', 2, date '2027-01-01', 14.0), ('7', 2, date '2024-01-03', 15.0),"
+        " ('1.5', 2, date '2024-01-04', 16.0))"
         " as t(measurement_id, person_id, measurement_date, value_as_number)",
     )
     # drug_exposure_start_date as VARCHAR: '2021-02-30' is no date, '20210315' is (Athena);
@@ -63,6 +64,7 @@ def test_typed_parquet_columns_that_break_rules_are_quarantined(tmp_path: Path) 
     assert _quarantined(con) == {
         ("person", 5, "year_of_birth", "in_range"),
         ("measurement", 3, "measurement_id", "type"),
+        ("measurement", 6, "measurement_id", "type"),  # 1.5: not a whole number, not rounded
         ("measurement", 4, "measurement_date", "date_not_after_extract"),
         ("drug_exposure", 2, "drug_exposure_start_date", "type"),
         ("drug_exposure", 4, "days_supply", "greater_than_or_equal_to"),

@@ -47,10 +47,13 @@ def _cast(expr: str, sql_type: str, source_type: str = "VARCHAR") -> str:
     if source_type != "VARCHAR":  # a Parquet type that fits (stage._NATIVE): cast directly
         return f"try_cast({expr} as {sql_type})"
     if sql_type == "bigint":
+        # DuckDB's text → bigint cast rounds ('1.5' → 2): a fraction is no whole number
         as_double = f"try_cast({expr} as double)"
         return (
-            f"coalesce(try_cast({expr} as bigint), "
-            f"case when {as_double} = trunc({as_double}) then try_cast({as_double} as bigint) end)"
+            f"case when {as_double} <> trunc({as_double}) then null "
+            f"else coalesce(try_cast({expr} as bigint), "
+            f"case when {as_double} = trunc({as_double}) then try_cast({as_double} as bigint) end) "
+            "end"
         )
     if sql_type == "date":
         return (
