@@ -162,3 +162,14 @@ def test_corrupt_parquet_page_stops_with_the_file_named(tmp_path: Path) -> None:
     (folder / "person.parquet").write_bytes(bytes(data))
     with pytest.raises(ExtractError, match=r"person\.parquet: not a readable Parquet file"):
         load_extract(folder, duckdb.connect(), as_of=AS_OF)
+
+
+def test_reload_after_a_failed_parquet_load(tmp_path: Path) -> None:
+    # a load that stopped after staging leaves _raw_person as a view; a CSV reload still works
+    con = duckdb.connect()
+    _persons(con, tmp_path)
+    stage_file(con, TABLES["person"], tmp_path / "person.parquet")
+    (tmp_path / "person.parquet").unlink()
+    (tmp_path / "person.csv").write_text("person_id,gender_concept_id,year_of_birth\n1,8507,1950\n")
+    report = load_extract(tmp_path, con, as_of=AS_OF)
+    assert report.validation.set_index("table").loc["person", "loaded"] == 1

@@ -94,13 +94,14 @@ def _load_table(
         quarantine_failures(con, staged, query, params)
     staged.drop(con)
     rows_read = con.execute(f"select count(*) from _typed_{table.name}").fetchone()[0]
-    _keep_valid_rows(con, staged)
+    quarantined = quarantined_lines(con, table.name)
+    _keep_valid_rows(con, staged, quarantined)
     counts = TableCounts(
         table=table.name,
         source_file=path.name,
         rows_in=rows_read + staged.rejected_rows,
         loaded=con.execute(f"select count(*) from {table.name}").fetchone()[0],
-        quarantined=quarantined_lines(con, table.name),
+        quarantined=quarantined,
         notes="; ".join(staged.notes),
     )
     if counts.rows_in != counts.loaded + counts.quarantined:  # row conservation
@@ -108,14 +109,14 @@ def _load_table(
     return counts
 
 
-def _keep_valid_rows(con: duckdb.DuckDBPyConnection, staged: RawTable) -> None:
+def _keep_valid_rows(con: duckdb.DuckDBPyConnection, staged: RawTable, quarantined: int) -> None:
     """`_typed_<table>` becomes `<table>`: quarantined rows deleted, helper columns dropped.
 
     No copy: deleting the few quarantined rows, dropping two columns and renaming are cheap
     in DuckDB, where an anti-joined copy of a 23M-row table took seconds and twice the memory.
     """
     name = staged.table.name
-    if quarantined_lines(con, name) > 0:
+    if quarantined > 0:  # lines of this table in quarantine
         con.execute(
             f"delete from _typed_{name} "
             "where _line in (select line from quarantine where table_name = $name)",

@@ -83,6 +83,7 @@ class RawTable:
 def stage_file(con: duckdb.DuckDBPyConnection, table: OmopTable, path: Path) -> RawTable:
     """Create `_raw_<table>`; raise ExtractError when the file cannot be read as this table."""
     raw_name = f"_raw_{table.name}"
+    _drop_leftover(con, raw_name)
     if path.stat().st_size == 0:
         con.execute(f"create or replace temp table {raw_name} (_line bigint)")
         staged = RawTable(table, path.name, raw_name, [], notes=["empty file: no header row"])
@@ -100,6 +101,17 @@ def stage_file(con: duckdb.DuckDBPyConnection, table: OmopTable, path: Path) -> 
             f"ignored {len(extra)} column(s) not in OMOP {table.name}: " + ", ".join(extra)
         )
     return staged
+
+
+def _drop_leftover(con: duckdb.DuckDBPyConnection, raw_name: str) -> None:
+    """Drop a `_raw_<table>` an interrupted load left (a view cannot be replaced by a table)."""
+    kind = con.execute(
+        "select table_type from information_schema.tables "
+        "where table_catalog = 'temp' and table_name = ?",
+        [raw_name],
+    ).fetchone()
+    if kind is not None:
+        con.execute(f"drop {'view' if kind[0] == 'VIEW' else 'table'} {raw_name}")
 
 
 def _stage_parquet(
