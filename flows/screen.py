@@ -259,9 +259,12 @@ def screen_into(
                 )
             else:
                 screen = evaluate(con, trial, override_map, as_of, engine)
+                timings["screen"] = time.perf_counter() - tick
+                tick = time.perf_counter()
                 # criteria.csv comes from DuckDB while the connection is open
                 pipeline.write_patient_files(folder, screen, con)
-            timings["screen"] = time.perf_counter() - tick
+                timings["write_results"] = time.perf_counter() - tick
+            timings.setdefault("screen", time.perf_counter() - tick)
             if reasons:
                 screen.reasons = pipeline.patient_reasons(screen, con)
             tick = time.perf_counter()
