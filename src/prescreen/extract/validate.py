@@ -147,27 +147,17 @@ def type_and_check_rows(con: duckdb.DuckDBPyConnection, staged: RawTable) -> Non
     for rows that break none, so the list is only built for the few rows that need it.
     """
     table = staged.table
-    selects, failures = ["_line"], []
+    selects = ["_line"]
     for column, sql_type in table.columns.items():
-        raw = _raw_source(staged, column)
         selects.append(f'{_typed_expr(staged, column, sql_type)} as "{column}"')
-        selects.append(f'{raw} as "_raw_{column}"')
-        if raw != "null" and _cast_can_fail(staged.source_type(column), sql_type):
-            failures.append(
-                (
-                    column,
-                    "type",
-                    _CAST_REASON[sql_type],
-                    f'"_raw_{column}" is not null and "{column}" is null',
-                )
-            )
-    failures += [(c.column, c.check_name, c.reason, c.failing) for c in schema_checks(table.name)]
+        selects.append(f'{_raw_source(staged, column)} as "_raw_{column}"')
+    rules = _row_rules(staged)
     structs = ", ".join(
-        f"case when {cond} then {{'column_name': '{col}', 'check_name': '{name}', "
-        f"'reason': {_literal(reason)}}} end"
-        for col, name, reason, cond in failures
+        f"case when {r.failing} then {{'column_name': '{r.column}', "
+        f"'check_name': '{r.check_name}', 'reason': {_literal(r.reason)}}} end"
+        for r in rules
     )
-    broken = " or ".join(f"({cond})" for *_, cond in failures) or "false"
+    broken = " or ".join(f"({r.failing})" for r in rules) or "false"
     try:
         con.execute(
             f"""
@@ -187,6 +177,16 @@ def type_and_check_rows(con: duckdb.DuckDBPyConnection, staged: RawTable) -> Non
             raise
         # a Parquet file is first read here (staging made a view): a corrupt page shows now
         raise ExtractError(unreadable_parquet(staged.source_file, exc)) from None
+
+
+def _row_rules(staged: RawTable) -> list[RowCheck]:
+    """Type checks for the columns whose cast can fail, then the schema's row checks."""
+    rules = []
+    for column, sql_type in staged.table.columns.items():
+        if column in staged.columns and _cast_can_fail(staged.source_type(column), sql_type):
+            failing = f'"_raw_{column}" is not null and "{column}" is null'
+            rules.append(RowCheck(column, "type", _CAST_REASON[sql_type], failing))
+    return rules + list(schema_checks(staged.table.name))
 
 
 def _cast_can_fail(source_type: str, sql_type: str) -> bool:
