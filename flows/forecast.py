@@ -19,7 +19,7 @@ from prefect.artifacts import create_table_artifact
 from prescreen.flows.screen import _TASK, _artifact_key, load_validate
 
 from prescreen import pipeline
-from prescreen.database import open_database
+from prescreen.database import database_file, open_database
 from prescreen.forecast import (
     forecast_chart_svg,
     forecast_html,
@@ -59,12 +59,13 @@ def forecast(
     trial_def = load_trial(trial)
     dates = index_dates(as_of, months)
     with staged_output(out_dir) as folder:
-        con = open_database(None)
-        try:
-            load = load_validate(con, extract_dir, as_of, max_quarantine, folder, out_dir)
-            statuses = {d: statuses_at(con, trial, d, engine) for d in dates}
-        finally:
-            con.close()
+        with database_file(None) as db_file:
+            con = open_database(db_file)
+            try:
+                load = load_validate(con, extract_dir, as_of, max_quarantine, folder, out_dir)
+                statuses = {d: statuses_at(con, trial, d, engine) for d in dates}
+            finally:
+                con.close()
         published = suppressed_forecast(
             newly_eligible(statuses, include_review=include_review), min_cell
         )

@@ -5,11 +5,12 @@ before flows existed), so the flow and the library give identical outputs.
 
 Where the data lives between tasks:
 - default (one process, Prefect's thread-pool runner): the flow opens one DuckDB
-  connection (in memory, or `db_path`) and hands it to the tasks in-process. Tasks run
+  connection (a temporary DuckDB file, or `db_path`: see `prescreen.database.database_file`)
+  and hands it to the tasks in-process. Tasks run
   one after another in threads of this process, so the connection is never used by two
   threads at once, and nothing is copied to disk that `prescreen run` did not copy before.
-- `partitions > 1` (e.g. on a Dask cluster): the load task writes a DuckDB *file* (in a
-  private temp folder unless `db_path`), the flow closes it, and each evaluate task
+- `partitions > 1` (e.g. on a Dask cluster): the load task writes the same DuckDB file,
+  the flow closes it, and each evaluate task
   opens it read-only and evaluates its share of persons (`person_id % partitions`);
   the shares are concatenated in the single-process order. A DuckDB connection never
   crosses a task boundary there. Workers need the file path: on a multi-machine cluster
@@ -20,11 +21,8 @@ logs, artifacts): never person ids or clinical values. Task results are not pers
 """
 
 import json
-import shutil
-import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -39,7 +37,7 @@ from prefect.cache_policies import NO_CACHE
 from prescreen.flows.partition import combined_result, partition_connection, partition_result
 
 from prescreen import pipeline
-from prescreen.database import open_database
+from prescreen.database import database_file, open_database
 from prescreen.errors import PrescreenError
 from prescreen.outputs import MANIFEST, WORKLIST_LIMIT, staged_output
 from prescreen.provenance import provenance
@@ -245,7 +243,7 @@ def screen_into(
     sweep_map = pipeline.parse_assignments(sweeps, "--sweep")
     trial_def = load_trial(trial, override_map)  # criteria errors before any data is read
     timings: dict[str, float] = {}
-    with _screen_database(db_path, partitions) as db_file:
+    with database_file(db_path) as db_file:
         con = open_database(db_file)
         try:
             tick = time.perf_counter()
@@ -302,19 +300,6 @@ def _partitioned(db_file, trial_ref, overrides, as_of, engine, parts, trial_def)
     con = partition_connection(db_file)
     patients = patient_status(results, trial_def.criterion_ids(), pipeline.person_sites(con))
     return con, pipeline.ScreenResult(trial=trial_def, patients=patients, criterion_result=results)
-
-
-@contextmanager
-def _screen_database(db_path: Path | None, partitions: int) -> Iterator[Path | None]:
-    """The DuckDB file the screen uses: `db_path`, a temp file when partitioned, else memory."""
-    if db_path is not None or partitions <= 1:
-        yield db_path
-        return
-    scratch = Path(tempfile.mkdtemp(prefix="prescreen-screen-"))
-    try:
-        yield scratch / "screen.duckdb"
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 @flow(name="screen", persist_result=False, validate_parameters=True)

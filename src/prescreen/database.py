@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -43,3 +46,22 @@ def _checked_size(size: str) -> str:
             "(environment variable PRESCREEN_MEMORY_LIMIT)"
         )
     return size.strip()
+
+
+@contextmanager
+def database_file(db_path: Path | None) -> Iterator[Path]:
+    """`db_path`, else a temporary DuckDB file removed afterwards (in $TMPDIR).
+
+    Never an in-memory database for a screen: DuckDB keeps in-memory tables uncompressed
+    and spills them uncompressed, so at 5M persons the extract and the results needed
+    ~100 GB of temp space. A file stores them compressed; measured at 1M persons: a 2.4 GB
+    file, 5.3 GB peak RSS and 156 s end to end, against 6.6 GB and 181 s in memory.
+    """
+    if db_path is not None:
+        yield db_path
+        return
+    scratch = Path(tempfile.mkdtemp(prefix="prescreen-db-"))
+    try:
+        yield scratch / "screen.duckdb"
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
