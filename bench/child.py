@@ -50,7 +50,9 @@ def floor_sql() -> str:
     return (BENCH / "floor.sql").read_text(encoding="utf-8")
 
 
-def lib_run(extract: Path, trial_path: Path, out: Path, stages: str) -> dict[str, Any]:
+def lib_run(
+    extract: Path, trial_path: Path, out: Path, stages: str, db_file: Path
+) -> dict[str, Any]:
     """load+validate → floor on the loaded tables → screen → report, each timed."""
     from prescreen.criteria.parse import load_trial, trial_hash
     from prescreen.database import open_database
@@ -63,7 +65,7 @@ def lib_run(extract: Path, trial_path: Path, out: Path, stages: str) -> dict[str
     timings: dict[str, float] = {}
     started_at = datetime.now(UTC)
     trial = load_trial(str(trial_path), {})
-    con = open_database(None)
+    con = open_database(db_file)
     con.execute("set enable_progress_bar = false")
 
     stage("load_validate")
@@ -136,7 +138,7 @@ def floor_run(extract: Path) -> dict[str, Any]:
     return {"timings": {"floor_parquet": elapsed}, "table_rows": {r[0]: r[1] for r in rows}}
 
 
-def sql_only_run(extract: Path, trial_path: Path) -> dict[str, Any]:
+def sql_only_run(extract: Path, trial_path: Path, db_file: Path) -> dict[str, Any]:
     """load, then the screen SQL for every person batch into Arrow, dropped: the SQL alone."""
     from prescreen.criteria import sql_engine as engine
     from prescreen.criteria.parse import load_trial
@@ -144,7 +146,7 @@ def sql_only_run(extract: Path, trial_path: Path) -> dict[str, Any]:
     from prescreen.extract import load_extract
 
     trial = load_trial(str(trial_path), {})
-    con = open_database(None)
+    con = open_database(db_file)
     con.execute("set enable_progress_bar = false")
     stage("load_validate")
     tick = time.perf_counter()
@@ -172,7 +174,7 @@ def sql_only_run(extract: Path, trial_path: Path) -> dict[str, Any]:
     return {"timings": timings, "criterion_rows": rows, "batches": len(batches)}
 
 
-def profile_run(extract: Path, trial_path: Path, out: Path) -> dict[str, Any]:
+def profile_run(extract: Path, trial_path: Path, out: Path, db_file: Path) -> dict[str, Any]:
     """The screen query under DuckDB's JSON profiler; the profile goes to `out`.
 
     When the engine screens in person batches, one batch (the first) is profiled and its
@@ -185,7 +187,7 @@ def profile_run(extract: Path, trial_path: Path, out: Path) -> dict[str, Any]:
     from prescreen.extract import load_extract
 
     trial = load_trial(str(trial_path), {})
-    con = open_database(None)
+    con = open_database(db_file)
     con.execute("set enable_progress_bar = false")
     stage("load_validate")
     load_extract(extract, con, as_of=AS_OF, max_quarantine=0.05)
@@ -223,14 +225,18 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--out", type=Path, default=BENCH / "data" / "out" / "lib")
     parser.add_argument("--stages", default="load,screen,report")
     args = parser.parse_args(argv)
-    if args.mode == "lib":
-        result = lib_run(args.extract, args.trial, args.out, args.stages)
-    elif args.mode == "sql":
-        result = sql_only_run(args.extract, args.trial)
-    elif args.mode == "floor":
-        result = floor_run(args.extract)
-    else:
-        result = profile_run(args.extract, args.trial, args.out)
+    from prescreen.database import database_file
+
+    # as `prescreen run`: the extract is loaded into a temporary DuckDB file
+    with database_file(None) as db_file:
+        if args.mode == "lib":
+            result = lib_run(args.extract, args.trial, args.out, args.stages, db_file)
+        elif args.mode == "sql":
+            result = sql_only_run(args.extract, args.trial, db_file)
+        elif args.mode == "floor":
+            result = floor_run(args.extract)
+        else:
+            result = profile_run(args.extract, args.trial, args.out, db_file)
     result["peak_rss_bytes"] = peak_rss_bytes()
     print(json.dumps(result, default=str), flush=True)
 
