@@ -166,6 +166,13 @@ def _document(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _cli_stages(internal: list[dict[str, float]]) -> str:
+    """'load_validate 71 s, screen 578 s, …' from the CLI runs' own stage timings."""
+    names = [k for k in ("load_validate", "screen", "write_results", "sweep", "report")
+             if any(k in t for t in internal)]  # fmt: skip
+    return ", ".join(f"{k} {_s(_median([t[k] for t in internal if k in t]))}" for k in names)
+
+
 def _size_section(results: dict[str, Any], n: int) -> list[str]:
     lib, cli, floor, peer = (_runs(results, n, k) for k in ("lib", "cli", "floor", "peer"))
     if not (lib or cli or floor or peer):
@@ -207,6 +214,7 @@ def _size_section(results: dict[str, Any], n: int) -> list[str]:
         f"| Prefect/CLI overhead = CLI − library sum | {_s(_sub(cli_wall, lib_sum))} | "
         f"CLI wall − its own run.json stage timings: {_s(_sub(cli_wall, cli_inner))} |",
         f"| peak RSS, CLI run | {_gb(_rss(cli))} | |",
+        f"| CLI stages (its run.json, median) | {_s(cli_inner)} | {_cli_stages(internal)} |",
         f"| FLOOR: floor.sql on the loaded tables | {_s(floor_t or floor_s)} | same connection, after load |",
         f"| FLOOR: floor.sql straight on the Parquet files | {_s(floor_p)} | fresh process |",
         f"| PEER: pandas_peer.py, whole process | {_s(peer_t)} | in-script read + screen {_s(peer_in)}; "
