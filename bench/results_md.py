@@ -394,6 +394,7 @@ def _target_values(results: dict[str, Any], n: int) -> dict[str, str]:
     out: dict[str, str] = {}
     if e2e is not None:
         out["e2e"] = _verdict(_s(e2e) + ("" if cli_wall is not None else " (library)"), e2e <= 60)
+        out["e2e"] += f" ({_by(e2e, 60, 's')})"
     elif lib or cli:
         out["e2e"] = _verdict("did not finish", False)
     else:
@@ -407,10 +408,12 @@ def _target_values(results: dict[str, Any], n: int) -> dict[str, str]:
     else:  # only the CLI ran: its own evaluate-task timing (run.json)
         crit, tag = cli_screen, " CLI"
     ratio = _div(crit, floor_t)
-    out["floor"] = _verdict(_x(ratio) + tag, ratio <= 3) if ratio is not None else "n/a"
+    out["floor"] = (
+        _verdict(_x(ratio) + tag, ratio <= 3) + f" ({_by(ratio, 3, '×')})" if ratio is not None else "n/a"
+    )
     speed = _div(peer_t, crit)
     if speed is not None:
-        out["peer"] = _verdict(f"peer/screen {_x(speed)}{tag}", speed >= 10)
+        out["peer"] = _verdict(f"peer/screen {_x(speed)}{tag}", speed >= 10) + f" ({_by_min(speed, 10)})"
     elif peer_t is not None and (lib or sql_runs):
         out["peer"] = _verdict(f"peer {_s(peer_t)}; prescreen screen did not finish", False)
     else:
@@ -418,7 +421,7 @@ def _target_values(results: dict[str, Any], n: int) -> dict[str, str]:
     finished = _ok(lib) + _ok(cli)
     if finished:
         rss = max(r["peak_rss_bytes_wait4"] for r in finished)
-        out["rss"] = _verdict(_gb(rss), rss <= 8 * GB)
+        out["rss"] = _verdict(_gb(rss), rss <= 8 * GB) + f" ({_by(rss / GB, 8, 'GB')})"
     elif lib or cli:
         rss = max(r.get("peak_rss_bytes_wait4", 0) for r in lib + cli)
         out["rss"] = _verdict(f"≥ {_gb(rss)} (killed)" if rss > 8 * GB else f"{_gb(rss)} before it stopped",
@@ -430,6 +433,7 @@ def _target_values(results: dict[str, Any], n: int) -> dict[str, str]:
         load_any = _median([t["load_validate"] for t in cli_stages if "load_validate" in t])
     if load_any is not None and e2e:
         out["validation"] = _verdict(f"{load_any / e2e:.0%} ({_s(load_any)})", load_any / e2e <= 0.25)
+        out["validation"] += f" ({_by(load_any / e2e, 0.25, '', pct=True)})"
     elif load_any is not None:
         out["validation"] = f"load+validate {_s(load_any)}; end-to-end n/a"
     else:
@@ -437,7 +441,9 @@ def _target_values(results: dict[str, Any], n: int) -> dict[str, str]:
     overhead = _sub(cli_wall, lib_sum)
     if overhead is None and cli_stages:  # no library run: CLI wall − its own stage timings
         overhead = _sub(cli_wall, _median([sum(t.values()) for t in cli_stages]))
-    out["prefect"] = _verdict(_s(overhead), overhead <= 10) if overhead is not None else "n/a"
+    out["prefect"] = (
+        _verdict(_s(overhead), overhead <= 10) + f" ({_by(overhead, 10, 's')})" if overhead is not None else "n/a"
+    )
     return out
 
 
@@ -446,9 +452,11 @@ def _by(value: float | None, limit: float, unit: str, pct: bool = False) -> str:
         return ""
     if pct:
         return f"{abs(value - limit) * 100:.0f} points {'under' if value <= limit else 'over'}"
+    if unit == "×":  # a ratio target: how many times over it
+        return "within" if value <= limit else f"{value / limit:.0f}× the target"
     if value <= limit:
         return f"{limit - value:.1f} {unit} under"
-    return f"{value - limit:.1f} {unit} over ({value / limit:.1f}× the target)"
+    return f"{value - limit:.1f} {unit} over, {value / limit:.1f}× the target"
 
 
 def _by_min(value: float | None, minimum: float) -> str:
