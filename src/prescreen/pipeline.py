@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 from rich.console import Console
 
-from prescreen.database import open_database
+from prescreen.database import database_file, open_database
 from prescreen.errors import CriteriaError, PrescreenError
 from prescreen.extract.tables import ALWAYS_PRESENT
 from prescreen.outputs import MANIFEST, staged_output
@@ -291,22 +291,25 @@ def load_command(
     """`prescreen load`: load + validate, write validation.csv / quarantine.csv, print a summary."""
     from prescreen.extract import print_validation_summary, write_validation_outputs
 
-    con = open_database(db_path)
-    try:
-        with staged_output(out_dir) as folder:
-            report = load_or_write_validation(
-                con, extract_dir, as_of, max_quarantine, folder, out_dir, console
-            )
-            write_validation_outputs(report, con, folder)
-            manifest = {
-                "input_files_sha256": report.input_files,
-                "as_of": as_of and as_of.isoformat(),
-            }
-            (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        if console is not None:
-            print_validation_summary(report, console)
-    finally:
-        con.close()
+    with database_file(db_path) as db_file:  # compressed on disk, also at 5M persons
+        con = open_database(db_file)
+        try:
+            with staged_output(out_dir) as folder:
+                report = load_or_write_validation(
+                    con, extract_dir, as_of, max_quarantine, folder, out_dir, console
+                )
+                write_validation_outputs(report, con, folder)
+                manifest = {
+                    "input_files_sha256": report.input_files,
+                    "as_of": as_of and as_of.isoformat(),
+                }
+                (folder / MANIFEST).write_text(
+                    json.dumps(manifest, indent=2) + "\n", encoding="utf-8"
+                )
+            if console is not None:
+                print_validation_summary(report, console)
+        finally:
+            con.close()
 
 
 def compile_command(
