@@ -139,10 +139,12 @@ def _document(results: dict[str, Any]) -> list[str]:
     lines += [
         "## How to read these numbers",
         "",
-        "- **screen** is what `prescreen run` does: `evaluate_sql` (SQL per person batch → Arrow → one "
-        "pandas criterion_result frame, one row per person and criterion incl. sub-rules, 68 per person "
-        "for NL003) plus `patient_status`. **screen SQL alone** runs the same statement for every "
-        "batch and drops each Arrow result: the engine's cost without the pandas frame.",
+        "- **screen** is what `prescreen run` does: the screen statement per person batch into the "
+        "DuckDB table criterion_result (one row per person and criterion incl. sub-rules, 68 per "
+        "person for NL003), then patient status in DuckDB; the `evaluate_sql` row is the same "
+        "number. **screen SQL alone** runs the statement for every batch into Arrow and drops each "
+        "result: the engine alone. The CLI's `write_results` stage writes patients.csv and "
+        "criteria.csv.",
         "- **floor** is `bench/floor.sql`: one scan per event table of only the columns NL003 reads, "
         "with a trivial aggregate; on the loaded DuckDB tables (same process as the screen) and "
         "straight on the Parquet files (fresh process).",
