@@ -16,6 +16,8 @@ import json
 import resource
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,15 @@ def stage(name: str) -> None:
     print(f"BENCH-STAGE {name} {time.perf_counter() - STARTED:.3f}", flush=True)
 
 
+@contextmanager
+def timed(name: str, timings: dict[str, float]) -> Iterator[None]:
+    """Announce stage `name` to the parent and record its seconds in `timings`."""
+    stage(name)
+    tick = time.perf_counter()
+    yield
+    timings[name] = time.perf_counter() - tick
+
+
 def floor_sql() -> str:
     return (BENCH / "floor.sql").read_text(encoding="utf-8")
 
@@ -68,56 +79,46 @@ def lib_run(
     con = open_database(db_file)
     con.execute("set enable_progress_bar = false")
 
-    stage("load_validate")
-    tick = time.perf_counter()
-    report = load_extract(extract, con, as_of=AS_OF, max_quarantine=0.05)
-    timings["load_validate"] = time.perf_counter() - tick
-
-    stage("floor_tables")
-    tick = time.perf_counter()
-    con.sql(floor_sql()).fetchall()
-    timings["floor_tables"] = time.perf_counter() - tick
-
-    stage("screen")
-    tick = time.perf_counter()
-    # as `prescreen run` does: full results stay in DuckDB, pandas holds per-person values
-    screen = screen_stage(con, trial, AS_OF, "sql", in_database=True)
-    timings["evaluate_sql"] = time.perf_counter() - tick
+    with timed("load_validate", timings):
+        report = load_extract(extract, con, as_of=AS_OF, max_quarantine=0.05)
+    with timed("floor_tables", timings):
+        con.sql(floor_sql()).fetchall()
+    with timed("screen", timings):
+        # as `prescreen run` does: full results stay in DuckDB, pandas holds per-person values
+        screen = screen_stage(con, trial, AS_OF, "sql", in_database=True)
+    timings["evaluate_sql"] = timings["screen"]  # key kept: earlier results.json runs have it
     patients = screen.patients
-    timings["screen"] = time.perf_counter() - tick
     counts = status_counts(patients)
     rows = int(con.execute(f"select count(*) from {screen.results_table}").fetchall()[0][0])
 
     if "report" in stages:
         out.mkdir(parents=True, exist_ok=True)
-        stage("report")
-        tick = time.perf_counter()
-        write_validation_outputs(report, con, out)
-        write_patient_files(out, screen, con)
-        prov = provenance(
-            trial_id=trial.id,
-            trial_version=trial.version,
-            criteria_hash=trial_hash(trial),
-            parameters={k: p.default for k, p in trial.parameters.items()},
-            overrides={},
-            as_of=AS_OF,
-            engine="sql",
-            input_files=report.input_files,
-            counts=counts,
-            started=started_at,
-        )
-        write_reports(
-            out,
-            trial=trial,
-            criterion_result=screen.results,
-            patients=patients,
-            validation=report.validation,
-            reasons=report.reasons,
-            provenance=prov,
-            min_cell=5,
-            con=con,
-        )
-        timings["report"] = time.perf_counter() - tick
+        with timed("report", timings):
+            write_validation_outputs(report, con, out)
+            write_patient_files(out, screen, con)
+            prov = provenance(
+                trial_id=trial.id,
+                trial_version=trial.version,
+                criteria_hash=trial_hash(trial),
+                parameters={k: p.default for k, p in trial.parameters.items()},
+                overrides={},
+                as_of=AS_OF,
+                engine="sql",
+                input_files=report.input_files,
+                counts=counts,
+                started=started_at,
+            )
+            write_reports(
+                out,
+                trial=trial,
+                criterion_result=screen.results,
+                patients=patients,
+                validation=report.validation,
+                reasons=report.reasons,
+                provenance=prov,
+                min_cell=5,
+                con=con,
+            )
     con.close()
     return {"timings": timings, "counts": counts, "criterion_rows": rows}
 
@@ -148,28 +149,19 @@ def sql_only_run(extract: Path, trial_path: Path, db_file: Path) -> dict[str, An
     trial = load_trial(str(trial_path), {})
     con = open_database(db_file)
     con.execute("set enable_progress_bar = false")
-    stage("load_validate")
-    tick = time.perf_counter()
-    load_extract(extract, con, as_of=AS_OF, max_quarantine=0.05)
-    timings = {"load_validate": time.perf_counter() - tick}
-    stage("floor_tables")
-    tick = time.perf_counter()
-    con.sql(floor_sql()).fetchall()
-    timings["floor_tables"] = time.perf_counter() - tick
-    stage("screen_sql")
-    tick = time.perf_counter()
-    compiled = engine.compile_sql(trial, AS_OF)
-    con.execute(compiled.macros)
-    batches: list[Any] = [None]
-    if hasattr(engine, "person_batches"):
-        batches = engine.person_batches(con, getattr(engine, "BATCH_PERSONS", 10**12))
-    rows = 0
-    for batch in batches:
-        params = dict(compiled.params)
-        if batch is not None:
-            params.update(person_lo=batch[0], person_hi=batch[1])
-        rows += con.sql(compiled.sql, params=params).to_arrow_table().num_rows
-    timings["screen_sql"] = time.perf_counter() - tick
+    timings: dict[str, float] = {}
+    with timed("load_validate", timings):
+        load_extract(extract, con, as_of=AS_OF, max_quarantine=0.05)
+    with timed("floor_tables", timings):
+        con.sql(floor_sql()).fetchall()
+    with timed("screen_sql", timings):
+        compiled = engine.compile_sql(trial, AS_OF)
+        con.execute(compiled.macros)
+        batches = engine.person_batches(con, engine.BATCH_PERSONS)
+        rows = 0
+        for lo, hi in batches:
+            params = {**compiled.params, "person_lo": lo, "person_hi": hi}
+            rows += con.sql(compiled.sql, params=params).to_arrow_table().num_rows
     con.close()
     return {"timings": timings, "criterion_rows": rows, "batches": len(batches)}
 
@@ -194,12 +186,8 @@ def profile_run(extract: Path, trial_path: Path, out: Path, db_file: Path) -> di
     stage("profile")
     compiled = engine.compile_sql(trial, AS_OF)
     con.execute(compiled.macros)
-    batches: list[Any] = [None]
-    if hasattr(engine, "person_batches"):
-        batches = engine.person_batches(con, getattr(engine, "BATCH_PERSONS", 10**12))
-    params = dict(compiled.params)
-    if batches[0] is not None:
-        params.update(person_lo=batches[0][0], person_hi=batches[0][1])
+    batches = engine.person_batches(con, engine.BATCH_PERSONS)
+    params = {**compiled.params, "person_lo": batches[0][0], "person_hi": batches[0][1]}
     out.parent.mkdir(parents=True, exist_ok=True)
     con.execute("pragma enable_profiling = 'json'")
     con.execute(f"pragma profiling_output = '{out}'")
@@ -212,7 +200,7 @@ def profile_run(extract: Path, trial_path: Path, out: Path, db_file: Path) -> di
         "timings": {"evaluate_sql_profiled": elapsed},
         "profile": str(out),
         "batches": len(batches),
-        "profiled_batch": list(batches[0]) if batches[0] is not None else None,
+        "profiled_batch": list(batches[0]),
         "profiled_rows": rows,
     }
 

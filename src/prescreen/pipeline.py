@@ -100,16 +100,13 @@ def load_stage(
 
 
 def evaluate_stage(
-    con: duckdb.DuckDBPyConnection, trial: Any, as_of: date, engine: str, *, evidence: bool = True
+    con: duckdb.DuckDBPyConnection, trial: Any, as_of: date, engine: str
 ) -> pd.DataFrame:
-    """Per-patient, per-criterion results from the chosen engine (sql or pandas).
-
-    `evidence=False` (statuses only: sweeps, forecasts) lets the SQL engine skip the texts.
-    """
+    """Per-patient, per-criterion results from the chosen engine (sql or pandas)."""
     if engine == "sql":
         from prescreen.criteria.sql_engine import evaluate_sql
 
-        return evaluate_sql(con, trial, as_of, evidence=evidence)
+        return evaluate_sql(con, trial, as_of)
     from prescreen.criteria.pandas_engine import evaluate_pandas
 
     tables = {name: con.table(name).df() for name in ENGINE_TABLES}
@@ -127,7 +124,6 @@ def screen_stage(
     as_of: date,
     engine: str,
     *,
-    evidence: bool = True,
     in_database: bool = False,
 ) -> ScreenResult:
     """Evaluate the trial and derive each patient's status.
@@ -137,10 +133,10 @@ def screen_stage(
     are then written by DuckDB (`write_patient_files(folder, screen, con)`), and the
     worklist reads its evidence from there.
     """
-    if in_database and engine == "sql" and evidence:
+    if in_database and engine == "sql":
         return _screen_in_database(con, trial, as_of)
     started = time.perf_counter()
-    results = evaluate_stage(con, trial, as_of, engine, evidence=evidence)
+    results = evaluate_stage(con, trial, as_of, engine)
     patients = patient_status(results, trial.criterion_ids(), person_sites(con))
     return ScreenResult(
         trial=trial,
@@ -193,7 +189,7 @@ def statuses_stage(
     """
     sites = person_sites(con)
     if engine != "sql":
-        results = evaluate_stage(con, trial, as_of, engine, evidence=False)
+        results = evaluate_stage(con, trial, as_of, engine)
         return patient_status(results, trial.criterion_ids(), sites)[["person_id", "site", "status"]]
     from prescreen.criteria.sql_engine import person_statuses
 

@@ -10,6 +10,7 @@ pastes SQL files from `sql/criteria/` and column lists it generates itself.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -27,11 +28,6 @@ RESULT_COLUMNS = ["person_id", "criterion_id", "result", "evidence", "reason"]
 # persons per statement run: bounds DuckDB's memory for the per-person aggregation
 BATCH_PERSONS = 50_000
 _NO_TEXT = "cast(null as varchar)"
-# the shown row of each (person, rule), found again by its record id (event_result.sql)
-_EVIDENCE_JOIN = (
-    "left join hits as h on h.person_id = d.person_id and h.dc = d.dc\n"
-    "        and h.rid = ps_key_rid(d.shown_key)"
-)
 
 
 @dataclass(frozen=True)
@@ -80,7 +76,7 @@ def compile_sql(
                 read_sql("criteria/event_result.sql"),
                 evidence=read_sql("criteria/event_evidence.sql").strip() if evidence else _NO_TEXT,
                 evidence_row=read_sql("criteria/evidence_row.sql").strip() if evidence else "null",
-                evidence_join=_EVIDENCE_JOIN if evidence else "",
+                evidence_join=read_sql("criteria/evidence_join.sql").strip() if evidence else "",
             )
         ),
         event_wide=_event_wide(plan, evidence),
@@ -109,11 +105,11 @@ def evaluate_sql(
     row groups outside the batch, so the batches together still read each table about once.
     """
     compiled = _prepared(con, trial, as_of, evidence=evidence)
-    parts = []
-    for lo, hi in person_batches(con, batch_persons):
-        params = {**compiled.params, "person_lo": lo, "person_hi": hi}
-        # through Arrow: strings stay columnar (a .df() of millions of evidence strings is slow)
-        parts.append(con.sql(compiled.sql, params=params).to_arrow_table())
+    # through Arrow: strings stay columnar (a .df() of millions of evidence strings is slow)
+    parts = [
+        con.sql(compiled.sql, params=params).to_arrow_table()
+        for params in _batch_params(con, compiled, batch_persons)
+    ]
     if not parts:
         return _empty_result()
     table = pa.concat_tables(parts)
@@ -146,8 +142,7 @@ def materialize_sql(
         f"create or replace table {RESULT_TABLE} (person_id bigint, criterion_id varchar,"
         " result varchar, evidence varchar, reason varchar)"
     )
-    for lo, hi in person_batches(con, batch_persons):
-        params = {**compiled.params, "person_lo": lo, "person_hi": hi}
+    for params in _batch_params(con, compiled, batch_persons):
         con.execute(
             f"insert into {RESULT_TABLE} select {columns} from ({compiled.sql})", params
         )
@@ -168,11 +163,10 @@ def person_statuses(
     """
     compiled = _prepared(con, trial, as_of, evidence=False)
     sql = render(read_sql("criteria/person_status.sql"), screen=_indent(compiled.sql))
-    parts = []
-    for lo, hi in person_batches(con, batch_persons):
-        params = {**compiled.params, "person_lo": lo, "person_hi": hi,
-                  "top_ids": trial.criterion_ids()}  # fmt: skip
-        parts.append(con.sql(sql, params=params).to_arrow_table())
+    parts = [
+        con.sql(sql, params={**params, "top_ids": trial.criterion_ids()}).to_arrow_table()
+        for params in _batch_params(con, compiled, batch_persons)
+    ]
     if not parts:
         return pd.DataFrame({"person_id": pd.Series(dtype="int64"), "status": pd.Series(dtype=object)})
     frame = pa.concat_tables(parts).to_pandas()
@@ -193,6 +187,14 @@ def _prepared(
     compiled = compile_sql(trial, as_of, with_ancestors=has_ancestors, evidence=evidence)
     con.execute(compiled.macros)
     return compiled
+
+
+def _batch_params(
+    con: duckdb.DuckDBPyConnection, compiled: CompiledSQL, size: int
+) -> Iterator[dict[str, Any]]:
+    """The compiled parameters once per person batch, with that batch's person_id bounds."""
+    for lo, hi in person_batches(con, size):
+        yield {**compiled.params, "person_lo": lo, "person_hi": hi}
 
 
 def person_batches(con: duckdb.DuckDBPyConnection, size: int) -> list[tuple[int, int]]:
@@ -219,7 +221,9 @@ def _code_params(plan: Plan) -> dict[str, Any]:
     concepts: list[dict[str, Any]] = [
         {"codeset": "", "csk": -1, "concept_id": -1, "descendants": False}
     ]
-    for csk, (name, cs) in enumerate(sorted(plan.codesets.items())):
+    keys = _codeset_keys(plan)
+    for name, cs in sorted(plan.codesets.items()):
+        csk = keys[name]
         row = {"codeset": name, "csk": csk, "ord": 0, "grp": None, "gidx": None}
         sorted_groups = sorted(g for g, _ in cs.groups)
         if cs.match_all:
@@ -243,7 +247,7 @@ def _code_params(plan: Plan) -> dict[str, Any]:
 
 def _inst_params(plan: Plan) -> dict[str, Any]:
     insts, units = [], [{"inst": -1, "unit": "", "factor": 1.0}]
-    csk = {name: k for k, name in enumerate(sorted(plan.codesets))}
+    csk = _codeset_keys(plan)
     domains = plan.domains()
     for i in plan.insts:
         e, pred = i.event, i.event.predicate
@@ -316,6 +320,11 @@ def _domain_ctes(plan: Plan) -> str:
         code_map = render(read_sql("criteria/code_map.sql"), codes=f"codes_{d}")
         parts.append(f"code_map_{d} as (\n{_indent(code_map)}\n),\n")
     return "\n".join(parts)
+
+
+def _codeset_keys(plan: Plan) -> dict[str, int]:
+    """Code set name → its integer key (the code map and the rule table must agree)."""
+    return {name: k for k, name in enumerate(sorted(plan.codesets))}
 
 
 def _dc_key(domain_index: int, codeset_index: int) -> int:
