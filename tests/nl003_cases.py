@@ -104,6 +104,7 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
         "value_as_concept_id": _ID,
         "observation_source_value": "varchar",
         "observation_source_concept_id": _ID,
+        "unit_concept_id": _ID,
         "unit_source_value": "varchar",
     },
     "death": {"person_id": _ID, "death_date": "date", "death_type_concept_id": _ID},

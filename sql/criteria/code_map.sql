@@ -1,34 +1,39 @@
--- one row per distinct (code, concept_id) of one domain and code set it belongs to,
--- with the side the code itself names and its group (for count_distinct: group).
--- Runs on the domain's distinct codes, not its rows: a few thousand LIKE tests at most.
+-- one row per distinct (code, concept_id) of one domain table and code set it belongs to:
+-- the side the code itself names and its groups as a bit mask (a fixed-dose combination
+-- matches several groups and carries all their bits).
+-- Runs once per screen on the table's distinct codes, not its rows: a few thousand LIKE
+-- tests at most. Patterns and concept ids are the bound rows of ps_code_pattern and
+-- ps_concept_member.
 with
+distinct_code as (
+    select distinct code, concept_id from {{staging}}
+),
+
 pattern_hit as (
-    select c.code, c.concept_id, p.codeset, p.csk, p.role, p.ord, p.grp, p.gidx
-    from {{codes}} as c
-    inner join code_pattern as p on c.code like p.pat escape '\'
+    select c.code, c.concept_id, p.csk, p.role, p.gbit
+    from distinct_code as c
+    inner join ps_code_pattern as p on c.code like p.pat escape '\'
     union all
-    select c.code, c.concept_id, k.codeset, k.csk, 'inc' as role, 0 as ord, null as grp, null as gidx
-    from {{codes}} as c
-    inner join concept_member as k on c.concept_id = k.concept_id
+    select c.code, c.concept_id, k.csk, 'inc' as role, null as gbit
+    from distinct_code as c
+    inner join ps_concept_member as k on c.concept_id = k.concept_id
 ),
 
 code_member as (
     select
         code,
         concept_id,
-        codeset,
-        any_value(csk) as csk,
+        csk,
         case
             when bool_or(role = 'R') then 'R'
             when bool_or(role = 'L') then 'L'
             -- a |-separated segment R or L: ANKLE_SBP|R, STENOSIS|SFA|L|DSA
             when list_contains(string_split(code, '|'), 'R') then 'R'
             when list_contains(string_split(code, '|'), 'L') then 'L'
-        end as coded_side,
-        arg_min(grp, ord) filter (where role = 'grp') as grp,
-        arg_min(gidx, ord) filter (where role = 'grp') as gidx
+        end as side,
+        coalesce(bit_or(cast(1 as bigint) << gbit) filter (where role = 'grp'), 0) as gmask
     from pattern_hit
-    group by code, concept_id, codeset
+    group by code, concept_id, csk
     having bool_or(role = 'inc') and not bool_or(role = 'exc')
 )
 

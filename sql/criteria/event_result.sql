@@ -1,172 +1,173 @@
--- one row per person and event-rule instance that has at least one matching event:
--- the rule's three-valued result (v: true/false/NULL = unknown), the reason of an
--- unknown, and the evidence a coordinator can check in the chart.
--- Reads `hits` (matching rows of every domain) and the bound instance table `inst`.
--- One hash aggregation over the matching rows; no per-criterion scans. The aggregation
--- keeps only scalar keys (a row's date and record id packed in one number): carrying the
--- evidence fields as a struct through arg_max cost ten times more. The one row whose
--- evidence is shown is then joined back from `hits` by its record id.
+-- one row per person of the batch and rule instance (ps_inst) with at least one event of
+-- its code set: the rule's three-valued result v (NULL = unknown), why it is unknown, and
+-- whether no event lay in the window (`absent`, for `missing: {false_if}`).
+-- Each event row meets only the instances of its own code set (a join on the code-set
+-- key), and each (person, instance) keeps six small aggregates: the latest date packed
+-- with the row's category (twice, to see the best and the worst row of that day), a bit
+-- set of what was seen, a count, the group bits and the extreme value.
 with
-inst_row as (
+pair as (
     select
         h.person_id,
-        i.inst,
+        h.dom,
+        h.rid,
+        h.code,
         h.event_date,
-        h.gidx,
-        h.num,
-        h.range_high,
+        h.gmask,
+        i.inst,
         i.vkind,
         i.pick,
-        i.distinct_grp,
-        -- latest date first, then the lowest record id (the table's primary key)
-        ps_rank_key(h.event_date, h.rid) as rank_key,
-        -- window bounds are inclusive; "active" also needs the event to span the index date
-        h.event_date <= i.hi
-        and (i.lo is null or h.event_date >= i.lo)
-        and (not i.active or h.end_date >= $as_of) as in_window,
-        coalesce(
-            case
-                when i.active then h.event_date <= i.hi and h.end_date < $as_of
-                else h.event_date < i.lo
-            end, false
-        ) as before_window,
+        i.scope <> '*' and h.side is null as unsided,
+        -- window bounds are inclusive; `active`: the event's span reaches span_from
+        case
+            when i.active then h.event_date <= i.hi and h.end_date >= i.span_from
+            else h.event_date <= i.hi and (i.lo is null or h.event_date >= i.lo)
+        end as in_dates,
+        case
+            when i.active then h.event_date <= i.hi and h.end_date < i.span_from
+            else coalesce(h.event_date < i.lo, false)
+        end as before_dates,
         -- the value in the predicate's terms: converted number, value / upper limit of
         -- normal, or 1/0 for a qualitative or category result; NULL = uninterpretable
         case i.vkind
-            when 'num' then h.num * u.factor
-            when 'between' then h.num * u.factor
+            when 'num' then h.num * u.factor + u.addend
+            when 'between' then h.num * u.factor + u.addend
             when 'uln' then case when h.range_high > 0 then h.num / h.range_high end
-            when 'qual' then
-                case
-                    when h.value_concept in (9191, 45884084) then 1.0
-                    when h.value_concept in (9189, 45878583) then 0.0
-                    when lower(trim(h.value_text)) in ('positive', 'reactive', 'detected') then 1.0
-                    when lower(trim(h.value_text)) in ('negative', 'non-reactive', 'nonreactive', 'not detected')
-                        then 0.0
-                end
+            when 'qual' then h.qual
             when 'in' then
                 case
-                    when h.value_text is null then null
-                    when list_contains(i.vals, lower(trim(h.value_text))) then 1.0
+                    when h.value_key is null then null
+                    when list_contains(i.vals, h.value_key) then 1.0
                     else 0.0
                 end
         end as conv,
         i.op,
         i.v1,
-        i.v2
+        i.t1,
+        i.v2,
+        i.t2,
+        i.active,
+        i.hi
     from hits as h
-    inner join inst as i
-        on h.dc = i.dc
-        and (i.scope = '*' or h.side = i.scope or h.side = 'B')
-    left join unit_factor as u
-        on u.inst = i.inst and u.unit = h.unit
+    inner join ps_inst as i
+        on h.dom = i.dom
+        and h.csk = i.csk
+        and (i.scope = '*' or h.side is null or h.side = i.scope or h.side = 'B')
+        and (i.gbit is null or ((h.gmask >> i.gbit) & 1) = 1)
+    left join ps_unit_conv as u
+        on i.conv_id = u.conv_id and h.unit = u.unit
 ),
 
-judged_row as (
+judged as (
     select
         *,
+        in_dates and not unsided as in_window,
+        -- 0 in the window and not satisfying (or a presence rule's row), 1 satisfying,
+        -- 2 uninterpretable (unit, missing ULN, neither positive nor negative)
         case
-            when conv is null then null
-            when vkind = 'between' then conv between v1 and v2
-            else ps_compare(conv, op, v1)
-        end as sat,
-        -- an uninterpretable value (presence rules have no value to interpret)
-        vkind <> 'none' and conv is null as bad
-    from inst_row
+            when vkind = 'none' then 0
+            when conv is null then 2
+            when ps_satisfies(conv, vkind, op, v1, t1, v2, t2) then 1
+            else 0
+        end as cat
+    from pair
+),
+
+keyed as (
+    select
+        *,
+        -- latest rule: the day number with the category packed in, on rows up to hi
+        case
+            when pick = 'latest' and not unsided and not active and event_date <= hi
+                then cast(date_diff('day', date '0001-01-01', event_date) as bigint) * 4
+        end as day4,
+        case when in_window then 1 else 0 end
+        | case when in_window and cat = 1 then 2 else 0 end
+        | case when in_window and cat = 2 then 4 else 0 end
+        | case when before_dates and not unsided then 8 else 0 end
+        | case when unsided and in_dates then 16 else 0 end as flags
+    from judged
 ),
 
 inst_stat as (
     select
         person_id,
         inst,
-        count(*) filter (where in_window) as n_in,
-        max(event_date) filter (where before_window) as last_before,
-        -- rank keys of the latest in-window, satisfying and uninterpretable rows
-        max(rank_key) filter (where in_window) as k_in,
-        max(rank_key) filter (where in_window and sat) as k_sat,
-        max(rank_key) filter (where in_window and bad) as k_bad,
-        max(event_date) filter (where in_window and not sat and pick = 'latest') as latest_unsat,
-        -- min/max: the smallest (largest) value; ties go to the latest, earliest-recorded row
-        -- ($uses_min/$uses_max false: the trial has no such rule and DuckDB drops the work)
-        arg_min(struct_pack(k := rank_key, sat), struct_pack(c := conv, k := -rank_key))
-            filter (where $uses_min and in_window and sat is not null and pick = 'min') as min_row,
-        arg_min(struct_pack(k := rank_key, sat), struct_pack(c := -conv, k := -rank_key))
-            filter (where $uses_max and in_window and sat is not null and pick = 'max') as max_row,
-        -- distinct groups as a bit set (a DISTINCT aggregate would force a second pass)
-        bit_or(1::bigint << gidx)
-            filter (where $uses_groups and in_window and gidx is not null and distinct_grp) as group_mask
-    from judged_row
+        max(day4 + cat) as k_best,
+        max(day4 + 3 - cat) as k_worst,
+        bit_or(flags) as fl,
+        sum(case when in_window then 1 else 0 end) as n_in,
+        bit_or(case when in_window then gmask end) as gm,
+        min(case when in_window and cat <> 2 then case when pick = 'max' then -conv else conv end end)
+            as ext{{evidence_aggregates}}
+    from keyed
     group by person_id, inst
 ),
 
 decided as (
     select
         s.*,
-        ps_key_date(s.k_in) as latest,
-        ps_key_date(s.k_sat) as latest_sat,
-        ps_key_date(s.k_bad) as latest_bad,
-        i.label,
+        i.has_count,
+        i.cnt_op,
+        i.cnt_n,
+        i.missing,
         i.vkind,
         i.pick,
-        i.has_count,
-        i.no_data_text,
-        i.distinct_grp,
-        i.dc,
-        case when i.distinct_grp then coalesce(bit_count(s.group_mask), 0) else s.n_in end as cnt,
-        i.group_names,
-        case
-            when i.has_count then
-                case when ps_compare(cnt, i.cnt_op, i.cnt_n) then true else i.missing end
-            when s.n_in = 0 then i.missing
-            when i.vkind = 'none' then true
-            when i.pick = 'any' then
-                case when s.k_sat is not null then true when s.k_bad is not null then null else false end
-            when i.pick = 'latest' then
-                case
-                    when latest_bad = latest then null
-                    -- contradictory results on the latest day
-                    when latest_sat = latest and s.latest_unsat = latest then null
-                    else coalesce(latest_sat = latest, false)
-                end
-            when s.k_bad is not null then null
-            when i.pick = 'min' then s.min_row.sat
-            else s.max_row.sat
-        end as v,
-        -- the row whose evidence is shown (NULL: the text names no single row)
-        case
-            when i.has_count or s.n_in = 0 then null
-            when i.vkind = 'none' then s.k_in
-            when i.pick = 'any' then coalesce(s.k_sat, s.k_bad, s.k_in)
-            when i.pick = 'latest' then
-                case
-                    when latest_bad = latest then s.k_bad
-                    when latest_sat = latest and s.latest_unsat = latest then null
-                    when latest_sat = latest then s.k_sat
-                    else s.k_in
-                end
-            when s.k_bad is not null then s.k_bad
-            when i.pick = 'min' then s.min_row.k
-            else s.max_row.k
-        end as shown_key
+        i.op,
+        i.v1,
+        i.t1,
+        i.v2,
+        i.t2,
+        (s.fl & 1) <> 0 as has_in,
+        (s.fl & 8) <> 0 as has_before,
+        (s.fl & 16) <> 0 as has_unsided,
+        s.k_best % 4 as best,
+        3 - s.k_worst % 4 as worst,
+        case when i.distinct_grp then bit_count(coalesce(s.gm, 0)) else s.n_in end as cnt
     from inst_stat as s
-    inner join inst as i on s.inst = i.inst
+    inner join ps_inst as i on s.inst = i.inst
 ),
 
 event_result as (
     select
-        d.person_id,
-        d.inst,
-        d.v,
+        person_id,
+        inst,
         case
-            when d.v is not null then null
-            when d.has_count or d.n_in = 0 then case when d.last_before is not null then 'stale' else 'no_data' end
-            when d.pick = 'latest' and coalesce(d.latest_bad <> d.latest, true) then 'conflict'
+            -- no event of this limb in the window, but events without a side
+            when not has_in and has_unsided then null
+            when has_count then case when ps_compare(cnt, cnt_op, cnt_n, 0.0) then true else missing end
+            when not has_in then missing
+            when vkind = 'none' then true
+            when pick = 'any' then
+                case when (fl & 2) <> 0 then true when (fl & 4) <> 0 then null else false end
+            -- latest: the rows of the latest day decide; an uninterpretable one or a
+            -- disagreement among them leaves the rule unknown
+            when pick = 'latest' then
+                case when best = 2 then null when best = 1 and worst = 0 then null else best = 1 end
+            when (fl & 4) <> 0 then null
+            else ps_satisfies(case when pick = 'max' then -ext else ext end, vkind, op, v1, t1, v2, t2)
+        end as v,
+        not has_in and not has_unsided as absent,
+        has_in,
+        has_before,
+        has_unsided,
+        has_count,
+        pick,
+        best{{evidence_columns}}
+    from decided
+),
+
+event_reason as (
+    select
+        *,
+        case
+            when v is not null then null
+            when not has_in and has_unsided then 'side_unknown'
+            when has_count or not has_in then case when has_before then 'stale' else 'no_data' end
+            when pick = 'latest' and best <> 2 then 'conflict'
             else 'unit_unknown'
-        end as reason,
-        {{evidence_row}} as ev,
-        {{evidence}} as evidence
-    from decided as d
-    {{evidence_join}}
+        end as reason
+    from event_result
 )
 
-select * exclude (ev) from event_result
+select * from event_reason

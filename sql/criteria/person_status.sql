@@ -1,19 +1,21 @@
--- one row per person of the batch: the status over the top-level criteria ($top_ids),
--- straight from the screen run for statuses only. Sweeps and forecasts screen many times
--- over and need nothing per criterion, so no result row leaves DuckDB.
--- Same rule as prescreen.status.patient_status: any fail → ineligible, else any unknown →
--- needs_review, else likely_eligible (manual never changes the status).
-with screened as (
-{{screen}}
+-- one row per person: the status over the top-level criteria (any fail: ineligible, else
+-- any unknown: needs_review, else likely_eligible; manual never changes it)
+with top_level as (
+    select
+        person_id,
+        bool_or(result = 'fail') as any_fail,
+        bool_or(result = 'unknown') as any_unknown
+    from criterion_result
+    where criterion_id not like '%.%'
+    group by person_id
 )
 
 select
     person_id,
     case
-        when bool_or(result = 'fail') then 'ineligible'
-        when bool_or(result = 'unknown') then 'needs_review'
+        when any_fail then 'ineligible'
+        when any_unknown then 'needs_review'
         else 'likely_eligible'
     end as status
-from screened
-where list_contains($top_ids, criterion_id)
-group by person_id
+from top_level
+order by person_id

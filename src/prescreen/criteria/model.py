@@ -15,6 +15,16 @@ DOMAINS: tuple[str, ...] = ("condition", "procedure", "drug", "measurement", "ob
 Scope = Literal["*", "R", "L"]
 Tri = bool | None  # True, False, or None = unknown
 
+# Two numbers closer than this share of the threshold (at least 1e-9 absolute) compare as
+# equal, so 2.85 / 0.95 is exactly 3 x ULN although the division gives 3.0000000000000004.
+RELATIVE_TOLERANCE = 1e-9
+
+# Every `reason` a result may carry when it is unknown (README, "Results and evidence").
+REASONS = ("no_data", "stale", "unit_unknown", "conflict", "side_unknown", "review")
+
+# The criterion every trial gets first: the dead are never candidates.
+ALIVE_ID = "ALIVE"
+
 
 @dataclass(frozen=True)
 class Parameter:
@@ -35,10 +45,16 @@ class Codeset:
     codes: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     sides: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (("R", pats), ("L", pats))
-    groups: tuple[tuple[str, tuple[str, ...]], ...] = ()  # in file order: first match wins
+    # a code belongs to every group whose patterns it matches (a fixed-dose combination
+    # counts as each of its components' classes)
+    groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
     concepts: tuple[int, ...] = ()
     descendants: bool = False
     match_all: bool = False  # `event: death` without codes
+
+    def group_names(self) -> tuple[str, ...]:
+        """Group names in file order: bit i of a code's group mask is group i."""
+        return tuple(name for name, _ in self.groups)
 
 
 @dataclass(frozen=True)
@@ -57,11 +73,11 @@ class Duration:
 class Window:
     """When an event counts, relative to the index date (bounds inclusive).
 
-    kind: ever | within | before | after | range | active.
+    kind: ever | within | before | after | range | active | active_within.
     """
 
     kind: str
-    first: Duration | None = None  # within/before/after: the duration; range: `from`
+    first: Duration | None = None  # within/before/after/active_within: the duration; range: `from`
     last: Duration | None = None  # range: `to`
 
 
@@ -82,20 +98,40 @@ class Predicate:
     text: str = ""
 
 
+@dataclass(frozen=True)
+class Conversion:
+    """A recorded unit and how to read it in the predicate's unit: value × factor + offset.
+
+    The offset makes affine conversions possible (HbA1c: % = 0.09148 × mmol/mol + 2.152).
+    """
+
+    unit: str
+    factor: float
+    offset: float = 0.0
+
+    @property
+    def identity(self) -> bool:
+        return self.factor == 1.0 and self.offset == 0.0
+
+
+def tolerance(threshold: float) -> float:
+    """How far from `threshold` a value still counts as equal to it (see RELATIVE_TOLERANCE)."""
+    return RELATIVE_TOLERANCE * max(1.0, abs(threshold))
+
 
 _OPS = {
-    "<": lambda x, y: x < y,
-    "<=": lambda x, y: x <= y,
-    ">": lambda x, y: x > y,
-    ">=": lambda x, y: x >= y,
-    "=": lambda x, y: x == y,
-    "!=": lambda x, y: x != y,
+    "<": lambda x, y, t: x < y - t,
+    "<=": lambda x, y, t: x <= y + t,
+    ">": lambda x, y, t: x > y + t,
+    ">=": lambda x, y, t: x >= y - t,
+    "=": lambda x, y, t: abs(x - y) <= t,
+    "!=": lambda x, y, t: abs(x - y) > t,
 }
 
 
-def compare(x, op: str, y):
-    """x <op> y for numbers or arrays (element-wise)."""
-    return _OPS[op](x, y)
+def compare(x, op: str, y: float):
+    """x <op> y with the documented tolerance, for numbers or numpy arrays (element-wise)."""
+    return _OPS[op](x, y, tolerance(y))
 
 
 @dataclass(frozen=True)
@@ -110,7 +146,13 @@ class Sex:
 
 @dataclass(frozen=True)
 class Event:
-    """Events of one domain matching a code set, in a window, optionally with a value test."""
+    """Events of one domain matching a code set, in a window, optionally with a value test.
+
+    `exam`: with no matching event in the window, the rule is false when this rule holds
+    (the examination that would have recorded the finding was done), else unknown.
+    `per_group`: with `pick: latest`, the latest result of each code-set group decides for
+    that group, and the rule holds when any group's does (e.g. one stenosis per segment).
+    """
 
     domain: str
     label: str
@@ -121,7 +163,9 @@ class Event:
     count: tuple[str, float] | None = None  # (op, n)
     count_distinct: bool = False
     missing: Tri = False
-    convert: tuple[tuple[str, float], ...] = ()  # (from_unit, factor into predicate unit)
+    convert: tuple[Conversion, ...] = ()
+    per_group: bool = False
+    exam: Any = None  # a Rule
 
 
 @dataclass(frozen=True)
@@ -145,20 +189,32 @@ class Limb:
 
 
 @dataclass(frozen=True)
+class Review:
+    """True becomes unknown (reason `review`): the investigator decides, `because` says why."""
+
+    child: Any
+    because: str
+
+
+@dataclass(frozen=True)
 class Ref:
     id: str
 
 
-Rule = Age | Sex | Event | AllOf | AnyOf | Not | Limb | Ref
+Rule = Age | Sex | Event | AllOf | AnyOf | Not | Limb | Review | Ref
 
 
 @dataclass(frozen=True)
 class SubRule:
+    """A named part of a criterion; `report=False` parts are facts folded into the parent's
+    evidence rather than rows of their own (a fact reads oddly as pass/fail)."""
+
     id: str
     rule: Rule | None
     manual: bool = False
     reason: str = ""
     evidence_rule: Rule | None = None
+    report: bool = True
 
 
 @dataclass(frozen=True)
@@ -171,6 +227,15 @@ class Criterion:
     reason: str = ""
     evidence_rule: Rule | None = None
     subrules: tuple[SubRule, ...] = ()
+    label: str = ""
+
+    def short_label(self) -> str:
+        """The label charts and tables show: `label`, else the text's first words."""
+        if self.label:
+            return self.label
+        words = self.text.split()
+        short = " ".join(words[:6])
+        return short + (" …" if len(words) > 6 else "")
 
 
 @dataclass
@@ -195,11 +260,11 @@ class Trial:
         return [c.id for c in self.criteria]
 
     def result_ids(self) -> list[str]:
-        """Every reported id: each criterion followed by its sub-rules."""
+        """Every reported id: each criterion followed by its reported sub-rules."""
         ids: list[str] = []
         for c in self.criteria:
             ids.append(c.id)
-            ids.extend(s.id for s in c.subrules)
+            ids.extend(s.id for s in c.subrules if s.report)
         return ids
 
     def criterion(self, criterion_id: str) -> Criterion:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from importlib.resources import files
 from pathlib import Path
@@ -17,11 +18,13 @@ from typing import Any
 from prescreen.criteria import codes as codepat
 from prescreen.criteria import units
 from prescreen.criteria.model import (
+    ALIVE_ID,
     DOMAINS,
     Age,
     AllOf,
     AnyOf,
     Codeset,
+    Conversion,
     Criterion,
     Duration,
     Event,
@@ -30,12 +33,13 @@ from prescreen.criteria.model import (
     Parameter,
     Predicate,
     Ref,
+    Review,
     Sex,
     SubRule,
     Trial,
     Window,
 )
-from prescreen.criteria.yamlsource import Source
+from prescreen.criteria.yamlsource import MAX_BYTES, Source
 from prescreen.errors import CriteriaError
 
 TRIAL_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -50,12 +54,17 @@ PRED_ULN = re.compile(rf"^{OP}\s*{NUM}\s*x\s*ULN$")
 PRED_IN = re.compile(r"^in\s*\[(.*)\]$")
 DURATION_RE = re.compile(rf"^{NUM}\s+(day|days|week|weeks|month|months|year|years)$")
 COUNT_RE = re.compile(rf"^{OP}\s*{NUM}$")
-RULE_HEADS = ("age", "sex", "event", "all", "any", "not", "limb", "ref")
+RULE_HEADS = ("age", "sex", "event", "all", "any", "not", "limb", "ref", "review")
 EVENT_KEYS = {
     "event", "label", "codes", "window", "value", "pick", "count", "count_distinct",
-    "missing", "convert",
+    "missing", "convert", "per",
 }  # fmt: skip
 MAX_LIST = 5000
+# numbers a criteria file or --set may give: finite and of a size no clinical value has
+MAX_NUMBER = 1e12
+# the longest window a duration may describe (a century), in each unit
+MAX_DURATION = {"days": 36_600, "weeks": 5_220, "months": 1_200, "years": 100}
+MAX_LABEL = 60
 
 
 class _Problems:
@@ -92,7 +101,7 @@ class _Invalid(Exception):
 def load_trial(ref: str, overrides: dict[str, str] | None = None) -> Trial:
     """A trial by path or packaged id (case-insensitive), with `--set` overrides applied."""
     path = resolve_trial(ref)
-    text = path.read_text(encoding="utf-8")
+    text = read_trial_text(path)
     try:
         trial = _build(text, str(path), overrides or {})
     except _Invalid as exc:
@@ -104,6 +113,20 @@ def load_trial(ref: str, overrides: dict[str, str] | None = None) -> Trial:
     trial.path = str(path)
     trial.file_sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return trial
+
+
+def read_trial_text(path: Path) -> str:
+    """The file's text, refused before reading when it is too large or not UTF-8."""
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise CriteriaError(
+            f"{path}: {size:,} bytes, larger than {MAX_BYTES // 1_000_000} MB; a trial "
+            "definition is a few hundred lines: is this the right file?"
+        )
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise CriteriaError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
 
 
 def trial_hash(trial: Trial) -> str:
@@ -181,8 +204,10 @@ def _build(text: str, name: str, overrides: dict[str, str]) -> Trial:
         source_text=str(header.get("source_text", "")),
         parameters=params,
         assumptions=assumptions,
-        codesets={**codesets, **builder.inline_sets},
-        criteria=criteria,
+        codesets={
+            **codesets, **builder.inline_sets, ALIVE_CODESET: Codeset(ALIVE_CODESET, match_all=True),
+        },  # fmt: skip
+        criteria=[alive_criterion(), *criteria],
         overrides={k: params[k].value for k in overrides if k in params},
     )
 
@@ -215,15 +240,15 @@ def _parameters(p: _Problems, raw: Any, overrides: dict[str, str]) -> dict[str, 
         if isinstance(default, bool) or not isinstance(default, int | float):
             p.add(path + ("default",), f"parameter {name}: default must be a number")
             continue
+        if not _usable_number(default):
+            p.add(path + ("default",), f"parameter {name}: default must be a finite number below {MAX_NUMBER:g}")
+            continue
         unit = spec.get("unit")
         if unit is not None and not units.is_known(str(unit)):
             p.add(path + ("unit",), f"parameter {name}: unknown unit {str(unit)[:30]!r}")
         value = default
         if name in overrides:
-            try:
-                value = float(overrides[name])
-            except ValueError:
-                raise CriteriaError(f"--set {name}={overrides[name]!r}: the value must be a number") from None
+            value = _override_value(name, overrides[name])
         params[name] = Parameter(name, default, value, unit, str(spec.get("note", "")))
     for name in overrides:
         if name not in params:
@@ -231,6 +256,29 @@ def _parameters(p: _Problems, raw: Any, overrides: dict[str, str]) -> dict[str, 
                 f"--set {name}: no such parameter; the trial declares {', '.join(sorted(params)) or 'none'}"
             )
     return params
+
+
+def _usable_number(value: float) -> bool:
+    """Finite and of a size a threshold can have (1e400 reads as infinity)."""
+    return math.isfinite(value) and abs(value) <= MAX_NUMBER
+
+
+def _override_value(name: str, raw: str) -> float:
+    """The number a `--set NAME=VALUE` gives, or a CriteriaError saying how to write it."""
+    if "," in raw:
+        raise CriteriaError(
+            f"--set {name}={raw[:40]!r}: --set takes one value; to compare several use "
+            f"--sweep {name}={raw[:40]}"
+        )
+    try:
+        value = float(raw)
+    except ValueError:
+        raise CriteriaError(f"--set {name}={raw[:40]!r}: the value must be a number") from None
+    if not _usable_number(value):
+        raise CriteriaError(
+            f"--set {name}={raw[:40]!r}: the value must be a finite number below {MAX_NUMBER:g}"
+        )
+    return value
 
 
 def _assumptions(p: _Problems, raw: Any, criterion_ids: set[str]) -> list[dict[str, Any]]:
@@ -263,15 +311,30 @@ class _RuleBuilder:
         self._subrule_ids: set[str] = set()
 
     # ---- numbers and durations
-    def number(self, token: str, path: tuple) -> float | None:
+    def number(self, token: str, path: tuple, unit: str | None = None) -> float | None:
+        """The value of a literal or `$parameter`; a parameter declared with a unit may only
+        be used with that unit (80 g/L read as 80 g/dL would be silently wrong)."""
         if token.startswith("$"):
             name = token[1:]
             self.used_params.add(name)
             if name not in self.params:
                 self.p.add(path, f"parameter {name} does not exist; declare it under parameters:")
                 return None
+            declared = self.params[name].unit
+            if declared is not None and declared != unit:
+                used = f"with {unit}" if unit else "without a unit"
+                self.p.add(
+                    path,
+                    f"parameter {name} is declared in {declared} but used {used}; "
+                    "use it in its own unit or declare another parameter",
+                )
+                return None
             return float(self.params[name].value)
-        return float(token)
+        value = float(token)
+        if not _usable_number(value):
+            self.p.add(path, f"number {token[:40]!r}: use a finite number below {MAX_NUMBER:g}")
+            return None
+        return value
 
     def duration(self, raw: Any, path: tuple) -> Duration | None:
         text = str(raw).strip()
@@ -279,13 +342,16 @@ class _RuleBuilder:
         if not match:
             self.p.add(path, f"duration {text[:40]!r}: write '<n> days|weeks|months|years'")
             return None
-        n = self.number(match.group(1), path)
+        unit = match.group(2) if match.group(2).endswith("s") else match.group(2) + "s"
+        n = self.number(match.group(1), path, unit)
         if n is None:
             return None
         if n != int(n):
             self.p.add(path, f"duration {text[:40]!r}: the number must be whole")
             return None
-        unit = match.group(2) if match.group(2).endswith("s") else match.group(2) + "s"
+        if abs(n) > MAX_DURATION[unit]:
+            self.p.add(path, f"duration {text[:40]!r}: at most {MAX_DURATION[unit]:,} {unit} (a century)")
+            return None
         return Duration(int(n), unit)
 
     # ---- code sets
@@ -353,14 +419,18 @@ class _RuleBuilder:
         out = []
         for i, item in enumerate(raw):
             path = ("criteria", i)
-            allowed = {"id", "kind", "text", "rule", "manual", "reason", "evidence_rule", "subrules"}
+            allowed = {
+                "id", "kind", "text", "label", "rule", "manual", "reason", "evidence_rule", "subrules",
+            }  # fmt: skip
             if not _keys(self.p, item, path, allowed, {"id", "kind", "text"}):
                 continue
-            cid = str(item.get("id"))
+            cid = _scalar_text(item.get("id"))
             if not CRITERION_RE.fullmatch(cid):
                 self.p.add(path + ("id",), f"criterion id {cid[:20]!r}: write a letter and a number, e.g. I1, E14")
             if cid in seen:
                 self.p.add(path + ("id",), f"duplicate criterion id {cid}")
+            if cid == ALIVE_ID:
+                self.p.add(path + ("id",), f"{ALIVE_ID} is built in (every trial starts with it); choose another id")
             seen.add(cid)
             if item.get("kind") not in ("inclusion", "exclusion"):
                 self.p.add(path + ("kind",), f"criterion {cid}: kind must be inclusion or exclusion")
@@ -373,10 +443,14 @@ class _RuleBuilder:
                 if "evidence_rule" in item
                 else None
             )
+            label = item.get("label", "")
+            if not isinstance(label, str) or len(label) > MAX_LABEL:
+                self.p.add(path + ("label",), f"{cid}: label must be text of at most {MAX_LABEL} characters")
+                label = ""
             out.append(
                 Criterion(
                     cid, item.get("kind", "inclusion"), str(item.get("text", "")), rule, manual,
-                    str(item.get("reason", "")), evidence, subs,
+                    str(item.get("reason", "")), evidence, subs, label,
                 )  # fmt: skip
             )
         return out
@@ -400,9 +474,16 @@ class _RuleBuilder:
         names = {s.get("id") for s in raw if isinstance(s, dict) and s.get("rule") is not None}
         for i, item in enumerate(raw):
             spath = path + (i,)
-            if not _keys(self.p, item, spath, {"id", "rule", "manual", "reason", "evidence_rule"}, {"id"}):
+            allowed = {"id", "rule", "manual", "reason", "evidence_rule", "report"}
+            if not _keys(self.p, item, spath, allowed, {"id"}):
                 continue
-            sid = str(item["id"])
+            sid = _scalar_text(item["id"])
+            report = item.get("report", True)
+            if report not in (True, False):
+                self.p.add(spath + ("report",), f"{sid}: report must be true or false")
+                report = True
+            if report is False and item.get("manual"):
+                self.p.add(spath + ("report",), f"{sid}: a manual sub-rule is always reported")
             if not sid.startswith(cid + ".") or not re.fullmatch(r"[A-Z][0-9]+\.[a-z0-9_]{1,60}", sid):
                 self.p.add(spath + ("id",), f"sub-rule id {sid[:40]!r}: write {cid}.<name>")
             if sid in {s.id for s in out}:
@@ -414,7 +495,7 @@ class _RuleBuilder:
                 if "evidence_rule" in item
                 else None
             )
-            out.append(SubRule(sid, rule, manual, str(item.get("reason", "")), evidence))
+            out.append(SubRule(sid, rule, manual, str(item.get("reason", "")), evidence, bool(report)))
         subs = tuple(out)
         for s in subs:
             self._check_refs(s.id, s.rule, subs, path)
@@ -434,8 +515,10 @@ class _RuleBuilder:
             elif isinstance(node, AllOf | AnyOf):
                 for child in node.children:
                     walk(child, stack)
-            elif isinstance(node, Not | Limb):
+            elif isinstance(node, Not | Limb | Review):
                 walk(node.child, stack)
+            elif isinstance(node, Event) and node.exam is not None:
+                walk(node.exam, stack)
 
         walk(rule, (owner,))
 
@@ -451,6 +534,8 @@ class _RuleBuilder:
         head = heads[0]
         if head == "event":
             return self.event(raw, path)
+        if head == "review":
+            return self._review(raw, path)
         if len(raw) != 1:
             extra = [k for k in raw if k != head]
             self.p.add(path + (extra[0],), f"unknown key {str(extra[0])[:40]!r} in a {head} rule")
@@ -474,14 +559,25 @@ class _RuleBuilder:
                 self.p.add(path + (head,), "sex: write female or male")
                 return None
             return Sex(value)
-        pred = self.predicate(value, path + (head,))
+        pred = self.predicate(value, path + (head,), implied_unit="years")
         if pred is not None and pred.kind not in ("num", "between"):
             self.p.add(path + (head,), "age: use a comparison or 'between A and B'")
         if pred is not None and pred.unit not in (None, "years"):
             self.p.add(path + (head,), "age is in years")
         return Age(pred) if pred else None
 
-    def predicate(self, raw: Any, path: tuple) -> Predicate | None:
+    def _review(self, raw: dict, path: tuple) -> Review | None:
+        for key in raw:
+            if key not in ("review", "because"):
+                self.p.add(path + (key,), f"unknown key {str(key)[:40]!r} in a review rule; it takes review, because")
+        because = raw.get("because")
+        if not isinstance(because, str) or not because.strip() or len(because) > 200:
+            self.p.add(path, "review: give `because:`, a short text saying why the investigator decides (at most 200 characters)")
+            because = "investigator review"
+        child = self.rule(raw["review"], path + ("review",))
+        return Review(child, because.strip()) if child is not None else None
+
+    def predicate(self, raw: Any, path: tuple, implied_unit: str | None = None) -> Predicate | None:
         if isinstance(raw, bool) or raw is None:
             self.p.add(path, "value: write a comparison such as '< 80 g/L', 'positive' or 'in [a, b]'")
             return None
@@ -498,16 +594,17 @@ class _RuleBuilder:
             v = self.number(m.group(2), path)
             return Predicate("uln", op=m.group(1), v1=v, text=text) if v is not None else None
         if m := PRED_BETWEEN.match(text):
-            lo, hi = self.number(m.group(1), path), self.number(m.group(2), path)
             unit = self._unit(m.group(3), path)
+            given = unit or implied_unit
+            lo, hi = self.number(m.group(1), path, given), self.number(m.group(2), path, given)
             if lo is None or hi is None:
                 return None
             if lo > hi:
                 self.p.add(path, f"value {text[:60]!r}: low is above high")
             return Predicate("between", v1=lo, v2=hi, unit=unit, text=text)
         if m := PRED_NUM.match(text):
-            v = self.number(m.group(2), path)
             unit = self._unit(m.group(3), path)
+            v = self.number(m.group(2), path, unit or implied_unit)
             return Predicate("num", op=m.group(1), v1=v, unit=unit, text=text) if v is not None else None
         self.p.add(
             path,
@@ -528,7 +625,7 @@ class _RuleBuilder:
             return Window("ever")
         if raw == "active":
             return Window("active")
-        if isinstance(raw, dict) and len(raw) == 1 and next(iter(raw)) in ("within", "before", "after"):
+        if isinstance(raw, dict) and len(raw) == 1 and next(iter(raw)) in ("within", "before", "after", "active_within"):
             kind = next(iter(raw))
             duration = self.duration(raw[kind], path + (kind,))
             if duration is not None and duration.n < 0:
@@ -538,7 +635,11 @@ class _RuleBuilder:
             first = self.duration(raw["from"], path + ("from",))
             last = self.duration(raw["to"], path + ("to",))
             return Window("range", first, last)
-        self.p.add(path, "window: write ever, active, {within: 90 days}, {before: ...}, {after: ...} or {from: -12 months, to: -1 days}")
+        self.p.add(
+            path,
+            "window: write ever, active, {within: 90 days}, {before: ...}, {after: ...}, "
+            "{active_within: 28 days} or {from: -12 months, to: -1 days}",
+        )
         return Window("ever")
 
     def event(self, raw: dict, path: tuple) -> Event | None:
@@ -551,8 +652,8 @@ class _RuleBuilder:
             return None
         codeset = self._event_codes(raw, domain, path)
         window = self.window(raw.get("window"), path + ("window",))
-        if window.kind == "active" and domain not in ("drug", "condition"):
-            self.p.add(path + ("window",), "window active applies to drug and condition events")
+        if window.kind in ("active", "active_within") and domain not in ("drug", "condition"):
+            self.p.add(path + ("window",), f"window {window.kind} applies to drug and condition events")
         pred = self.predicate(raw["value"], path + ("value",)) if "value" in raw else None
         if pred is not None and domain not in ("measurement", "observation"):
             self.p.add(path + ("value",), "value tests apply to measurement and observation events")
@@ -581,19 +682,37 @@ class _RuleBuilder:
             self.p.add(path + ("count_distinct",), f"count_distinct: group needs groups in codeset {codeset}")
         if distinct and count is None:
             self.p.add(path + ("count_distinct",), "count_distinct needs count")
-        missing_raw = raw.get("missing", "unknown" if pred is not None else False)
-        if missing_raw not in (True, False, "unknown"):
-            self.p.add(path + ("missing",), "missing: use true, false or unknown")
-        missing = None if missing_raw == "unknown" else bool(missing_raw)
+        missing, exam = self._missing(raw, pred, path)
         convert = self._convert(raw.get("convert"), pred, path + ("convert",))
         label = raw.get("label", codeset or domain)
         if not isinstance(label, str) or len(label) > 120:
             self.p.add(path + ("label",), "label must be text of at most 120 characters")
             label = str(codeset)
+        per = raw.get("per")
+        if per not in (None, "group"):
+            self.p.add(path + ("per",), "per: the only value is group")
+        if per == "group":
+            if pick != "latest" or pred is None:
+                self.p.add(path + ("per",), "per: group needs pick: latest and a value test")
+            if codeset and not self._codeset(codeset).groups:
+                self.p.add(path + ("per",), f"per: group needs groups in codeset {codeset}")
         return Event(
             domain, label, codeset or "", window, pred, pick, count, distinct == "group",
-            missing, convert,
+            missing, convert, per == "group", exam,
         )  # fmt: skip
+
+    def _missing(self, raw: dict, pred: Predicate | None, path: tuple) -> tuple[bool | None, Any]:
+        """(missing, exam rule): `missing: {false_if: rule}` is unknown unless the rule holds."""
+        missing_raw = raw.get("missing", "unknown" if pred is not None else False)
+        if isinstance(missing_raw, dict):
+            if set(missing_raw) != {"false_if"}:
+                self.p.add(path + ("missing",), "missing: write true, false, unknown or {false_if: <rule>}")
+                return None, None
+            exam = self.rule(missing_raw["false_if"], path + ("missing", "false_if"))
+            return None, exam
+        if missing_raw not in (True, False, "unknown"):
+            self.p.add(path + ("missing",), "missing: write true, false, unknown or {false_if: <rule>}")
+        return (None if missing_raw == "unknown" else bool(missing_raw)), None
 
     def _codeset(self, name: str) -> Codeset:
         return self.codesets.get(name) or self.inline_sets[name]
@@ -602,9 +721,7 @@ class _RuleBuilder:
         spec = raw.get("codes")
         if spec is None:
             if domain == "death":
-                name = "_all_deaths"
-                self.inline_sets[name] = Codeset(name, match_all=True)
-                return name
+                return ALIVE_CODESET
             self.p.add(path, "event rules need codes: (a codeset name or an inline codeset)")
             return None
         if isinstance(spec, str):
@@ -616,7 +733,8 @@ class _RuleBuilder:
         self.inline_sets[name] = self.codeset(name, spec, path + ("codes",))
         return name
 
-    def _convert(self, raw: Any, pred: Predicate | None, path: tuple) -> tuple[tuple[str, float], ...]:
+    def _convert(self, raw: Any, pred: Predicate | None, path: tuple) -> tuple[Conversion, ...]:
+        """`convert: {mmol/L: 16.11}` or, affine, `{mmol/mol: {factor: 0.09148, offset: 2.152}}`."""
         if raw is None:
             return ()
         if pred is None or pred.unit is None:
@@ -626,11 +744,48 @@ class _RuleBuilder:
             self.p.add(path, "convert: write {unit: factor}, e.g. {mmol/L: 16.11}")
             return ()
         out = []
-        for unit, factor in raw.items():
+        for unit, spec in raw.items():
             if not units.is_known(str(unit)):
                 self.p.add(path + (unit,), f"unknown unit {str(unit)[:30]!r}")
-            elif isinstance(factor, bool) or not isinstance(factor, int | float) or factor <= 0:
-                self.p.add(path + (unit,), "the factor must be a positive number")
-            else:
-                out.append((str(unit), float(factor)))
+                continue
+            factor, offset = spec, 0.0
+            if isinstance(spec, dict):
+                if set(spec) - {"factor", "offset"} or "factor" not in spec:
+                    self.p.add(path + (unit,), "write {factor: f} or {factor: f, offset: o}")
+                    continue
+                factor, offset = spec["factor"], spec.get("offset", 0.0)
+            if not all(_is_number(x) for x in (factor, offset)) or factor <= 0:
+                self.p.add(path + (unit,), "the factor must be a positive number and the offset a number")
+                continue
+            out.append(Conversion(str(unit), float(factor), float(offset)))
         return tuple(out)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and _usable_number(value)
+
+
+def _scalar_text(value: Any) -> str:
+    """An id as text; a list or mapping (which YAML allows) is shown as its kind, not its body."""
+    if isinstance(value, list | dict):
+        return f"<{type(value).__name__}>"
+    return str(value)[:80]
+
+
+def alive_criterion() -> Criterion:
+    """The criterion every trial starts with: a death on or before the index date excludes.
+
+    Built in rather than left to each trial file, because no trial screens the dead and a
+    registry's death table is easy to forget.
+    """
+    death = Event("death", "death", ALIVE_CODESET, Window("ever"))
+    return Criterion(
+        ALIVE_ID,
+        "inclusion",
+        "Alive on the index date (built in: no death recorded on or before it).",
+        Not(death),
+        label="alive on the index date",
+    )
+
+
+ALIVE_CODESET = "_all_deaths"

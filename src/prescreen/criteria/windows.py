@@ -29,12 +29,17 @@ def shift(day: date, duration: Duration, sign: int = 1) -> date:
 
 @dataclass(frozen=True)
 class Bounds:
-    """Inclusive event-date bounds; `lo` None = open. `active`: the event must span the index."""
+    """Inclusive event-date bounds; `lo` None = open.
+
+    `active`: the event's span [start, end] must reach `span_from` (the index date for
+    `active`, D − n for `active_within`): start <= hi and end >= span_from.
+    """
 
     lo: date | None
     hi: date
     active: bool
     text: str
+    span_from: date | None = None
 
 
 def bounds(window: Window, index: date) -> Bounds:
@@ -54,5 +59,8 @@ def bounds(window: Window, index: date) -> Bounds:
         lo, hi = shift(index, window.first), shift(index, window.last)
         return Bounds(lo, hi, False, f"between {lo} and {hi}")
     if window.kind == "active":
-        return Bounds(None, index, True, f"active on {index}")
+        return Bounds(None, index, True, f"active on {index}", index)
+    if window.kind == "active_within":
+        since = shift(index, window.first, -1)
+        return Bounds(None, index, True, f"active within {window.first.text()} before {index}", since)
     raise ValueError(f"unknown window kind {window.kind}")

@@ -34,6 +34,10 @@ class Source:
             where = f":{mark.line + 1}" if mark is not None else ""
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
             raise CriteriaError(f"{name}{where}: not valid YAML ({problem})") from None
+        except RecursionError:  # the composer recurses once per nesting level
+            raise CriteriaError(
+                f"{name}: nested more than {MAX_DEPTH} levels deep; a rule tree needs a few"
+            ) from None
         self._lines: dict[Path_, int] = {}
         self._nodes = 0
         self._loader = yaml.SafeLoader("")  # one constructor for every scalar
@@ -55,6 +59,11 @@ class Source:
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise CriteriaError(
+                        f"{self.name}:{key_node.start_mark.line + 1}: a key must be plain text, "
+                        "not a list or mapping"
+                    )
                 key = self._loader.construct_scalar(key_node)
                 if key in out:
                     raise CriteriaError(

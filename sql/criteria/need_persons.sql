@@ -1,0 +1,38 @@
+-- one row per person whose evidence someone will read ($policy):
+-- all: everyone, every row; needed: the worklist (likely eligible first, then needs
+-- review, each by person_id, at most $limit persons, 0 = no cap), every row; and the
+-- ineligible, for their failing criteria. $top: 1-based positions of top-level rows.
+create or replace temp table ps_need as
+with
+status as (
+    select
+        person_id,
+        case
+            when list_contains(list_select(codes, $top), 1) then 'ineligible'
+            when list_contains(list_select(codes, $top), 2) then 'needs_review'
+            else 'likely_eligible'
+        end as status
+    from ps_status
+),
+
+worklist as (
+    select
+        person_id,
+        row_number() over (
+            order by case status when 'likely_eligible' then 0 else 1 end, person_id
+        ) as place
+    from status
+    where status <> 'ineligible'
+),
+
+needed as (
+    select person_id, true as all_rows from status where $policy = 'all'
+    union all
+    select person_id, true as all_rows from worklist
+    where $policy = 'needed' and ($limit = 0 or place <= $limit)
+    union all
+    select person_id, false as all_rows from status
+    where $policy = 'needed' and status = 'ineligible'
+)
+
+select * from needed
