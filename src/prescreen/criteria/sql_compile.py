@@ -22,29 +22,29 @@ from prescreen.criteria.model import Conversion, compare, tolerance
 from prescreen.criteria.plan import SIDE_NAMES, Inst, Node, Output, Plan
 from prescreen.sqltext import read_sql, render
 
-# bit planes of event_planes, one bit per rule instance (64 per word)
-PLANES = {
-    "p": "true",  # the person has an event of the rule's code set (a row in event)
-    "t": "v",  # the rule holds
-    "u": "v is null",  # unknown
-    "a": "absent",  # no event in the window (for `missing: {false_if}`)
-    "s": "reason = 'stale'",
-    "c": "reason = 'conflict'",
-    "x": "reason = 'unit_unknown'",
-    "d": "reason = 'side_unknown'",
-}
+# Each rule instance's result per person travels packed in 5 bits of a word: 1 + code
+# (0 false, 1 true, 2.. an unknown's reason, REASON_CODES) + 8 if no event lay in the window
+# + 16 if one did; 0 means the person has no event of the code set at all. Twelve instances
+# share one 64-bit word, so the rule tree reads a few integers per person.
+STATE_BITS = 5
+PER_WORD = 12
+REASON_CODES = {"no_data": 2, "stale": 3, "conflict": 4, "unit_unknown": 5, "side_unknown": 6, "review": 7}
 RESULT_CODES = ("pass", "fail", "unknown", "manual")
 
 
 @dataclass
 class Compiled:
-    """The screen statement of one trial at one index date, for one connection's tables."""
+    """The statements of one trial at one index date (see compile_screen)."""
 
-    sql: str
+    sql: str  # both statements, for audit
     params: dict[str, Any]
     tables: dict[str, list[dict[str, Any]]]  # bound rows of ps_inst, ps_code_pattern, ...
     legend: list[str] = field(default_factory=list)
     evidence: bool = False
+    states_sql: str = ""
+    tree_sql: str = ""
+    states_params: dict[str, Any] = field(default_factory=dict)
+    tree_params: dict[str, Any] = field(default_factory=dict)
 
 
 def domain_keys(plan: Plan) -> dict[str, int]:
@@ -149,13 +149,14 @@ def no_rows_result(inst: Inst) -> tuple[bool | None, str | None, str]:
 
 # --------------------------------------------------------------------------- statement
 def compile_screen(plan: Plan, *, evidence: bool, need_filter: bool = False) -> Compiled:
-    """The screen statement for `plan`; `need_filter` restricts it to the persons of
-    the table `ps_need` (the evidence pass)."""
+    """The two statements of a screen: `states_sql` per batch of persons (events → packed
+    per-instance results, and texts in the evidence pass) and `tree_sql` once (the rule tree,
+    outputs and target limb over `ps_states`). `need_filter` restricts both to the persons
+    of `ps_need` (the evidence pass)."""
     params: dict[str, Any] = {"index_date": plan.index_date, "person_lo": 0, "person_hi": 0}
     for inst in plan.insts:
         dv, dr, de = no_rows_result(inst)
-        params[f"i{inst.idx}_dv"] = dv
-        params[f"i{inst.idx}_dr"] = dr
+        params[f"i{inst.idx}_dc"] = _code_of(dv, dr)
         if evidence:
             params[f"i{inst.idx}_de"] = de
     need = "\n        and r.person_id in (select person_id from ps_need)" if need_filter else ""
@@ -166,27 +167,45 @@ def compile_screen(plan: Plan, *, evidence: bool, need_filter: bool = False) -> 
     )
     if evidence:
         event = render(read_sql("criteria/event_evidence.sql"), event_result=_indent(event, 1))
+    states = render(
+        read_sql("criteria/states.sql"),
+        hits=_hits(plan, need),
+        event_result=_indent(event, 1),
+        person_state=_person_state(plan, evidence),
+    )
     layers, node_params = _node_layers(plan, evidence)
     params.update(node_params)
     outputs, out_params = _outputs(plan, evidence)
     params.update(out_params)
-    sql = render(
-        read_sql("criteria/screen.sql"),
-        hits=_hits(plan, need),
-        event_result=_indent(event, 1),
-        event_planes=_event_planes(plan, evidence),
-        person_filter=need.replace("r.person_id", "p.person_id"),
+    tree = render(
+        read_sql("criteria/tree.sql"),
+        person_filter="\n    where p.person_id in (select person_id from ps_need)" if need_filter else "",
         node_layers=layers,
         outputs=outputs,
     )
-    # only the parameters the statement names (a manual row binds nothing, for example)
-    params = {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
+    sql = states + "\n\n-- the rule tree, once over ps_states\n" + tree
+    # only the parameters each statement names (a manual row binds nothing, for example)
     patterns, concepts = code_rows(plan)
     tables = {
         "inst": inst_rows(plan), "patterns": patterns, "concepts": concepts,
         "units": unit_rows(plan),
     }  # fmt: skip
-    return Compiled(sql, params, tables, legend(plan), evidence)
+    compiled = Compiled(sql, params, tables, legend(plan), evidence)
+    compiled.states_sql, compiled.tree_sql = states, tree
+    compiled.states_params = _used(params, states)
+    compiled.tree_params = _used(params, tree)
+    return compiled
+
+
+def _used(params: dict[str, Any], sql: str) -> dict[str, Any]:
+    return {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
+
+
+def _code_of(value: bool | None, reason: str | None) -> int:
+    """A result as one small integer: 0 false, 1 true, else the unknown's reason code."""
+    if value is None:
+        return REASON_CODES[reason or "no_data"]
+    return 1 if value else 0
 
 
 def _hits(plan: Plan, need: str) -> str:
@@ -204,60 +223,61 @@ def _hits(plan: Plan, need: str) -> str:
         )
     if not selects:
         return (
-            "    select 0 as dom, 0::bigint as rid, 0::bigint as person_id, '' as code,\n"
-            "        null::date as event_date, null::date as end_date, null::double as num,\n"
-            "        '' as unit, null::bigint as unit_concept, null::double as range_high,\n"
-            "        null::double as qual, null::varchar as value_text, null::varchar as value_key,\n"
-            "        null::varchar as side, -1 as csk, 0::bigint as gmask where false"
+            "    select 0 as dom, cast(0 as bigint) as rid, cast(0 as bigint) as person_id, '' as code,\n"
+            "        cast(null as date) as event_date, cast(null as date) as end_date,\n"
+            "        cast(null as double) as num, '' as unit, cast(null as bigint) as unit_concept,\n"
+            "        cast(null as double) as range_high, cast(null as double) as qual,\n"
+            "        cast(null as varchar) as value_text, cast(null as varchar) as value_key,\n"
+            "        cast(null as varchar) as side, -1 as csk, cast(0 as bigint) as gmask where false"
         )
     return "\n    union all\n".join(selects)
 
 
-def _event_planes(plan: Plan, evidence: bool) -> str:
-    """event long → one row per person: a bit per rule in each plane (and the evidence
-    texts in one list, rule numbers beside them). Bit aggregates cost next to nothing."""
-    words = max(1, (len(plan.insts) + 63) // 64)
+def _person_state(plan: Plan, evidence: bool) -> str:
+    """event long → one row per person: every instance's packed result (and, in the
+    evidence pass, a map instance → text)."""
+    words = max(1, (len(plan.insts) + PER_WORD - 1) // PER_WORD)
     cols = [
-        f"coalesce(bit_or(case when inst // 64 = {w} and {cond} then cast(1 as ubigint) << (inst % 64) end),"
-        f" cast(0 as ubigint)) as {plane}{w}"
-        for plane, cond in PLANES.items()
+        f"bit_or(case when inst // {PER_WORD} = {w} then"
+        f" cast(state as ubigint) << ({STATE_BITS} * (inst % {PER_WORD})) end) as w{w}"
         for w in range(words)
     ]
     if evidence:
-        cols += ["list(inst) as ks", "list(evidence) as es"]
-    body = ",\n".join("            " + c for c in cols)
-    grades = ", list_grade_up(ks) as g" if evidence else ""
+        cols.append("map_from_entries(list(struct_pack(k := inst, v := evidence))) as em")
+    body = ",\n".join("        " + c for c in cols)
+    reason = " ".join(f"when '{r}' then {c}" for r, c in REASON_CODES.items() if r != "review")
     return (
-        f"    select *{grades} from (\n        select\n            person_id,\n{body}\n"
-        "        from event\n        group by person_id\n    )"
+        "    select\n        person_id,\n" + body + "\n"
+        "    from (\n        select\n            *,\n"
+        f"            1 + case when v then 1 when not v then 0 else case reason {reason} end end\n"
+        "            + case when absent then 8 else 0 end + case when has_in then 16 else 0 end as state\n"
+        "        from event\n    )\n    group by person_id"
     )
 
 
-def _bit(plane: str, k: int) -> str:
-    word, bit = divmod(k, 64)
-    return f"((coalesce(w.{plane}{word}, cast(0 as ubigint)) >> {bit}) & cast(1 as ubigint)) = 1"
-
-
-def _position(k: int) -> str:
-    """1-based position of rule k among the person's rules in rule order."""
-    word, bit = divmod(k, 64)
-    below = [f"bit_count(coalesce(w.p{j}, cast(0 as ubigint)))" for j in range(word)]
-    below.append(f"bit_count(coalesce(w.p{word}, cast(0 as ubigint)) & cast({(1 << bit) - 1} as ubigint))")
-    return "1 + " + " + ".join(below)
-
-
 def _node_layers(plan: Plan, evidence: bool) -> tuple[str, dict[str, Any]]:
-    """CTEs node_0 … node_value: layer d holds the nodes whose deepest child is in d − 1.
-
-    Layering keeps each node a computed column: nesting the expressions instead would make
-    DuckDB re-derive every child inside each parent (slow to bind and to run).
-    """
+    """CTEs node_x (every instance's packed result unpacked), node_0 … node_value: layer d
+    holds the nodes whose deepest child is in d − 1. Layering keeps each node a computed
+    column: nesting the expressions instead would make DuckDB re-derive every child inside
+    each parent (slow to bind and to run)."""
     depth: dict[int, int] = {}
     for n in plan.nodes:  # children come first
         depth[n.idx] = 1 + max((depth[c] for c in n.children), default=-1)
     params: dict[str, Any] = {}
     layers = max(depth.values(), default=0) + 1
-    ctes = []
+    unpack = [
+        f"cast((coalesce(w.w{i.idx // PER_WORD}, cast(0 as ubigint)) >> {STATE_BITS * (i.idx % PER_WORD)})"
+        f" & cast(31 as ubigint) as integer) as x{i.idx}"
+        for i in plan.insts
+    ]
+    words = max(1, (len(plan.insts) + PER_WORD - 1) // PER_WORD)
+    carried = ["p.person_id", "p.age", "p.gender_concept_id"] + (["w.em"] if evidence else [])
+    del words
+    ctes = [
+        "node_x as (\n    select\n"
+        + ",\n".join("        " + c for c in carried + unpack)
+        + "\n    from person_base as p\n    left join ps_states as w on p.person_id = w.person_id\n),"
+    ]
     for d in range(layers):
         cols = []
         for n in plan.nodes:
@@ -265,17 +285,11 @@ def _node_layers(plan: Plan, evidence: bool) -> tuple[str, dict[str, Any]]:
                 continue
             exprs = _node_exprs(plan, n, params, evidence)
             cols.append(f"-- node {n.idx}: {_describe(plan, n)}")
-            cols += [f"{expr} as n{n.idx}_{part}" for part, expr in exprs.items()]
+            cols += [f"{expr} as n{n.idx}{'' if part == 'v' else '_' + part}" for part, expr in exprs.items()]
         body = "\n".join(
             "        " + c + ("," if not c.startswith("--") else "") for c in cols
         ).rstrip(",") or "        0 as _empty"
-        if d == 0:
-            source = (
-                "    select\n        p.person_id,\n" + body + "\n"
-                "    from person_base as p\n    left join event_planes as w on p.person_id = w.person_id"
-            )
-        else:
-            source = f"    select\n        *,\n{body}\n    from node_{d - 1}"
+        source = f"    select\n        *,\n{body}\n    from {'node_x' if d == 0 else f'node_{d - 1}'}"
         ctes.append(f"node_{d} as (\n{source}\n),")
     ctes.append(f"node_value as (\n    select * from node_{layers - 1}\n),")
     return "\n\n".join(ctes), params
@@ -290,10 +304,15 @@ def _describe(plan: Plan, n: Node) -> str:
     return f"{n.kind} of {', '.join(f'n{c}' for c in n.children) or 'the person'}"
 
 
+def _first_unknown(kids: list[str]) -> str:
+    return "coalesce(" + ", ".join(f"case when {c} >= 2 then {c} end" for c in kids) + ")"
+
+
 def _node_exprs(plan: Plan, n: Node, params: dict[str, Any], evidence: bool) -> dict[str, str]:
-    """v (value), r (reason of an unknown), i (has events in the window: leaves only),
-    e (evidence, in the evidence pass)."""
+    """v: the node's result code (0 false, 1 true, >= 2 unknown with its reason, see
+    REASON_CODES); i: has events in the window (leaves); e: evidence (evidence pass)."""
     kids = [f"n{c}" for c in n.children]
+    out: dict[str, str] = {}
     if n.kind == "leaf":
         return _leaf_exprs(n, evidence)
     if n.kind == "age":
@@ -304,58 +323,56 @@ def _node_exprs(plan: Plan, n: Node, params: dict[str, Any], evidence: bool) -> 
             params[f"n{n.idx}_v2"] = pred.v2
             params[f"n{n.idx}_t2"] = tolerance(pred.v2)
             test = (
-                f"ps_satisfies(p.age, 'between', '=', $n{n.idx}_v1, $n{n.idx}_t1,"
+                f"ps_satisfies(age, 'between', '=', $n{n.idx}_v1, $n{n.idx}_t1,"
                 f" $n{n.idx}_v2, $n{n.idx}_t2)"
             )
         else:
             params[f"n{n.idx}_op"] = pred.op
-            test = f"ps_compare(p.age, $n{n.idx}_op, $n{n.idx}_v1, $n{n.idx}_t1)"
-        out = {"v": test, "r": "case when p.age is null then 'no_data' end"}
+            test = f"ps_compare(age, $n{n.idx}_op, $n{n.idx}_v1, $n{n.idx}_t1)"
+        out["v"] = f"case when age is null then 2 when {test} then 1 else 0 end"
         if evidence:
             out["e"] = (
-                "case when p.age is null then 'year of birth not recorded'"
-                " else 'age ' || p.age || ' on ' || strftime($index_date, '%Y-%m-%d') end"
+                "case when age is null then 'year of birth not recorded'"
+                " else 'age ' || age || ' on ' || strftime($index_date, '%Y-%m-%d') end"
             )
         return out
     if n.kind == "sex":
         params[f"n{n.idx}_sex"] = n.sex
-        out = {
-            "v": f"case p.gender_concept_id when $female then $n{n.idx}_sex = 'female'"
-            f" when $male then $n{n.idx}_sex = 'male' end",
-            "r": "case when p.gender_concept_id is null or p.gender_concept_id not in ($male, $female)"
-            " then 'no_data' end",
-        }
+        out["v"] = (
+            f"case gender_concept_id when $female then case when $n{n.idx}_sex = 'female' then 1 else 0 end"
+            f" when $male then case when $n{n.idx}_sex = 'male' then 1 else 0 end else 2 end"
+        )
         if evidence:
             out["e"] = (
-                "case p.gender_concept_id when $female then 'female' when $male then 'male'"
+                "case gender_concept_id when $female then 'female' when $male then 'male'"
                 " else 'sex not recorded' end"
             )
         return out
     if n.kind == "not":
         c = kids[0]
-        out = {"v": f"not {c}_v", "r": f"{c}_r"}
+        out["v"] = f"case {c} when 0 then 1 when 1 then 0 else {c} end"
         if evidence:
             out["e"] = f"{c}_e"
         return out
     if n.kind == "review":
         c = kids[0]
         params[f"n{n.idx}_because"] = n.because
-        out = {
-            "v": f"case when {c}_v then null else {c}_v end",
-            "r": f"case when {c}_v then 'review' else {c}_r end",
-        }
+        out["v"] = f"case when {c} = 1 then {REASON_CODES['review']} else {c} end"
         if evidence:
-            out["e"] = f"case when {c}_v then $n{n.idx}_because || ': ' || {c}_e else {c}_e end"
+            out["e"] = f"case when {c} = 1 then $n{n.idx}_because || ': ' || {c}_e else {c}_e end"
         return out
     if n.kind == "groups":
         return _groups_exprs(n, kids, evidence)
-    joiner = " and " if n.kind == "all" else " or "
-    out = {
-        "v": "(" + joiner.join(f"{c}_v" for c in kids) + ")",
-        "r": f"case when n{n.idx}_v is null then coalesce("
-        + ", ".join(f"case when {c}_v is null then {c}_r end" for c in kids)
-        + ") end",
-    }
+    if n.kind == "all":
+        out["v"] = (
+            f"case when least({', '.join(kids)}) = 0 then 0"
+            f" when greatest({', '.join(kids)}) = 1 then 1 else {_first_unknown(kids)} end"
+        )
+    else:  # any, limb
+        out["v"] = (
+            f"case when {' or '.join(f'{c} = 1' for c in kids)} then 1"
+            f" when greatest({', '.join(kids)}) = 0 then 0 else {_first_unknown(kids)} end"
+        )
     if evidence:
         out["e"] = _combined_evidence(n, kids)
     return out
@@ -363,37 +380,24 @@ def _node_exprs(plan: Plan, n: Node, params: dict[str, Any], evidence: bool) -> 
 
 def _leaf_exprs(n: Node, evidence: bool) -> dict[str, str]:
     k = n.inst
-    has = _bit("p", k)
-    raw_v = (
-        f"case when {has} then case when {_bit('u', k)} then null else {_bit('t', k)} end"
-        f" else cast($i{k}_dv as boolean) end"
-    )
-    raw_r = (
-        f"case when {has} then case when not {_bit('u', k)} then null when {_bit('s', k)} then 'stale'"
-        f" when {_bit('c', k)} then 'conflict' when {_bit('x', k)} then 'unit_unknown'"
-        f" when {_bit('d', k)} then 'side_unknown' else 'no_data' end"
-        f" else cast($i{k}_dr as varchar) end"
-    )
-    has_in = f"({has} and not {_bit('a', k)} and not {_bit('d', k)})"
-    raw_e = f"case when {has} then w.es[w.g[{_position(k)}]] else cast($i{k}_de as varchar) end"
+    x = f"x{k}"
+    raw = f"case when {x} = 0 then $i{k}_dc else ({x} - 1) & 7 end"
+    has_in = f"({x} > 0 and (({x} - 1) & 16) <> 0)"
+    absent = f"({x} = 0 or (({x} - 1) & 8) <> 0)"
+    raw_e = f"case when {x} = 0 then cast($i{k}_de as varchar) else em[{k}] end"
     if n.exam is None:
-        out = {"v": raw_v, "r": raw_r, "i": has_in}
+        out = {"v": raw, "i": has_in}
         if evidence:
             out["e"] = raw_e
         return out
     # missing: {false_if: exam}: no event in the window is a negative finding once the
     # examination that would have recorded one was done
-    x = f"n{n.exam}"
-    absent = f"(not {has} or {_bit('a', k)})"
-    out = {
-        "v": f"case when {absent} and {x}_v then false else {raw_v} end",
-        "r": f"case when {absent} and {x}_v then null else {raw_r} end",
-        "i": has_in,
-    }
+    e = f"n{n.exam}"
+    out = {"v": f"case when {absent} and {e} = 1 then 0 else {raw} end", "i": has_in}
     if evidence:
         out["e"] = (
-            f"case when {absent} then case when {x}_v then ({raw_e}) || '; ' || {x}_e"
-            f" else {x}_e end else {raw_e} end"
+            f"case when {absent} then case when {e} = 1 then ({raw_e}) || '; ' || {e}_e"
+            f" else {e}_e end else {raw_e} end"
         )
     return out
 
@@ -403,65 +407,67 @@ def _groups_exprs(n: Node, kids: list[str], evidence: bool) -> dict[str, str]:
     exam); the others are one latest rule per group. Without an event in the window the
     presence decides; else any group's latest result holding makes the rule hold."""
     whole, groups = kids[0], kids[1:]
-    inside = f"coalesce({whole}_i, false)"
-    any_group = "(" + " or ".join(f"{g}_v" for g in groups) + ")"
-    out = {
-        "v": f"case when not {inside} then {whole}_v else {any_group} end",
-        "r": f"case when not {inside} then {whole}_r when {any_group} is null then coalesce("
-        + ", ".join(f"case when {g}_v is null then {g}_r end" for g in groups)
-        + ") end",
-    }
+    inside = f"{whole}_i"
+    any_group = (
+        f"case when {' or '.join(f'{g} = 1' for g in groups)} then 1"
+        f" when greatest({', '.join(groups)}) = 0 then 0 else {_first_unknown(groups)} end"
+    )
+    out = {"v": f"case when not {inside} then {whole} else {any_group} end"}
     if evidence:
-        first_true = "coalesce(" + ", ".join(f"case when {g}_v then {g}_e end" for g in groups) + ")"
+        first_true = "coalesce(" + ", ".join(f"case when {g} = 1 then {g}_e end" for g in groups) + ")"
         with_rows = "concat_ws('; ', " + ", ".join(f"case when {g}_i then {g}_e end" for g in groups) + ")"
-        unknown = "concat_ws('; ', " + ", ".join(f"case when {g}_v is null then {g}_e end" for g in groups) + ")"
+        unknown = "concat_ws('; ', " + ", ".join(f"case when {g} >= 2 then {g}_e end" for g in groups) + ")"
         out["e"] = (
-            f"case when not {inside} then {whole}_e when {any_group} then {first_true}"
-            f" when not {any_group} then {with_rows} else {unknown} end"
+            f"case when not {inside} then {whole}_e when {' or '.join(f'{g} = 1' for g in groups)}"
+            f" then {first_true} when greatest({', '.join(groups)}) = 0 then {with_rows} else {unknown} end"
         )
     return out
 
 
 def _combined_evidence(n: Node, kids: list[str]) -> str:
-    me = f"n{n.idx}_v"
+    me = f"n{n.idx}"
     if n.kind == "limb":
         r, l_ = kids
         return (
-            f"case when {me} then case when {r}_v then 'right: ' || {r}_e else 'left: ' || {l_}_e end"
-            f" when not {me} then concat_ws(' | ', 'right: ' || {r}_e, 'left: ' || {l_}_e)"
-            f" else concat_ws(' | ', case when {r}_v is null then 'right: ' || {r}_e end,"
-            f" case when {l_}_v is null then 'left: ' || {l_}_e end) end"
+            f"case when {me} = 1 then case when {r} = 1 then 'right: ' || {r}_e else 'left: ' || {l_}_e end"
+            f" when {me} = 0 then concat_ws(' | ', 'right: ' || {r}_e, 'left: ' || {l_}_e)"
+            f" else concat_ws(' | ', case when {r} >= 2 then 'right: ' || {r}_e end,"
+            f" case when {l_} >= 2 then 'left: ' || {l_}_e end) end"
         )
-    decisive = "false" if n.kind == "all" else "true"
-    first = "coalesce(" + ", ".join(f"case when {c}_v = {decisive} then {c}_e end" for c in kids) + ")"
+    decisive = "0" if n.kind == "all" else "1"
+    first = "coalesce(" + ", ".join(f"case when {c} = {decisive} then {c}_e end" for c in kids) + ")"
     every = "concat_ws('; ', " + ", ".join(f"{c}_e" for c in kids) + ")"
-    unknown = "concat_ws('; ', " + ", ".join(f"case when {c}_v is null then {c}_e end" for c in kids) + ")"
+    unknown = "concat_ws('; ', " + ", ".join(f"case when {c} >= 2 then {c}_e end" for c in kids) + ")"
     return (
         f"case when {me} = {decisive} then {first}"
-        f" when {me} is not null then {every} else {unknown} end"
+        f" when {me} < 2 then {every} else {unknown} end"
     )
 
 
 # --------------------------------------------------------------------------- outputs
 def _code(v: str, kind_param: str) -> str:
-    """Result code 0 pass, 1 fail, 2 unknown of a criterion value (3 manual is set apart)."""
-    return f"case when {v} is null then 2 when {v} = ({kind_param} = 'inclusion') then 0 else 1 end"
+    """Result code 0 pass, 1 fail, 2 unknown of a criterion's value code (3 manual apart)."""
+    return f"case when {v} >= 2 then 2 when ({v} = 1) = ({kind_param} = 'inclusion') then 0 else 1 end"
+
+
+def _reason(v: str) -> str:
+    names = "[" + ", ".join(f"'{r}'" for r in REASON_CODES) + "]"
+    return f"case when {v} >= 2 then {names}[{v} - 1] end"
 
 
 def _outputs(plan: Plan, evidence: bool) -> tuple[str, dict[str, Any]]:
     """CTEs side_choice and output_row: every reported row's result code, reason and
     evidence per person, limb-scoped rows read on the patient's target limb."""
-    params: dict[str, Any] = {"male": 8507, "female": 8532}
     from prescreen import vocabulary
 
-    params.update(male=vocabulary.MALE, female=vocabulary.FEMALE)
+    params: dict[str, Any] = {"male": vocabulary.MALE, "female": vocabulary.FEMALE}
     sel = plan.selection
     per_side = []
     for k, o in enumerate(plan.outputs):
         params[f"o{k}_kind"] = o.kind
         if o.sides is not None:
             for side, node in zip(("R", "L"), o.sides, strict=True):
-                per_side.append(f"{_code(f'n{node}_v', f'$o{k}_kind')} as o{k}_c{side}")
+                per_side.append(f"{_code(f'n{node}', f'$o{k}_kind')} as o{k}_c{side}")
     if sel:
         fails = {s: " + ".join(f"case when o{k}_c{s} = 1 then 1 else 0 end" for k in sel) for s in "RL"}
         unknowns = {s: " + ".join(f"case when o{k}_c{s} = 2 then 1 else 0 end" for k in sel) for s in "RL"}
@@ -508,28 +514,24 @@ def _outputs(plan: Plan, evidence: bool) -> tuple[str, dict[str, Any]]:
                 cols.append(f"{ev} as o{k}_e")
             continue
         if o.sides is None:
-            cols.append(f"{_code(f'n{o.node}_v', f'$o{k}_kind')} as o{k}_c")
-            cols.append(f"case when n{o.node}_v is null then n{o.node}_r end as o{k}_r")
+            cols.append(f"{_code(f'n{o.node}', f'$o{k}_kind')} as o{k}_c")
+            cols.append(f"{_reason(f'n{o.node}')} as o{k}_r")
             if evidence:
                 cols.append(f"n{o.node}_e as o{k}_e")
             continue
         r, l_ = o.sides
-        side_code = (
-            f"case when sel = 'R' then {_code(f'n{r}_v', f'$o{k}_kind')}"
-            f" else {_code(f'n{l_}_v', f'$o{k}_kind')} end"
-        )
-        cols.append(f"{side_code} as o{k}_c")
-        cols.append(
-            f"case when sel = 'R' then case when n{r}_v is null then n{r}_r end"
-            f" else case when n{l_}_v is null then n{l_}_r end end as o{k}_r"
-        )
+        cols.append(f"case when sel = 'R' then o{k}_cR else o{k}_cL end as o{k}_c")
+        cols.append(f"case when sel = 'R' then {_reason(f'n{r}')} else {_reason(f'n{l_}')} end as o{k}_r")
         if evidence:
             cols.append(
                 f"case when target_limb = 'R,L' then 'right: ' || n{r}_e || ' | left: ' || n{l_}_e"
                 f" when sel = 'R' then 'right: ' || n{r}_e else 'left: ' || n{l_}_e end as o{k}_e"
             )
     body = "\n".join("        " + c + ("" if c.startswith("--") else ",") for c in cols)
-    out = f"{choice}\n\noutput_row as (\n    select\n        person_id,\n        target_limb,\n{body}\n        0 as _outputs\n    from side_choice\n)\n\nselect * from output_row"
+    out = (
+        f"{choice}\n\noutput_row as (\n    select\n        person_id,\n        target_limb,\n{body}\n"
+        "        0 as _outputs\n    from side_choice\n)\n\nselect * from output_row"
+    )
     return out, params
 
 

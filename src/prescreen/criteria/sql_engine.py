@@ -77,17 +77,13 @@ def screen_into(
     unmatched = prepare_screen(con, plan, exact_concepts=exact_concepts)
     status = compile_screen(plan, evidence=False)
     n_out = len(plan.outputs)
+    _states(con, status, batch_persons, "person")
     con.execute(
-        "create or replace temp table ps_status (person_id bigint, target_limb varchar,"
-        " codes tinyint[], reasons varchar[])"
+        "create or replace temp table ps_status as select person_id, target_limb, "
+        f"[{', '.join(f'o{k}_c' for k in range(n_out))}] as codes, "
+        f"[{', '.join(f'o{k}_r' for k in range(n_out))}] as reasons from (\n{status.tree_sql}\n)",
+        status.tree_params,
     )
-    for params in _batch_params(con, status, batch_persons):
-        con.execute(f"create or replace temp table ps_batch as\n{status.sql}", params)
-        con.execute(
-            "insert into ps_status select person_id, target_limb, "
-            f"[{', '.join(f'o{k}_c' for k in range(n_out))}], "
-            f"[{', '.join(f'o{k}_r' for k in range(n_out))}] from ps_batch"
-        )
     total = int(con.execute("select count(*) from ps_status").fetchall()[0][0])
     policy = evidence if evidence != "auto" else ("all" if total <= FULL_EVIDENCE_PERSONS else "needed")
     if persons is not None:
@@ -118,6 +114,8 @@ def prepare_screen(con: duckdb.DuckDBPyConnection, plan: Plan, *, exact_concepts
             + render(read_sql("criteria/code_map.sql"), staging=f"stg_{d}")
         )
     con.execute(read_sql("criteria/inst_table.sql"), {"rows": compiled_tables["inst"]})
+    # ps_need must exist for the evidence statement to bind, even before it is filled
+    con.execute("create temp table if not exists ps_need (person_id bigint, all_rows boolean)")
     con.execute(read_sql("criteria/unit_conv.sql"), {"rows": compiled_tables["units"]})
     return _codeset_matches(con, plan)
 
@@ -187,9 +185,20 @@ def _codeset_matches(con: duckdb.DuckDBPyConnection, plan: Plan) -> list[tuple[s
     return [(r["codeset"], r["omop_table"]) for r in rows if r["codes_matched"] == 0]
 
 
-def _batch_params(con: duckdb.DuckDBPyConnection, compiled: Compiled, size: int) -> Iterator[dict[str, Any]]:
-    for lo, hi in person_batches(con, size):
-        yield {**compiled.params, "person_lo": lo, "person_hi": hi}
+def _states(con: duckdb.DuckDBPyConnection, compiled: Compiled, size: int, persons_table: str) -> None:
+    """`ps_states`: the per-batch statement run over every batch of persons."""
+    con.execute("drop table if exists ps_states")
+    first = True
+    for lo, hi in person_batches(con, size, persons_table):
+        params = {**compiled.states_params, "person_lo": lo, "person_hi": hi}
+        if first:
+            con.execute(f"create temp table ps_states as\n{compiled.states_sql}", params)
+            first = False
+        else:
+            con.execute(f"insert into ps_states\n{compiled.states_sql}", params)
+    if first:  # no person at all: an empty table of the right shape
+        params = {**compiled.states_params, "person_lo": 1, "person_hi": 0}
+        con.execute(f"create temp table ps_states as\n{compiled.states_sql}", params)
 
 
 def person_batches(con: duckdb.DuckDBPyConnection, size: int, table: str = "person") -> list[tuple[int, int]]:
@@ -225,18 +234,12 @@ def _need_persons(
 def _evidence_pass(con: duckdb.DuckDBPyConnection, plan: Plan, batch_persons: int) -> None:
     compiled = compile_screen(plan, evidence=True, need_filter=True)
     n_out = len(plan.outputs)
-    con.execute("create or replace temp table ps_evidence (person_id bigint, es varchar[])")
-    for params in _batch_params_of(con, compiled, batch_persons, "ps_need"):
-        con.execute(
-            f"insert into ps_evidence select person_id, [{', '.join(f'o{k}_e' for k in range(n_out))}]"
-            f" from (\n{compiled.sql}\n)",
-            params,
-        )
-
-
-def _batch_params_of(con, compiled: Compiled, size: int, table: str) -> Iterator[dict[str, Any]]:  # noqa: ANN001
-    for lo, hi in person_batches(con, size, table):
-        yield {**compiled.params, "person_lo": lo, "person_hi": hi}
+    _states(con, compiled, batch_persons, "ps_need")
+    con.execute(
+        "create or replace temp table ps_evidence as select person_id, "
+        f"[{', '.join(f'o{k}_e' for k in range(n_out))}] as es from (\n{compiled.tree_sql}\n)",
+        compiled.tree_params,
+    )
 
 
 def _assemble(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:

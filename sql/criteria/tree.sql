@@ -1,0 +1,17 @@
+-- one row per person: every reported criterion's result code, reason and (in the evidence
+-- pass) evidence, and the patient's target limb, from the packed per-instance results of
+-- ps_states. The slots are engine-generated column lists, one layer per tree depth.
+with
+person_base as (
+    select
+        p.person_id,
+        p.gender_concept_id,
+        year($index_date) - year(p.birth_date)
+        - case when strftime($index_date, '%m%d') < strftime(p.birth_date, '%m%d') then 1 else 0 end
+            as age
+    from stg_person as p{{person_filter}}
+),
+
+{{node_layers}}
+
+{{outputs}}
