@@ -591,6 +591,14 @@ def i3_patient(
     add_ulcer_assessment(x, p, side, area, count_, exposure, gangrene, assessed)
 
 
+def limb_patient(x, p, side="R", *, exposure="none", **i2):
+    """A patient whose `side` limb meets I2 and I3 (the study limb), other limbs unassessed
+    for ulcers."""
+    i2_patient(x, p, side, **i2)
+    x.condition(p, "L97.412" if side == "R" else "L97.422", ago(30))
+    add_ulcer_assessment(x, p, side, (5.0, "cm2"), 1, exposure, "none", ago(10))
+
+
 def add_ulcer_assessment(x, p, side, area, count_, exposure, gangrene, assessed):
     if area is not None:
         x.measurement(p, f"ULCER_AREA|{side}", assessed, area[0], area[1])
@@ -777,15 +785,16 @@ def i3_small_area_only_on_the_other_limb(x, p):
 
 @case("I3", "pass")
 def i3_second_limb_qualifies(x, p):
-    """Right ulcer too large, left ulcer qualifies on every part: passes on the left."""
+    """Right ulcer too large, left ulcer qualifies on every part (no exposure, so E5 holds
+    on the left too): the left limb is the target limb, and I3 passes on it (A22)."""
     i3_patient(x, p, area=(15.0, "cm2"))
     x.condition(p, "L97.522", ago(40))
-    add_ulcer_assessment(x, p, "L", (4.0, "cm2"), 2, "fascia", "partial_toe", ago(10))
+    add_ulcer_assessment(x, p, "L", (4.0, "cm2"), 2, "none", "partial_toe", ago(10))
 
 
-@case("I3", "fail")
+@case("I3", "unknown", "side_unknown")
 def i3_ulcer_code_without_side(x, p):
-    """L97.909 (unspecified side) counts for neither limb (A21)."""
+    """L97.909 (unspecified side) may be on either limb: unknown for each, not absent (A21)."""
     i3_patient(x, p, code="L97.909")
 
 
@@ -865,11 +874,32 @@ def e1_acute_ischemia_28_days(x, p):
     x.condition(p, "I74.3", ago(28))
 
 
-@case("E1", "pass")
-def e1_acute_ischemia_29_days(x, p):
-    """I74.3 onset D-29: outside the 28-day window."""
+@case("E1", "fail")
+def e1_ongoing_acute_ischemia_29_days(x, p):
+    """I74.3 onset D-29 with no end date: still ongoing, so current (A13)."""
     x.person(p)
     x.condition(p, "I74.3", ago(29))
+
+
+@case("E1", "pass")
+def e1_ended_acute_ischemia_29_days(x, p):
+    """I74.3 onset D-29, ended D-5: outside the 28-day window and no longer ongoing."""
+    x.person(p)
+    x.condition(p, "I74.3", ago(29), ago(5))
+
+
+@case("E1", "fail")
+def e1_ongoing_acute_ischemia_two_years(x, p):
+    """I74.3 onset D-730, no end date: ongoing whatever its onset (A13)."""
+    x.person(p)
+    x.condition(p, "I74.3", ago(730))
+
+
+@case("E1", "fail")
+def e1_ends_on_index_day(x, p):
+    """I74.4 onset D-90, end D: ongoing on D (active: end >= D)."""
+    x.person(p)
+    x.condition(p, "I74.4", ago(90), D)
 
 
 @case("E1", "pass")
@@ -959,11 +989,57 @@ def e4_any_segment_counts_on_same_day(x, p):
     x.measurement(p, "STENOSIS|EIA|L|CTA", ago(30), 100.0, "%")
 
 
-@case("E4", "unknown", "no_data")
-def e4_only_femoral_imaging(x, p):
-    """Only a common femoral stenosis: aorto-iliac inflow not imaged."""
+@case("E4", "pass")
+def e4_femoral_dsa_without_iliac_stenosis(x, p):
+    """A DSA recorded a common femoral stenosis and no aorto-iliac one: the inflow was imaged
+    and nothing was found, a negative finding (A14)."""
     x.person(p)
     x.measurement(p, "STENOSIS|CFA|R|DSA", ago(30), 90.0, "%")
+
+
+@case("E4", "unknown", "no_data")
+def e4_femoral_duplex_only(x, p):
+    """Only a duplex ultrasound of the femoral artery: no angiography, inflow not imaged."""
+    x.person(p)
+    x.measurement(p, "STENOSIS|CFA|R|DUS", ago(30), 90.0, "%")
+
+
+@case("E4", "pass")
+def e4_angiography_procedure_without_findings(x, p):
+    """A lower-limb DSA (CPT 75710) on D-200 and no stenosis recorded: negative finding."""
+    x.person(p)
+    x.procedure(p, "75710", ago(200), "RT")
+
+
+@case("E4", "unknown", "no_data")
+def e4_angiography_older_than_12_months(x, p):
+    """The only DSA was done D-12 months - 1 day: not in the window, no imaging."""
+    x.person(p)
+    x.procedure(p, "75710", M12 - timedelta(days=1), "RT")
+
+
+@case("E4", "unknown", "no_data")
+def e4_no_imaging(x, p):
+    """Nothing imaged: unknown, and the evidence says no imaging rather than no stenosis."""
+    x.person(p)
+
+
+@case("E4", "pass")
+def e4_stenosis_stented_since(x, p):
+    """Left common iliac 85 % on D-200, 15 % on D-30 after stenting: the latest result of
+    the segment decides (A14)."""
+    x.person(p)
+    x.measurement(p, "STENOSIS|CIA|L|CTA", ago(200), 85.0, "%")
+    x.measurement(p, "STENOSIS|CIA|L|DSA", ago(30), 15.0, "%")
+
+
+@case("E4", "fail")
+def e4_other_segment_old_high(x, p):
+    """Right common iliac 85 % on D-200 (never re-imaged), left 15 % on D-30: each segment
+    and side keeps its own latest result."""
+    x.person(p)
+    x.measurement(p, "STENOSIS|CIA|R|CTA", ago(200), 85.0, "%")
+    x.measurement(p, "STENOSIS|CIA|L|DSA", ago(30), 15.0, "%")
 
 
 @case("E4", "fail")
@@ -1002,11 +1078,18 @@ def e5_osteomyelitis(x, p):
     x.condition(p, "M86.171", ago(60))
 
 
-@case("E5", "fail")
-def e5_fascia_exposed_left(x, p):
-    """Latest left-limb exposure 'fascia' (A24)."""
-    x.person(p)
+@case("E5", "pass")
+def e5_fascia_exposed_on_the_other_limb(x, p):
+    """The right limb meets I2 and I3; fascia is exposed on the left: E5 is judged on the
+    target (right) limb, where nothing is exposed (A22, A24)."""
+    limb_patient(x, p, "R")
     x.observation(p, "ULCER_EXPOSURE|L", ago(10), text="fascia")
+
+
+@case("E5", "fail")
+def e5_fascia_exposed_on_the_target_limb(x, p):
+    """The right limb meets I2 and I3 but its latest exposure is 'fascia' (A24)."""
+    limb_patient(x, p, "R", exposure="fascia")
 
 
 @case("E5", "pass")
@@ -1017,12 +1100,12 @@ def e5_exposure_healed(x, p):
     x.observation(p, "ULCER_EXPOSURE|R", ago(10), text="none")
 
 
-@case("E5", "fail")
+@case("E5", "pass")
 def e5_one_limb_exposed_other_not(x, p):
-    """Same day: right 'none', left 'bone': one limb shows exposure."""
-    x.person(p)
-    x.observation(p, "ULCER_EXPOSURE|R", ago(10), text="none")
-    x.observation(p, "ULCER_EXPOSURE|L", ago(10), text="bone")
+    """The left limb qualifies with no exposure; the right shows bone: the target limb is the
+    left one, and E5 passes on it."""
+    limb_patient(x, p, "L")
+    x.observation(p, "ULCER_EXPOSURE|R", ago(10), text="bone")
 
 
 @case("E5", "pass")
@@ -1034,8 +1117,8 @@ def e5_exposure_older_than_90_days(x, p):
 
 @case("E5", "fail")
 def e5_muscle_level_ulcer_code(x, p):
-    """Active L97.413 (right heel, muscle necrosis): the fascia is breached."""
-    x.person(p)
+    """Right limb qualifies; an active L97.413 (right heel, muscle necrosis) breaches the fascia."""
+    limb_patient(x, p, "R")
     x.condition(p, "L97.413", ago(30))
 
 
@@ -1315,9 +1398,10 @@ def e13_hiv_reactive(x, p):
     e13_tests(x, p, hiv="Reactive")
 
 
-@case("E13", "fail")
+@case("E13", "unknown", "review")
 def e13_hbsag_positive(x, p):
-    """HBsAg positive by concept 9191: excluded, exception left to the investigator."""
+    """HBsAg positive by concept 9191: the protocol admits stable chronic hepatitis B, so the
+    investigator decides (needs review, never excluded) (A19)."""
     e13_tests(x, p, hbsag=None)
     x.measurement(p, "5196-1", ago(30), concept=9191)
 
@@ -1769,6 +1853,181 @@ def e3_manual_with_recent_surgery(x, p):
     """Bypass on D-10: still manual; the surgery is shown as evidence."""
     x.person(p)
     x.procedure(p, "35656", ago(10), "RT")
+
+
+
+# ---------------------------------------------------------------- NL003 v1.1 readings
+# ALIVE (built in): the dead are not candidates (A27)
+@case("ALIVE", "fail")
+def alive_died_before_index(x, p):
+    """Death on D-10: ineligible, with the death as evidence."""
+    x.person(p)
+    x.rows["death"].append({"person_id": p, "death_date": ago(10), "death_type_concept_id": 0})
+
+
+@case("ALIVE", "fail")
+def alive_died_on_index(x, p):
+    """Death on D itself: 'on or before the index date'."""
+    x.person(p)
+    x.rows["death"].append({"person_id": p, "death_date": D, "death_type_concept_id": 0})
+
+
+@case("ALIVE", "pass")
+def alive_dies_after_index(x, p):
+    """Death on D+1 is not yet known on D."""
+    x.person(p)
+    x.rows["death"].append({"person_id": p, "death_date": D + timedelta(days=1), "death_type_concept_id": 0})
+
+
+# I2 and I3 on one target limb (A22)
+@case("I3", "fail")
+def limb_ischemia_right_ulcer_left(x, p):
+    """I2 holds on the right limb only and the only ulcer is on the left: no limb meets both;
+    the right limb (one fail, as the left) is reported, and I3 fails there. (I70.221: rest
+    pain, no ulcer coded with the ischemia.)"""
+    i2_patient(x, p, "R", diagnosis="I70.221")
+    x.condition(p, "L97.422", ago(30))
+    add_ulcer_assessment(x, p, "L", (5.0, "cm2"), 1, "none", "none", ago(10))
+
+
+@case("I2", "pass")
+def limb_ischemia_right_ulcer_left_i2(x, p):
+    """The same patient: I2 passes on the reported (right) limb; the patient is ineligible
+    through I3."""
+    i2_patient(x, p, "R", diagnosis="I70.221")
+    x.condition(p, "L97.422", ago(30))
+    add_ulcer_assessment(x, p, "L", (5.0, "cm2"), 1, "none", "none", ago(10))
+
+
+@case("I3", "pass")
+def limb_both_criteria_on_the_left(x, p):
+    """I2 and I3 both hold on the left limb: the patient qualifies through it."""
+    limb_patient(x, p, "L")
+
+
+@case("I2.rutherford", "pass")
+def limb_rutherford_read_on_target_limb(x, p):
+    """Rutherford 5 on the right (the qualifying limb), 2 on the left: I2.rutherford is read
+    on the target limb, not 'conflicting'."""
+    limb_patient(x, p, "R", other_side_rutherford=2)
+
+
+# I5: pregnancy excludes (A12)
+@case("I5", "fail")
+def i5_positive_urine_hcg(x, p):
+    """Woman of 30 with a positive urine hCG on D-20: possibly pregnant, excluded."""
+    x.person(p, sex=FEMALE, year=1996)
+    x.measurement(p, "2106-3", ago(20), text="Positive")
+
+
+@case("I5", "pass")
+def i5_negative_serum_after_positive_urine(x, p):
+    """Positive urine hCG on D-60, negative serum hCG on D-5: the latest test decides."""
+    x.person(p, sex=FEMALE, year=1996)
+    x.measurement(p, "2106-3", ago(60), text="Positive")
+    x.measurement(p, "2118-8", ago(5), text="Negative")
+
+
+@case("I5", "fail")
+def i5_pregnancy_code(x, p):
+    """O09.90 (supervision of high-risk pregnancy) on D-100 excludes even with a negative
+    serum hCG on D-5."""
+    x.person(p, sex=FEMALE, year=1990)
+    x.condition(p, "O09.90", ago(100))
+    x.measurement(p, "2118-8", ago(5), text="Negative")
+
+
+@case("I5", "pass")
+def i5_pregnancy_code_older_than_9_months(x, p):
+    """Z33.1 on D-9 months - 1 day and a negative serum hCG on D-5."""
+    x.person(p, sex=FEMALE, year=1990)
+    x.condition(p, "Z33.1", date(2026, 1, 31))
+    x.measurement(p, "2118-8", ago(5), text="Negative")
+
+
+@case("I5", "pass")
+def i5_pregnancy_code_on_a_man(x, p):
+    """A pregnancy code on a man's record is a data error, not a pregnancy."""
+    x.person(p, sex=MALE, year=1960)
+    x.condition(p, "Z33.1", ago(30))
+
+
+# E8: a fixed-dose combination counts as its components' classes (A15)
+@case("E8", "fail")
+def e8_triple_pill_counts_three_classes(x, p):
+    """C09DX01 (valsartan, amlodipine, hydrochlorothiazide) alone = C09 + C08 + C03, SBP 185."""
+    e8_patient(x, p, atcs=("C09DX01",), sbp=185.0, dbp=95.0)
+
+
+@case("E8", "pass")
+def e8_two_pills_two_classes(x, p):
+    """C09DA01 (losartan + diuretic) and C03AA03: C09 + C03 only, SBP 185."""
+    e8_patient(x, p, atcs=("C09DA01", "C03AA03"), sbp=185.0, dbp=95.0)
+
+
+# E12: a recent antineoplastic course is current (A16)
+@case("E12", "fail")
+def e12_one_day_infusion_10_days_ago(x, p):
+    """L01XC02 given on D-10 only (start = end): within 28 days, a current recipient."""
+    x.person(p)
+    x.drug(p, "L01XC02", ago(10), ago(10))
+
+
+@case("E12", "fail")
+def e12_infusion_exactly_28_days_ago(x, p):
+    """L01BA01 on D-28 only: the 28-day bound is inclusive."""
+    x.person(p)
+    x.drug(p, "L01BA01", ago(28), ago(28))
+
+
+@case("E12", "pass")
+def e12_infusion_29_days_ago(x, p):
+    """L01BA01 on D-29 only: no longer current."""
+    x.person(p)
+    x.drug(p, "L01BA01", ago(29), ago(29))
+
+
+# E14: exact boundaries (A29)
+@case("E14.ast_alt", "pass")
+def e14_alt_exactly_3_uln(x, p):
+    """ALT 2.85 with ULN 0.95 is exactly 3 x ULN, not above it (2.85 / 0.95 in floating
+    point is 3.0000000000000004)."""
+    e14_labs(x, p, alt=(2.85, "U/L", 0.95))
+
+
+@case("E14.ast_alt", "unknown", "unit_unknown")
+def e14_alt_not_a_number(x, p):
+    """ALT recorded as NaN: no value, not 'above every number'."""
+    e14_labs(x, p, alt=(float("nan"), "U/L", 40.0))
+
+
+# E15: the latest HbA1c decides whatever its unit (A17)
+@case("E15", "fail")
+def e15_mmol_mol_under_percent_code(x, p):
+    """86 mmol/mol recorded under the % code 4548-4: converted (10.02 %), not unknown."""
+    x.person(p)
+    x.condition(p, "E11.9", ago(2000))
+    x.measurement(p, "4548-4", ago(20), 86.0, "mmol/mol")
+
+
+@case("E15", "pass")
+def e15_newer_normal_ifcc_overrules_older_high_percent(x, p):
+    """11 % on D-60, then 60 mmol/mol (7.64 %) on D-10: the latest decides across units."""
+    x.person(p)
+    x.condition(p, "E11.9", ago(2000))
+    x.measurement(p, "4548-4", ago(60), 11.0, "%")
+    x.measurement(p, "59261-8", ago(10), 60.0, "mmol/mol")
+
+
+@case("E15", "fail")
+def e15_unit_from_unit_concept_only(x, p):
+    """HbA1c 10.5 with no unit text but unit_concept_id 8554 (percent): read as %."""
+    x.person(p)
+    x.condition(p, "E11.9", ago(2000))
+    x._add(
+        "measurement", measurement_id=next(x._ids), person_id=p, measurement_date=ago(10),
+        value_as_number=10.5, unit_concept_id=8554, measurement_source_value="4548-4",
+    )  # fmt: skip
 
 
 def build_extract() -> tuple[Extract, dict[str, int]]:

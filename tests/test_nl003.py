@@ -111,11 +111,11 @@ def test_assumption_register_is_complete(raw):
     assert {"I2", "I5", "E4", "E6", "E8", "E13", "E14", "E15", "E16", "E18"} <= covered
 
 
-def test_hba1c_ifcc_threshold_matches_percent_threshold(raw):
-    params = raw["parameters"]
-    pct = params["E15.hba1c_max_pct"]["default"]
-    ifcc = params["E15.hba1c_max_mmol_mol"]["default"]
-    assert 0.09148 * ifcc + 2.152 == pytest.approx(pct, abs=0.01)
+def test_hba1c_mmol_mol_is_read_by_the_ifcc_ngsp_master_equation(raw):
+    # % = 0.09148 x mmol/mol + 2.152 (A17): one rule judges every unit
+    e15 = next(c for c in raw["criteria"] if c["id"] == "E15")
+    high = next(s for s in e15["subrules"] if s["id"] == "E15.hba1c_high")
+    assert high["rule"]["convert"] == {"mmol/mol": {"factor": 0.09148, "offset": 2.152}}
 
 
 def test_criteria_check_accepts_the_file():
@@ -124,11 +124,11 @@ def test_criteria_check_accepts_the_file():
     assert check_files([TRIAL_FILE]) == []
 
 
-def test_load_trial_lists_the_25_top_level_criteria():
+def test_load_trial_lists_alive_then_the_25_protocol_criteria():
     from prescreen.criteria.parse import load_trial
 
     trial = load_trial(str(TRIAL_FILE), {})
-    assert list(trial.criterion_ids()) == INCLUSION_IDS + EXCLUSION_IDS
+    assert list(trial.criterion_ids()) == ["ALIVE"] + INCLUSION_IDS + EXCLUSION_IDS
 
 
 # --------------------------------------------------------------------------- engines
@@ -190,9 +190,11 @@ def test_boundary_case(case: Case, engine: str, screened, person_ids):
 @pytest.mark.parametrize("engine", ENGINES)
 def test_every_criterion_and_subrule_is_reported_for_every_patient(engine, screened, raw):
     results = screened(engine)
-    ids = {c["id"] for c in raw["criteria"]}
-    ids |= {s["id"] for c in raw["criteria"] for s in c.get("subrules", [])}
+    ids = {"ALIVE"} | {c["id"] for c in raw["criteria"]}
+    # facts folded into their parent's evidence (report: false) are no rows of their own
+    ids |= {s["id"] for c in raw["criteria"] for s in c.get("subrules", []) if s.get("report", True)}
     assert set(results["criterion_id"]) == ids
+    assert not ids & {"E15.diabetes", "E15.hba1c_recorded", "E6.heart_failure", "E4.imaging"}
     per_person = results.groupby("person_id")["criterion_id"].nunique()
     assert (per_person == len(ids)).all()
     assert len(per_person) == len(CASES)
