@@ -2,7 +2,7 @@
 -- in protocol order: `ord`), built from the status pass (ps_status) and, where someone
 -- reads it, the evidence pass (ps_evidence). For an ineligible person outside the worklist
 -- (ps_need.all_rows false) only the failing criteria and their sub-rules keep evidence.
-create or replace table criterion_result as
+create or replace table {{table}} as
 with
 person_row as (
     select

@@ -5,7 +5,7 @@ with top_level as (
         person_id,
         bool_or(result = 'fail') as any_fail,
         bool_or(result = 'unknown') as any_unknown
-    from criterion_result
+    from {{table}}
     where criterion_id not like '%.%'
     group by person_id
 )

@@ -109,8 +109,7 @@ def evaluate_stage(
         return evaluate_sql(con, trial, as_of)
     from prescreen.criteria.pandas_engine import evaluate_pandas
 
-    tables = {name: con.table(name).df() for name in ENGINE_TABLES}
-    return evaluate_pandas(tables, trial, as_of)
+    return evaluate_pandas(con, trial, as_of)
 
 
 def person_sites(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -148,10 +147,10 @@ def screen_stage(
 
 def _screen_in_database(con: duckdb.DuckDBPyConnection, trial: Any, as_of: date) -> ScreenResult:
     from prescreen import results_db
-    from prescreen.criteria.sql_engine import RESULT_TABLE, materialize_sql
+    from prescreen.criteria.sql_engine import RESULT_TABLE, screen_into
 
     started = time.perf_counter()
-    materialize_sql(con, trial, as_of)
+    screen_into(con, trial, as_of)
     patients = results_db.patient_status(con, trial.criterion_ids())
     return ScreenResult(
         trial=trial,
@@ -312,31 +311,15 @@ def compile_command(
     *, trial: str, as_of: date, out_path: Path | None, overrides: Sequence[str] = ()
 ) -> None:
     """`prescreen compile`: the SQL and bound parameters a screen runs, for audit."""
+    from prescreen.criteria.audit import compile_text
     from prescreen.criteria.parse import load_trial
-    from prescreen.criteria.sql_engine import compile_sql
 
     override_map = {k: v[-1] for k, v in parse_assignments(overrides, "--set").items()}
-    compiled = compile_sql(load_trial(trial, override_map), as_of)
-    text = (
-        "-- macros (created first, per connection)\n"
-        + compiled.macros.rstrip()
-        + "\n\n-- the screen\n"
-        + compiled.sql.rstrip()
-        + "\n\n-- bound parameters\n"
-        + "\n".join(_parameter_lines(name, value) for name, value in sorted(compiled.params.items()))
-    )
+    text = compile_text(load_trial(trial, override_map), as_of).rstrip()
     if out_path is None:
         print(text)
     else:
         out_path.write_text(text + "\n", encoding="utf-8")
-
-
-def _parameter_lines(name: str, value: Any) -> str:
-    """One comment line per scalar, one per element for list parameters (readable diffs)."""
-    if isinstance(value, list):
-        rows = "\n".join(f"--   {item!r}" for item in value)
-        return f"-- ${name} ({len(value)} rows):\n{rows}"
-    return f"-- ${name} = {value!r}"
 
 
 def print_counts(

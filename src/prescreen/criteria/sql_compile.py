@@ -19,7 +19,7 @@ from typing import Any
 
 from prescreen.criteria.codes import to_like
 from prescreen.criteria.model import Conversion, compare, tolerance
-from prescreen.criteria.plan import SIDE_NAMES, Inst, Node, Output, Plan
+from prescreen.criteria.plan import SIDE_NAMES, Inst, Node, Plan
 from prescreen.sqltext import read_sql, render
 
 # Each rule instance's result per person travels packed in 5 bits of a word: 1 + code
@@ -39,7 +39,6 @@ class Compiled:
     sql: str  # both statements, for audit
     params: dict[str, Any]
     tables: dict[str, list[dict[str, Any]]]  # bound rows of ps_inst, ps_code_pattern, ...
-    legend: list[str] = field(default_factory=list)
     evidence: bool = False
     states_sql: str = ""
     tree_sql: str = ""
@@ -190,7 +189,7 @@ def compile_screen(plan: Plan, *, evidence: bool, need_filter: bool = False) -> 
         "inst": inst_rows(plan), "patterns": patterns, "concepts": concepts,
         "units": unit_rows(plan),
     }  # fmt: skip
-    compiled = Compiled(sql, params, tables, legend(plan), evidence)
+    compiled = Compiled(sql, params, tables, evidence)
     compiled.states_sql, compiled.tree_sql = states, tree
     compiled.states_params = _used(params, states)
     compiled.tree_params = _used(params, tree)
@@ -535,44 +534,8 @@ def _outputs(plan: Plan, evidence: bool) -> tuple[str, dict[str, Any]]:
     return out, params
 
 
-# --------------------------------------------------------------------------- legend
-def legend(plan: Plan) -> list[str]:
-    """What each generated name means: criterion → sub-rule → node/instance → code set,
-    window, value test and the bound parameters that carry them."""
-    lines = [f"index date {plan.index_date} ($index_date)"]
-    for k, o in enumerate(plan.outputs):
-        where = (
-            "manual"
-            if o.manual
-            else f"node n{o.node}" if o.sides is None else f"right n{o.sides[0]}, left n{o.sides[1]} (target limb)"
-        )
-        lines.append(f"output o{k} {o.id} ({o.kind}{', top level' if o.top_level else ''}): {where}")
-    for i in plan.insts:
-        e = i.event
-        parts = [f"i{i.idx}: {e.domain} {e.label!r}, code set {e.codeset}"]
-        if i.gbit is not None:
-            parts.append(f"group {plan.codesets[e.codeset].group_names()[i.gbit]!r}")
-        if i.scope != "*":
-            parts.append(f"{SIDE_NAMES[i.scope]} limb")
-        parts.append(f"window {i.bounds.text} (lo {i.bounds.lo}, hi {i.bounds.hi}"
-                     + (f", span from {i.bounds.span_from}" if i.bounds.active else "") + ")")
-        if e.predicate is not None:
-            parts.append(f"value {e.predicate.text!r}, pick {e.pick}")
-        if e.count is not None:
-            parts.append(f"count {e.count[0]} {e.count[1]:g}" + (" distinct groups" if e.count_distinct else ""))
-        missing = {True: "true", False: "false", None: "unknown"}[e.missing]
-        parts.append(f"missing {missing}" + (" unless examined" if e.exam is not None else ""))
-        lines.append("; ".join(parts) + f" -> ps_inst row {i.idx}, $i{i.idx}_dv/_dr")
-    return lines
-
-
 def _indent(sql: str, levels: int = 1) -> str:
     pad = "    " * levels
     return "\n".join(pad + line if line else line for line in sql.strip().splitlines())
 
 
-def output_params(plan: Plan) -> dict[str, Any]:
-    return {"out_ids": [o.id for o in plan.outputs]}
-
-
-__all__ = ["Compiled", "compile_screen", "Output", "RESULT_CODES"]

@@ -16,10 +16,8 @@ holds the limb each patient qualifies through (or comes closest on).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import duckdb
 import pandas as pd
@@ -35,6 +33,7 @@ RESULT_COLUMNS = ["person_id", "criterion_id", "result", "evidence", "reason"]
 RESULT_TABLE = "criterion_result"
 LIMB_TABLE = "person_limb"
 MATCH_TABLE = "codeset_match"
+SCRATCH_TABLE = "ps_statuses_only"
 # persons per statement run: bounds DuckDB's memory for the per-person aggregation
 BATCH_PERSONS = 50_000
 # up to this many persons every row gets its evidence; above, only where someone reads it
@@ -62,6 +61,7 @@ def screen_into(
     persons: list[int] | None = None,
     batch_persons: int = BATCH_PERSONS,
     exact_concepts: bool = False,
+    result_table: str = RESULT_TABLE,
 ) -> ScreenTables:
     """Screen every person into `criterion_result` and `person_limb` (see module doc).
 
@@ -70,6 +70,8 @@ def screen_into(
     `persons`: evidence for exactly these persons, every row (`prescreen explain`).
     `exact_concepts`: allow code sets with `descendants: true` on an extract without
     concept_ancestor (their concepts then match exactly; a warning, not an error).
+    `result_table`: another name for criterion_result (sweeps and forecasts screen into a
+    scratch table, leaving the run's own results alone); person_limb is then not written.
     """
     if evidence not in EVIDENCE_POLICIES:
         raise CriteriaError(f"evidence {evidence!r}: choose one of {', '.join(EVIDENCE_POLICIES)}")
@@ -93,7 +95,7 @@ def screen_into(
         _evidence_pass(con, plan, batch_persons)
     else:
         con.execute("create or replace temp table ps_evidence (person_id bigint, es varchar[])")
-    _assemble(con, plan)
+    _assemble(con, plan, result_table)
     return ScreenTables(total, chosen, policy, unmatched)
 
 
@@ -242,17 +244,18 @@ def _evidence_pass(con: duckdb.DuckDBPyConnection, plan: Plan, batch_persons: in
     )
 
 
-def _assemble(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
+def _assemble(con: duckdb.DuckDBPyConnection, plan: Plan, table: str) -> None:
     """criterion_result and person_limb from the two passes (one row per person and
     reported row; evidence only where the need set asked for it)."""
     ids = [o.id for o in plan.outputs]
     top = [o.top_level for o in plan.outputs]
     parents = [_parent(o.id) for o in plan.outputs]
     con.execute(
-        read_sql("criteria/assemble.sql"),
+        render(read_sql("criteria/assemble.sql"), table=table),
         {"ids": ids, "top": top, "parents": parents, "labels": list(RESULT_CODES)},
     )
-    con.execute(read_sql("criteria/person_limb.sql"))
+    if table == RESULT_TABLE:
+        con.execute(read_sql("criteria/person_limb.sql"))
 
 
 def _parent(output_id: str) -> str:
@@ -285,29 +288,11 @@ def evaluate_sql(
 def person_statuses(
     con: duckdb.DuckDBPyConnection, trial: Trial, as_of: date, *, batch_persons: int = BATCH_PERSONS
 ) -> pd.DataFrame:
-    """person_id, status of every person, screened for statuses only (sweeps, forecasts)."""
-    screen_into(con, trial, as_of, evidence="none", batch_persons=batch_persons)
-    return con.execute(read_sql("criteria/person_status.sql")).df()
-
-
-@dataclass(frozen=True)
-class CompiledText:
-    """What `prescreen compile` prints."""
-
-    status_sql: str
-    evidence_sql: str
-    params: dict[str, Any]
-    tables: dict[str, list[dict[str, Any]]]
-    legend: list[str]
-    macros: str
-
-
-def compile_sql(trial: Trial, as_of: date) -> CompiledText:
-    """The SQL, bound parameters, bound tables and legend of a screen, for audit."""
-    plan = build_plan(trial, as_of)
-    status = compile_screen(plan, evidence=False)
-    evidence = compile_screen(plan, evidence=True, need_filter=True)
-    return CompiledText(
-        status.sql, evidence.sql, {**status.params, **evidence.params}, status.tables,
-        status.legend, read_sql("criteria/macros.sql"),
-    )  # fmt: skip
+    """person_id, status of every person, screened for statuses only (sweeps, forecasts)
+    into a scratch table: the run's own criterion_result stays as it is."""
+    screen_into(
+        con, trial, as_of, evidence="none", batch_persons=batch_persons, result_table=SCRATCH_TABLE
+    )
+    frame = con.execute(render(read_sql("criteria/person_status.sql"), table=SCRATCH_TABLE)).df()
+    con.execute(f"drop table if exists {SCRATCH_TABLE}")
+    return frame
