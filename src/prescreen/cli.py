@@ -300,6 +300,36 @@ def forecast(
     )
 
 
+@app.command()
+def explain(
+    trial: Annotated[str, typer.Option(help="Trial id or path to YAML.")],
+    extract: Annotated[Path, typer.Option(help="Folder of OMOP tables.")],
+    as_of: Annotated[str, typer.Option("--as-of", help="Index date of the screen (YYYY-MM-DD).")],
+    person: Annotated[int, typer.Option(help="The person_id to explain.")],
+    db: Annotated[
+        Path | None, typer.Option(help="DuckDB file of a kept load (prescreen load --db) to reuse.")
+    ] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a parameter.")] = None,
+) -> None:
+    """Show one person's result, reason and evidence for every criterion and sub-rule.
+
+    Example: prescreen explain --trial nl003-cli-iii-2 --extract data/sample --as-of 2026-11-01 --person 2
+    """
+    from prescreen.criteria.parse import load_trial
+    from prescreen.explain import explain_command
+    from prescreen.pipeline import parse_assignments
+
+    overrides = {k: v[-1] for k, v in parse_assignments(set_ or [], "--set").items()}
+    explain_command(
+        trial=load_trial(trial, overrides),
+        extract_dir=extract,
+        index_date=_parse_date(as_of, "--as-of"),
+        person_id=person,
+        db_path=db,
+        console=Console(width=None if sys.stdout.isatty() else 160),
+    )
+
+
 @app.command(name="compile")
 def compile_(
     trial: Annotated[str, typer.Option(help="Trial id or path to YAML.")],

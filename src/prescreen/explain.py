@@ -1,0 +1,82 @@
+"""`prescreen explain`: one person's every criterion and sub-rule, with its evidence.
+
+At scale a screen writes evidence only where someone reads it; this answers "why?" for any
+one person, on the same engine and the same extract, without screening everyone's texts.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from prescreen.criteria.model import Trial
+from prescreen.criteria.sql_engine import LIMB_TABLE, RESULT_COLUMNS, RESULT_TABLE, screen_into
+from prescreen.errors import PrescreenError
+
+
+def explain_person(
+    con: duckdb.DuckDBPyConnection, trial: Trial, index_date: date, person_id: int
+) -> tuple[pd.DataFrame, str | None]:
+    """(every reported row of `person_id` with evidence, the target limb) from a loaded `con`."""
+    known = con.execute("select count(*) from person where person_id = ?", [person_id]).fetchall()[0][0]
+    if not known:
+        raise PrescreenError(
+            f"--person {person_id}: no such person_id in the extract's person table "
+            "(a quarantined person is listed in quarantine.csv)"
+        )
+    screen_into(con, trial, index_date, persons=[person_id])
+    rows = con.execute(
+        f"select {', '.join(RESULT_COLUMNS)} from {RESULT_TABLE} where person_id = ? order by ord",
+        [person_id],
+    ).df()
+    limb = con.execute(f"select target_limb from {LIMB_TABLE} where person_id = ?", [person_id]).fetchall()
+    return rows, (limb[0][0] if limb else None)
+
+
+def print_explanation(console: Console, rows: pd.DataFrame, target_limb: str | None, trial: Trial) -> None:
+    """A table: criterion, result, reason, evidence; the status and target limb above it."""
+    top = set(trial.criterion_ids())
+    results = rows[rows["criterion_id"].isin(top)]["result"]
+    status = (
+        "ineligible" if (results == "fail").any()
+        else "needs_review" if (results == "unknown").any()
+        else "likely_eligible"
+    )  # fmt: skip
+    pid = int(rows["person_id"].iloc[0]) if len(rows) else "?"
+    limb = {"R": "right", "L": "left", "R,L": "right and left"}.get(target_limb or "", "none")
+    console.print(f"person {pid}: {status}; target limb: {limb}", highlight=False)
+    table = Table(show_header=True, show_lines=False)
+    for column in ("criterion", "result", "reason", "evidence"):
+        table.add_column(column, overflow="fold")
+    for row in rows.itertuples(index=False):
+        indent = "  " if "." in row.criterion_id else ""
+        table.add_row(
+            indent + row.criterion_id, row.result, row.reason if isinstance(row.reason, str) else "",
+            row.evidence if isinstance(row.evidence, str) else "",
+        )  # fmt: skip
+    console.print(table)
+
+
+def explain_command(
+    *, trial: Trial, extract_dir: Path, index_date: date, person_id: int, db_path: Path | None,
+    console: Console,
+) -> None:
+    """Load the extract (or reuse a kept `--db`), screen one person, print the explanation."""
+    from prescreen.database import database_file, open_database
+    from prescreen.pipeline import load_stage
+
+    with database_file(db_path) as db_file:
+        reuse = db_path is not None and db_path.exists()
+        con = open_database(db_file)
+        try:
+            if not reuse:
+                load_stage(con, extract_dir, as_of=None, max_quarantine=1.0, console=console)
+            rows, limb = explain_person(con, trial, index_date, person_id)
+        finally:
+            con.close()
+    print_explanation(console, rows, limb, trial)
