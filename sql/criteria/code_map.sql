@@ -14,7 +14,7 @@ pattern_hit as (
     from distinct_code as c
     inner join ps_code_pattern as p on c.code like p.pat escape '\'
     union all
-    select c.code, c.concept_id, k.csk, 'inc' as role, null as gbit
+    select c.code, c.concept_id, k.csk, k.role, k.gbit
     from distinct_code as c
     inner join ps_concept_member as k on c.concept_id = k.concept_id
 ),

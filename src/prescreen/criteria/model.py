@@ -51,6 +51,9 @@ class Codeset:
     concepts: tuple[int, ...] = ()
     descendants: bool = False
     match_all: bool = False  # `event: death` without codes
+    # the vocabulary_id the code patterns belong to (ATC, LOINC, CPT4, …): the patterns then
+    # also find concepts in the extract's concept table, matched on *_concept_id
+    vocabulary: str | None = None
 
     def group_names(self) -> tuple[str, ...]:
         """Group names in file order: bit i of a code's group mask is group i."""

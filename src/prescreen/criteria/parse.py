@@ -356,9 +356,15 @@ class _RuleBuilder:
 
     # ---- code sets
     def codeset(self, name: str, spec: Any, path: tuple) -> Codeset:
-        allowed = {"codes", "exclude", "sides", "groups", "concepts", "descendants"}
+        allowed = {"codes", "exclude", "sides", "groups", "concepts", "descendants", "vocabulary"}
         if not _keys(self.p, spec, path, allowed, set()):
             return Codeset(name)
+        vocabulary = spec.get("vocabulary")
+        if vocabulary is not None and not (
+            isinstance(vocabulary, str) and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 _-]{0,19}", vocabulary)
+        ):
+            self.p.add(path + ("vocabulary",), "vocabulary: an OMOP vocabulary_id such as ATC, LOINC or CPT4")
+            vocabulary = None
         codes_ = self._patterns(spec.get("codes", []), path + ("codes",))
         exclude = self._patterns(spec.get("exclude", []), path + ("exclude",))
         sides = []
@@ -386,12 +392,14 @@ class _RuleBuilder:
             concepts = []
         if len(concepts) > MAX_LIST:
             self.p.add(path + ("concepts",), f"more than {MAX_LIST} concepts")
+        if spec.get("descendants") and not concepts and vocabulary is None:
+            self.p.add(path + ("descendants",), f"codeset {name}: descendants needs concepts or a vocabulary")
         if not spec.get("codes") and not concepts and not groups:
             self.p.add(path, f"codeset {name}: give codes, concepts or groups")
         all_codes = codes_ or tuple(p for _, pats in groups for p in pats)
         return Codeset(
             name, all_codes, exclude, tuple(sides), tuple(groups), tuple(concepts),
-            bool(spec.get("descendants", False)),
+            bool(spec.get("descendants", False)), vocabulary=vocabulary,
         )  # fmt: skip
 
     def _patterns(self, raw: Any, path: tuple) -> tuple[str, ...]:

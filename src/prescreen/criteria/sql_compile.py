@@ -57,19 +57,25 @@ def codeset_keys(plan: Plan) -> dict[str, int]:
 
 # --------------------------------------------------------------------------- bound tables
 def code_rows(plan: Plan) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(pattern rows, concept rows); an inert first row keeps the column types."""
-    patterns: list[dict[str, Any]] = [{"csk": -1, "role": "none", "gbit": None, "pat": ""}]
+    """(pattern rows, concept rows); an inert first row keeps the column types.
+
+    A pattern of a code set with a `vocabulary` also finds that vocabulary's concepts by
+    their concept_code (concept_member.sql), with descendants when the code set asks.
+    """
+    inert = {"csk": -1, "role": "none", "gbit": None, "pat": "", "vocabulary": "", "descendants": False}
+    patterns: list[dict[str, Any]] = [inert]
     concepts: list[dict[str, Any]] = [{"csk": -1, "concept_id": -1, "descendants": False}]
     for name, csk in codeset_keys(plan).items():
         cs = plan.codesets[name]
+        row = {"csk": csk, "gbit": None, "vocabulary": cs.vocabulary, "descendants": cs.descendants}
         if cs.match_all:
-            patterns.append({"csk": csk, "role": "inc", "gbit": None, "pat": "%"})
-        patterns += [{"csk": csk, "role": "inc", "gbit": None, "pat": to_like(p)} for p in cs.codes]
-        patterns += [{"csk": csk, "role": "exc", "gbit": None, "pat": to_like(p)} for p in cs.exclude]
+            patterns.append({**row, "role": "inc", "pat": "%", "vocabulary": None})
+        patterns += [{**row, "role": "inc", "pat": to_like(p)} for p in cs.codes]
+        patterns += [{**row, "role": "exc", "pat": to_like(p)} for p in cs.exclude]
         for side, pats in cs.sides:
-            patterns += [{"csk": csk, "role": side, "gbit": None, "pat": to_like(p)} for p in pats]
+            patterns += [{**row, "role": side, "pat": to_like(p)} for p in pats]
         for bit, (_, pats) in enumerate(cs.groups):
-            patterns += [{"csk": csk, "role": "grp", "gbit": bit, "pat": to_like(p)} for p in pats]
+            patterns += [{**row, "role": "grp", "gbit": bit, "pat": to_like(p)} for p in pats]
         concepts += [
             {"csk": csk, "concept_id": c, "descendants": cs.descendants} for c in cs.concepts
         ]

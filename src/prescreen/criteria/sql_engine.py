@@ -107,7 +107,11 @@ def prepare_screen(con: duckdb.DuckDBPyConnection, plan: Plan, *, exact_concepts
     compiled_tables = compile_screen(plan, evidence=False).tables
     con.execute(read_sql("criteria/code_pattern.sql"), {"patterns": compiled_tables["patterns"]})
     con.execute(
-        render(read_sql("criteria/concept_member.sql"), descendants=_descendants_sql(con, plan, exact_concepts)),
+        render(
+            read_sql("criteria/concept_member.sql"),
+            by_code=_by_code_sql(con, plan),
+            descendants=_descendants_sql(con, plan, exact_concepts),
+        ),
         {"concepts": compiled_tables["concepts"]},
     )
     for d in plan.domains():
@@ -122,15 +126,25 @@ def prepare_screen(con: duckdb.DuckDBPyConnection, plan: Plan, *, exact_concepts
     return _codeset_matches(con, plan)
 
 
+def _by_code_sql(con: duckdb.DuckDBPyConnection, plan: Plan) -> str:
+    """The union that finds a vocabulary's concepts by code, or nothing (no concept table,
+    or no code set names its vocabulary)."""
+    if not any(cs.vocabulary for cs in plan.codesets.values()) or _rows(con, "concept") == 0:
+        return ""
+    return read_sql("criteria/concept_by_code.sql")
+
+
 def _descendants_sql(con: duckdb.DuckDBPyConnection, plan: Plan, exact: bool) -> str:
     """The union that adds descendants, or nothing; refuses to match concept sets without
     their descendants silently (an extract with concept ids but no concept_ancestor)."""
-    wanted = [name for name, cs in plan.codesets.items() if cs.descendants and cs.concepts]
+    wanted = [
+        name for name, cs in plan.codesets.items() if cs.descendants and (cs.concepts or cs.vocabulary)
+    ]
     if not wanted:
         return ""
     if _rows(con, "concept_ancestor") > 0:
         return (
-            "union\nselect s.csk, a.descendant_concept_id from seed as s\n"
+            "union all\nselect s.csk, a.descendant_concept_id, s.role, s.gbit from seed as s\n"
             "inner join concept_ancestor as a on s.concept_id = a.ancestor_concept_id\n"
             "where s.descendants"
         )
