@@ -16,7 +16,9 @@ import pytest
 
 from prescreen.criteria.check import check_files
 from prescreen.criteria.parse import load_trial
-from prescreen.criteria.sql_engine import compile_sql, evaluate_sql
+from prescreen.criteria.plan import build_plan
+from prescreen.criteria.sql_compile import compile_screen
+from prescreen.criteria.sql_engine import evaluate_sql
 from prescreen.errors import CriteriaError
 
 VALID = """\
@@ -72,6 +74,20 @@ BROKEN = [
     ("bad predicate", ('"< $E1.hb_min g/L"', '"lowish"'), 24, "value 'lowish'"),
     ("manual without reason", ("    rule: {age: \">= 18\"}\n", "    manual: true\n"), 14, "needs a reason"),
     ("pick without value", ('      value: "< $E1.hb_min g/L"\n', ""), 24, "pick applies only with a value test"),
+    # a parameter declared in one unit and used with another would compare silently wrong
+    ("parameter used in another unit", ('"< $E1.hb_min g/L"', '"< $E1.hb_min mmol/L"'), 24, "declared in g/L but used with mmol/L"),
+    ("parameter used without its unit", ('"< $E1.hb_min g/L"', '"< $E1.hb_min"'), 24, "declared in g/L but used without a unit"),
+    ("non-finite default", ("    default: 80\n", "    default: .nan\n"), 7, "finite number"),
+    ("absurd number", ('"< $E1.hb_min g/L"', '"< 1' + "0" * 400 + ' g/L"'), 24, "finite number"),
+    ("century-long window", ("      pick: latest\n", "      pick: latest\n      window: {within: 100000000000 days}\n"), 26, "a century"),
+    ("reserved ALIVE", ("  - id: I1\n", "  - id: ALIVE\n"), 14, "ALIVE is built in"),
+    ("per group without groups", ("      pick: latest\n", "      pick: latest\n      per: group\n"), 26, "per: group needs groups"),
+    ("review without because", ("    rule: {age: \">= 18\"}\n", "    rule: {review: {age: \">= 18\"}}\n"), 17, "give `because:`"),
+    ("bad missing", ("      pick: latest\n", "      pick: latest\n      missing: sometimes\n"), 26, "{false_if: <rule>}"),
+    ("active_within on a lab", ("      pick: latest\n", "      pick: latest\n      window: {active_within: 28 days}\n"), 26, "applies to drug and condition"),
+    ("bad vocabulary", ('    codes: ["718-7"]\n', '    codes: ["718-7"]\n    vocabulary: "LOINC; drop"\n'), 13, "OMOP vocabulary_id"),
+    ("descendants without concepts", ('    codes: ["718-7"]\n', '    codes: ["718-7"]\n    descendants: true\n'), 13, "descendants needs concepts"),
+    ("label too long", ("    text: Anaemia.\n", "    text: Anaemia.\n    label: " + "x" * 61 + "\n"), 21, "label must be text"),
 ]
 
 
@@ -144,8 +160,9 @@ def test_sql_in_labels_and_texts_is_data_not_code(tmp_path):
     path = tmp_path / "trial.yaml"
     path.write_text(text, encoding="utf-8")
     trial = load_trial(str(path), {})
-    compiled = compile_sql(trial, date(2026, 11, 1))
-    assert INJECTION not in compiled.sql
+    for evidence in (False, True):
+        compiled = compile_screen(build_plan(trial, date(2026, 11, 1)), evidence=evidence)
+        assert INJECTION not in compiled.sql
     con = duckdb.connect()
     from nl003_cases import TABLE_COLUMNS
 
@@ -160,10 +177,12 @@ def test_sql_in_labels_and_texts_is_data_not_code(tmp_path):
 
 def test_no_value_from_the_nl003_file_is_pasted_into_sql():
     trial = load_trial("nl003-cli-iii-2", {})
-    compiled = compile_sql(trial, date(2026, 11, 1))
-    for needle in ("8580-3", "L97.", "hemoglobin", "2026-08-01", "mmol/L", "ULCER_AREA"):
-        assert needle not in compiled.sql, needle
-    assert any("8580-3" == row["pat"] for row in compiled.params["patterns"])
+    for evidence in (False, True):
+        compiled = compile_screen(build_plan(trial, date(2026, 11, 1)), evidence=evidence)
+        for needle in ("8580-3", "L97.", "largest ulcer area", "2026-08-01", "mmol/L", "ULCER_AREA", "HbA1c"):
+            assert needle not in compiled.sql, needle
+    assert any("8580-3" == row["pat"] for row in compiled.tables["patterns"])
+    assert any(row["label"] == "HbA1c" for row in compiled.tables["inst"])
 
 
 @pytest.mark.parametrize("ref", ["../../etc/passwd", "../criteria/x", "nl003/../../x", "a b", "x;y"])
@@ -207,3 +226,50 @@ def test_unknown_override_is_named():
         load_trial("nl003-cli-iii-2", {"E14.nope": "1"})
     with pytest.raises(CriteriaError, match="must be a number"):
         load_trial("nl003-cli-iii-2", {"E14.hemoglobin_min": "eighty"})
+
+
+def test_subrule_inside_and_outside_a_limb_group_is_rejected(tmp_path):
+    text = VALID.replace(
+        "    rule: {age: \">= 18\"}\n",
+        "    subrules:\n      - {id: I1.hb, rule: {event: measurement, codes: hb, value: '< $E1.hb_min g/L'}}\n"
+        "    rule: {all: [{ref: I1.hb}, {limb: {ref: I1.hb}}]}\n",
+    )
+    problems = _check(tmp_path, text)
+    assert any("used both inside and outside a limb group" in p for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("trial:\n  id: T\n  ? [a, b]\n  : c\n", "a key must be plain text"),
+        ("trial: " + "[" * 5000 + "]" * 5000 + "\n", "nested"),
+        ("criteria:\n  - id: [1, 2]\n    kind: inclusion\n    text: x\n    rule: {age: '>= 1'}\n", "criterion id '<list>'"),
+    ],
+    ids=["complex key", "5000-deep nesting", "list as id"],
+)
+def test_malformed_files_are_problems_not_crashes(tmp_path, text, message):
+    problems = _check(tmp_path, text)
+    assert problems and any(message in p for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [("70,80", "--set takes one value"), ("nan", "finite number"), ("inf", "finite number"), ("1e400", "finite number")],
+)
+def test_bad_overrides_are_refused(value, message):
+    with pytest.raises(CriteriaError, match=message):
+        load_trial("nl003-cli-iii-2", {"E14.hemoglobin_min": value})
+
+
+def test_a_huge_trial_file_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    path = tmp_path / "huge.yaml"
+    path.write_text(VALID, encoding="utf-8")
+    with path.open("ab") as handle:  # sparse: 400 MB on paper, nothing read
+        handle.truncate(400_000_000)
+
+    def no_read(*args, **kwargs):
+        raise AssertionError("the file was read")
+
+    monkeypatch.setattr(Path, "read_text", no_read)
+    with pytest.raises(CriteriaError, match="larger than 2 MB"):
+        load_trial(str(path), {})

@@ -65,6 +65,7 @@ MAX_NUMBER = 1e12
 # the longest window a duration may describe (a century), in each unit
 MAX_DURATION = {"days": 36_600, "weeks": 5_220, "months": 1_200, "years": 100}
 MAX_LABEL = 60
+_UNCHECKED = "\x00unknown unit"  # a unit already reported as unknown
 
 
 class _Problems:
@@ -242,7 +243,7 @@ def _parameters(p: _Problems, raw: Any, overrides: dict[str, str]) -> dict[str, 
             continue
         if not _usable_number(default):
             p.add(path + ("default",), f"parameter {name}: default must be a finite number below {MAX_NUMBER:g}")
-            continue
+            default = 0.0  # kept, so its uses are not reported as undeclared as well
         unit = spec.get("unit")
         if unit is not None and not units.is_known(str(unit)):
             p.add(path + ("unit",), f"parameter {name}: unknown unit {str(unit)[:30]!r}")
@@ -321,7 +322,7 @@ class _RuleBuilder:
                 self.p.add(path, f"parameter {name} does not exist; declare it under parameters:")
                 return None
             declared = self.params[name].unit
-            if declared is not None and declared != unit:
+            if declared is not None and declared != unit and unit != _UNCHECKED:
                 used = f"with {unit}" if unit else "without a unit"
                 self.p.add(
                     path,
@@ -433,7 +434,7 @@ class _RuleBuilder:
             if not _keys(self.p, item, path, allowed, {"id", "kind", "text"}):
                 continue
             cid = _scalar_text(item.get("id"))
-            if not CRITERION_RE.fullmatch(cid):
+            if cid != ALIVE_ID and not CRITERION_RE.fullmatch(cid):
                 self.p.add(path + ("id",), f"criterion id {cid[:20]!r}: write a letter and a number, e.g. I1, E14")
             if cid in seen:
                 self.p.add(path + ("id",), f"duplicate criterion id {cid}")
@@ -622,10 +623,13 @@ class _RuleBuilder:
         return None
 
     def _unit(self, unit: str | None, path: tuple) -> str | None:
+        """The predicate's unit; an unknown one is reported here and not checked again
+        against the parameter's unit (one problem, not two)."""
         if unit is None:
             return None
         if not units.is_known(unit):
             self.p.add(path, f"unknown unit {unit[:30]!r}; known units: {', '.join(units.known_units())}")
+            return _UNCHECKED
         return unit
 
     def window(self, raw: Any, path: tuple) -> Window:

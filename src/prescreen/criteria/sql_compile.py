@@ -301,11 +301,13 @@ def _node_layers(plan: Plan, evidence: bool) -> tuple[str, dict[str, Any]]:
 
 
 def _describe(plan: Plan, n: Node) -> str:
+    """A comment naming what a node column is: plan positions only, never a label or code
+    from the criteria file (the legend of `prescreen compile` gives those)."""
     if n.kind == "leaf":
         i = plan.insts[n.inst]
         scope = "" if i.scope == "*" else f" on the {SIDE_NAMES[i.scope]} limb"
-        group = "" if i.gbit is None else f" group {i.event.codeset}[{i.gbit}]"
-        return f"rule instance i{i.idx} ({i.event.label}{group}{scope})"
+        group = "" if i.gbit is None else f" group {i.gbit}"
+        return f"rule instance i{i.idx}{group}{scope}"
     return f"{n.kind} of {', '.join(f'n{c}' for c in n.children) or 'the person'}"
 
 
