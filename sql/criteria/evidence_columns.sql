@@ -4,9 +4,9 @@ vkind,
 case
     when has_count then null
     when not has_in then case when has_unsided then rk_uns end
-    when vkind = 'none' then rk_in
-    when pick = 'any' then coalesce(rk_sat, rk_bad, rk_in)
-    when pick = 'latest' then
+    when vk = 0 then rk_in
+    when pk = 0 then coalesce(rk_sat, rk_bad, rk_in)
+    when pk = 1 then
         case
             when best = 2 then rk_bad
             when best = 1 and worst = 0 then null

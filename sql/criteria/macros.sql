@@ -1,23 +1,17 @@
 -- Macros every screen statement uses (created per connection before the screen).
 
--- x <op> y for the comparison operators a criteria file may use, treating values within
--- t of the threshold as equal to it (t = 1e-9 x max(1, |y|), bound per rule): 2.85 / 0.95
--- is then exactly 3 x ULN although the division gives 3.0000000000000004
-create or replace temp macro ps_compare(x, op, y, t) as
-    case op
-        when '<' then x < y - t
-        when '<=' then x <= y + t
-        when '>' then x > y + t
-        when '>=' then x >= y - t
-        when '=' then abs(x - y) <= t
-        when '!=' then abs(x - y) > t
-    end;
-
--- does a value (already in the predicate's terms) satisfy the rule's predicate?
-create or replace temp macro ps_satisfies(x, vkind, op, v1, t1, v2, t2) as
-    case
-        when vkind = 'between' then x >= v1 - t1 and x <= v2 + t2
-        else ps_compare(x, op, v1, t1)
+-- a value test as one interval check (model.test_bounds folds the tolerance into a and b:
+-- values within 1e-9 x max(1, |threshold|) of it count as equal, so 2.85 / 0.95 is exactly
+-- 3 x ULN although the division gives 3.0000000000000004).
+-- opc 0: x < a, 1: x <= a, 2: x > a, 3: x >= a, 4: a <= x <= b, 5: x < a or x > b
+create or replace temp macro ps_satisfies(x, opc, a, b) as
+    case opc
+        when 0 then x < a
+        when 1 then x <= a
+        when 2 then x > a
+        when 3 then x >= a
+        when 4 then x >= a and x <= b
+        when 5 then x < a or x > b
     end;
 
 -- one sortable number per event row: its date, then (for ties) the lowest row id first;
@@ -64,3 +58,12 @@ create or replace temp macro ps_presence_evidence(label, ev) as
     label || coalesce(' (' || ev.side || ')', '')
     || ' on ' || strftime(ev.event_date, '%Y-%m-%d')
     || case when ev.code <> '' then ' [' || ev.code || ']' else '' end;
+
+-- an event row's side as a number: 0 none, 1 right, 2 left, 3 both
+create or replace temp macro ps_side_code(side) as
+    case side when 'R' then 1 when 'L' then 2 when 'B' then 3 else 0 end;
+
+-- one integer join key for (domain, code set, side code): events meet the rule instances of
+-- their code set and side on equal keys (ps_inst_side)
+create or replace temp macro ps_join_key(dom, csk, side_code) as
+    (cast(dom as bigint) * 65536 + csk) * 4 + side_code;

@@ -8,7 +8,8 @@ hits as (
 {{hits}}
 ),
 
-event as (
+-- materialized: the packing below reads each (person, instance) state once per word
+event as materialized (
 {{event_result}}
 ),
 

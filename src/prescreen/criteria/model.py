@@ -122,19 +122,42 @@ def tolerance(threshold: float) -> float:
     return RELATIVE_TOLERANCE * max(1.0, abs(threshold))
 
 
-_OPS = {
-    "<": lambda x, y, t: x < y - t,
-    "<=": lambda x, y, t: x <= y + t,
-    ">": lambda x, y, t: x > y + t,
-    ">=": lambda x, y, t: x >= y - t,
-    "=": lambda x, y, t: abs(x - y) <= t,
-    "!=": lambda x, y, t: abs(x - y) > t,
-}
+# A value test as one interval check, the same in both engines: (opcode, a, b) with the
+# tolerance folded into the bounds. 0: x < a, 1: x <= a, 2: x > a, 3: x >= a,
+# 4: a <= x <= b (between, =), 5: x < a or x > b (!=).
+OPCODES = {"<": 0, "<=": 1, ">": 2, ">=": 3, "=": 4, "!=": 5, "between": 4}
+
+
+def test_bounds(op: str, v1: float, v2: float | None = None) -> tuple[int, float, float | None]:
+    """(opcode, a, b) of `x <op> v1` (or `between v1 and v2`) with the tolerance applied."""
+    t1 = tolerance(v1)
+    if op == "between":
+        return 4, v1 - t1, v2 + tolerance(v2)
+    if op in ("<", ">="):
+        return OPCODES[op], v1 - t1, None
+    if op in ("<=", ">"):
+        return OPCODES[op], v1 + t1, None
+    return OPCODES[op], v1 - t1, v1 + t1
+
+
+def satisfies(x, opcode: int, a: float, b: float | None):
+    """The interval check of `test_bounds`, for numbers or numpy arrays (element-wise)."""
+    if opcode == 0:
+        return x < a
+    if opcode == 1:
+        return x <= a
+    if opcode == 2:
+        return x > a
+    if opcode == 3:
+        return x >= a
+    if opcode == 4:
+        return (x >= a) & (x <= b)
+    return (x < a) | (x > b)
 
 
 def compare(x, op: str, y: float):
     """x <op> y with the documented tolerance, for numbers or numpy arrays (element-wise)."""
-    return _OPS[op](x, y, tolerance(y))
+    return satisfies(x, *test_bounds(op, y))
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from prescreen.criteria.codes import to_like
-from prescreen.criteria.model import Conversion, compare, tolerance
+from prescreen.criteria.model import Conversion, compare, test_bounds
 from prescreen.criteria.plan import SIDE_NAMES, Inst, Node, Plan
 from prescreen.sqltext import read_sql, render
 
@@ -98,25 +99,31 @@ def unit_rows(plan: Plan) -> list[dict[str, Any]]:
     return rows
 
 
+VKIND_CODES = {"none": 0, "num": 1, "between": 2, "uln": 3, "qual": 4, "in": 5}
+PICK_CODES = {"any": 0, "latest": 1, "min": 2, "max": 3}
+
+
 def inst_rows(plan: Plan) -> list[dict[str, Any]]:
-    """One row per rule instance: everything the per-row judgement needs."""
+    """One row per rule instance: everything the per-row judgement needs, as small integers
+    and precomputed bounds (string comparisons per event row cost)."""
     csk, dom, conv = codeset_keys(plan), domain_keys(plan), conversion_ids(plan)
     rows = []
     for i in plan.insts:
         e, pred = i.event, i.event.predicate
-        v1, v2 = _thresholds(i)
+        opc, a, b = _value_test(i)
+        copc, ca, cb = test_bounds(e.count[0], e.count[1]) if e.count else (4, 0.0, 0.0)
+        w = i.bounds
+        lo2 = w.span_from if w.active else (w.lo or date(1, 1, 1))
         rows.append(
             {
                 "inst": i.idx, "dom": dom[e.domain], "csk": csk[e.codeset], "scope": i.scope,
-                "gbit": i.gbit, "lo": i.bounds.lo, "hi": i.bounds.hi, "active": i.bounds.active,
-                "span_from": i.bounds.span_from, "vkind": i.vkind,
-                "op": pred.op if pred is not None and pred.kind in ("num", "uln") else "=",
-                "v1": v1, "t1": tolerance(v1) if v1 is not None else 0.0,
-                "v2": v2, "t2": tolerance(v2) if v2 is not None else 0.0,
+                "limb": i.scope != "*", "gbit": i.gbit, "lo": w.lo, "hi": w.hi, "lo2": lo2,
+                "use_end": w.active, "vk": VKIND_CODES[i.vkind], "vkind": i.vkind,
+                "pk": PICK_CODES[e.pick], "latest": e.pick == "latest" and not w.active,
+                "opc": opc, "a": a, "b": b,
                 "vals": list(pred.values) if pred is not None and pred.kind == "in" else [],
-                "conv_id": conv.get(i.conversions, -1), "pick": e.pick,
-                "has_count": e.count is not None,
-                "cnt_op": e.count[0] if e.count else "=", "cnt_n": e.count[1] if e.count else 0.0,
+                "conv_id": conv.get(i.conversions, -1), "has_count": e.count is not None,
+                "count_opc": copc, "count_a": ca, "count_b": cb,
                 "distinct_grp": e.count_distinct, "missing": e.missing,
                 "label": e.label, "no_data_text": i.no_data_text(), "target_unit": i.target_unit,
                 "group_names": list(plan.codesets[e.codeset].group_names()),
@@ -124,23 +131,27 @@ def inst_rows(plan: Plan) -> list[dict[str, Any]]:
         )  # fmt: skip
     if not rows:  # a trial without event rules: one inert row keeps the column types
         rows.append(
-            {"inst": -1, "dom": -1, "csk": -1, "scope": "*", "gbit": None, "lo": None,
-             "hi": plan.index_date, "active": False, "span_from": None, "vkind": "none",
-             "op": "=", "v1": None, "t1": 0.0, "v2": None, "t2": 0.0, "vals": [""],
-             "conv_id": -1, "pick": "any", "has_count": False, "cnt_op": "=", "cnt_n": 0.0,
-             "distinct_grp": False, "missing": False, "label": "", "no_data_text": "",
-             "target_unit": "", "group_names": [""]}
+            {"inst": -1, "dom": -1, "csk": -1, "scope": "*", "limb": False, "gbit": None,
+             "lo": None, "hi": plan.index_date, "lo2": plan.index_date, "use_end": False,
+             "vk": 0, "vkind": "none", "pk": 0, "latest": False, "opc": 4, "a": 0.0, "b": 0.0,
+             "vals": [""], "conv_id": -1, "has_count": False, "count_opc": 4, "count_a": 0.0,
+             "count_b": 0.0, "distinct_grp": False, "missing": False, "label": "",
+             "no_data_text": "", "target_unit": "", "group_names": [""]}
         )  # fmt: skip
     return rows
 
 
-def _thresholds(i: Inst) -> tuple[float | None, float | None]:
+def _value_test(i: Inst) -> tuple[int, float, float | None]:
+    """(opcode, a, b) of the instance's value test; qualitative and category results are
+    1/0 and must equal the target exactly."""
     pred = i.event.predicate
     if pred is None:
-        return None, None
+        return 4, 0.0, 0.0
     if pred.kind in ("qual", "in"):
-        return i.qual_target, None
-    return pred.v1, pred.v2
+        return 4, i.qual_target, i.qual_target
+    if pred.kind == "between":
+        return test_bounds("between", pred.v1, pred.v2)
+    return test_bounds(pred.op, pred.v1)
 
 
 def no_rows_result(inst: Inst) -> tuple[bool | None, str | None, str]:
@@ -167,6 +178,7 @@ def compile_screen(plan: Plan, *, evidence: bool, need_filter: bool = False) -> 
     need = "\n        and r.person_id in (select person_id from ps_need)" if need_filter else ""
     event = render(
         read_sql("criteria/event_result.sql"),
+        optional_aggregates=_optional_aggregates(plan),
         evidence_aggregates=_indent(read_sql("criteria/evidence_aggregates.sql"), 2) if evidence else "",
         evidence_columns=_indent(read_sql("criteria/evidence_columns.sql"), 2) if evidence else "",
     )
@@ -202,6 +214,23 @@ def compile_screen(plan: Plan, *, evidence: bool, need_filter: bool = False) -> 
     return compiled
 
 
+def _optional_aggregates(plan: Plan) -> str:
+    """Count, group-count and min/max aggregates, only when a rule of the trial needs one:
+    every aggregate costs every (person, instance) row, NULL or not."""
+    events = [i.event for i in plan.insts]
+    counts = any(e.count is not None and not e.count_distinct for e in events)
+    groups = any(e.count_distinct for e in events)
+    extremes = any(e.pick in ("min", "max") for e in events)
+    lines = [
+        "count(case when in_window then 1 end) as n_in" if counts else "cast(null as bigint) as n_in",
+        "bit_or(case when in_window then gmask end) as gm" if groups else "cast(null as bigint) as gm",
+        "min(case when in_window and cat <> 2 then case when pick = 'max' then -conv else conv end end) as ext"
+        if extremes
+        else "cast(null as double) as ext",
+    ]
+    return ",\n".join("        " + line for line in lines)
+
+
 def _used(params: dict[str, Any], sql: str) -> dict[str, Any]:
     return {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
 
@@ -221,7 +250,9 @@ def _hits(plan: Plan, need: str) -> str:
             f"    -- domain {k}: {d}\n"
             f"    select {k} as dom, r.rid, r.person_id, r.code, r.event_date, r.end_date, r.num,\n"
             "        r.unit, r.unit_concept, r.range_high, r.qual, r.value_text, r.value_key,\n"
-            "        coalesce(m.side, r.modifier_side) as side, m.csk, m.gmask\n"
+            "        coalesce(m.side, r.modifier_side) as side, m.csk, m.gmask,\n"
+            "        ps_side_code(coalesce(m.side, r.modifier_side)) as side_code,\n"
+            f"        ps_join_key({k}, m.csk, ps_side_code(coalesce(m.side, r.modifier_side))) as jk\n"
             f"    from stg_{d} as r\n"
             f"    inner join ps_cmap_{d} as m on r.code = m.code and r.concept_id = m.concept_id\n"
             f"    where r.person_id between $person_lo and $person_hi{need}"
@@ -233,7 +264,8 @@ def _hits(plan: Plan, need: str) -> str:
             "        cast(null as double) as num, '' as unit, cast(null as bigint) as unit_concept,\n"
             "        cast(null as double) as range_high, cast(null as double) as qual,\n"
             "        cast(null as varchar) as value_text, cast(null as varchar) as value_key,\n"
-            "        cast(null as varchar) as side, -1 as csk, cast(0 as bigint) as gmask where false"
+            "        cast(null as varchar) as side, -1 as csk, cast(0 as bigint) as gmask,\n"
+            "        0 as side_code, cast(-1 as bigint) as jk where false"
         )
     return "\n    union all\n".join(selects)
 
@@ -243,19 +275,17 @@ def _person_state(plan: Plan, evidence: bool) -> str:
     evidence pass, a map instance → text)."""
     words = max(1, (len(plan.insts) + PER_WORD - 1) // PER_WORD)
     cols = [
-        f"bit_or(case when inst // {PER_WORD} = {w} then"
-        f" cast(state as ubigint) << ({STATE_BITS} * (inst % {PER_WORD})) end) as w{w}"
-        for w in range(words)
+        f"bit_or(case when word = {w} then packed end) as w{w}" for w in range(words)
     ]
     if evidence:
         cols.append("map_from_entries(list(struct_pack(k := inst, v := evidence))) as em")
     body = ",\n".join("        " + c for c in cols)
-    reason = " ".join(f"when '{r}' then {c}" for r, c in REASON_CODES.items() if r != "review")
+    # the shift amount is cast: UBIGINT << INTEGER would widen every value to HUGEINT
     return (
         "    select\n        person_id,\n" + body + "\n"
         "    from (\n        select\n            *,\n"
-        f"            1 + case when v then 1 when not v then 0 else case reason {reason} end end\n"
-        "            + case when absent then 8 else 0 end + case when has_in then 16 else 0 end as state\n"
+        f"            inst // {PER_WORD} as word,\n"
+        f"            cast(state as ubigint) << cast({STATE_BITS} * (inst % {PER_WORD}) as ubigint) as packed\n"
         "        from event\n    )\n    group by person_id"
     )
 
@@ -324,18 +354,10 @@ def _node_exprs(plan: Plan, n: Node, params: dict[str, Any], evidence: bool) -> 
         return _leaf_exprs(n, evidence)
     if n.kind == "age":
         pred = n.predicate
-        params[f"n{n.idx}_v1"] = pred.v1
-        params[f"n{n.idx}_t1"] = tolerance(pred.v1)
-        if pred.kind == "between":
-            params[f"n{n.idx}_v2"] = pred.v2
-            params[f"n{n.idx}_t2"] = tolerance(pred.v2)
-            test = (
-                f"ps_satisfies(age, 'between', '=', $n{n.idx}_v1, $n{n.idx}_t1,"
-                f" $n{n.idx}_v2, $n{n.idx}_t2)"
-            )
-        else:
-            params[f"n{n.idx}_op"] = pred.op
-            test = f"ps_compare(age, $n{n.idx}_op, $n{n.idx}_v1, $n{n.idx}_t1)"
+        op, v2 = ("between", pred.v2) if pred.kind == "between" else (pred.op, None)
+        opc, a, b = test_bounds(op, pred.v1, v2)
+        params.update({f"n{n.idx}_opc": opc, f"n{n.idx}_a": a, f"n{n.idx}_b": b})
+        test = f"ps_satisfies(age, $n{n.idx}_opc, $n{n.idx}_a, $n{n.idx}_b)"
         out["v"] = f"case when age is null then 2 when {test} then 1 else 0 end"
         if evidence:
             out["e"] = (

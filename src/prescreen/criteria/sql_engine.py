@@ -120,6 +120,7 @@ def prepare_screen(con: duckdb.DuckDBPyConnection, plan: Plan, *, exact_concepts
             + render(read_sql("criteria/code_map.sql"), staging=f"stg_{d}")
         )
     con.execute(read_sql("criteria/inst_table.sql"), {"rows": compiled_tables["inst"]})
+    con.execute(read_sql("criteria/inst_side.sql"))
     # ps_need must exist for the evidence statement to bind, even before it is filled
     con.execute("create temp table if not exists ps_need (person_id bigint, all_rows boolean)")
     con.execute(read_sql("criteria/unit_conv.sql"), {"rows": compiled_tables["units"]})
