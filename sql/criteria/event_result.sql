@@ -10,7 +10,6 @@
 with
 pair as (
     select
-        h.person_id * 1024 + i.inst as pkey,
         h.person_id,
         h.dom,
         h.rid,
@@ -85,15 +84,15 @@ keyed as (
 
 inst_stat as (
     select
-        pkey // 1024 as person_id,
-        cast(pkey % 1024 as integer) as inst,
+        person_id,
+        inst,
         max(day4 + cat) as k_best,
         max(day4 + 3 - cat) as k_worst,
         bit_or(flags) as fl,
         -- only what the trial's rules use: counts, group counts, min/max (else NULL)
 {{optional_aggregates}}{{evidence_aggregates}}
     from keyed
-    group by pkey
+    group by person_id, inst
 ),
 
 decided as (
