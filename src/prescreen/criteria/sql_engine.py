@@ -144,10 +144,18 @@ def _descendants_sql(con: duckdb.DuckDBPyConnection, plan: Plan, exact: bool) ->
     if not wanted:
         return ""
     if _rows(con, "concept_ancestor") > 0:
+        # as OHDSI Circe does: a descendant whose concept row is invalid (deprecated,
+        # upgraded) is left out when the extract has a concept table to say so
+        valid = (
+            "\nand not exists (select 1 from concept as c where c.concept_id = a.descendant_concept_id"
+            " and c.invalid_reason is not null)"
+            if _rows(con, "concept") > 0
+            else ""
+        )
         return (
             "union all\nselect s.csk, a.descendant_concept_id, s.role, s.gbit from seed as s\n"
             "inner join concept_ancestor as a on s.concept_id = a.ancestor_concept_id\n"
-            "where s.descendants"
+            "where s.descendants" + valid
         )
     coded = [
         (d, DOMAIN_TABLES[d]) for d in {plan_domain for _, plan_domain in plan.codeset_uses()}
