@@ -103,6 +103,9 @@ def prepare_screen(con: duckdb.DuckDBPyConnection, plan: Plan, *, exact_concepts
     """Staging views, macros and the bound tables of `plan`; returns the code sets that
     match no code of their table (a trial whose coding does not fit the data)."""
     prepare_staging(con)
+    for table in ("person", *(DOMAIN_TABLES[d] for d in plan.domains())):
+        if not _exists(con, table):
+            raise CriteriaError(f"the trial reads {table}, which this database does not have")
     con.execute(read_sql("criteria/macros.sql"))
     compiled_tables = compile_screen(plan, evidence=False).tables
     con.execute(read_sql("criteria/code_pattern.sql"), {"patterns": compiled_tables["patterns"]})
@@ -179,11 +182,16 @@ def _has_concept_ids(con: duckdb.DuckDBPyConnection, domain: str) -> bool:
     return bool(found.fetchall()[0][0])
 
 
+def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_name = ?", [table]
+        ).fetchall()[0][0]
+    )
+
+
 def _rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    exists = con.execute(
-        "select count(*) from information_schema.tables where table_name = ?", [table]
-    ).fetchall()[0][0]
-    if not exists:
+    if not _exists(con, table):
         return 0
     return int(con.execute(f"select count(*) from {table}").fetchall()[0][0])
 

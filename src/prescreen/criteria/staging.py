@@ -60,7 +60,8 @@ def prepare_staging(con: duckdb.DuckDBPyConnection) -> None:
         {"rows": texts},
     )
     for name in STAGED:
-        con.execute(f"create or replace temp view stg_{name} as\n{read_sql(f'staging/stg_{name}.sql')}")
+        if _has_table(con, DOMAIN_TABLES.get(name, name)):
+            con.execute(f"create or replace temp view stg_{name} as\n{read_sql(f'staging/stg_{name}.sql')}")
 
 
 def _unit_concept_sql(con: duckdb.DuckDBPyConnection) -> str:
