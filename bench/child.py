@@ -80,7 +80,7 @@ def lib_run(
     con.execute("set enable_progress_bar = false")
 
     with timed("load_validate", timings):
-        report = load_extract(extract, con, as_of=AS_OF, max_quarantine=0.05)
+        report = load_extract(extract, con, extract_date=AS_OF, max_quarantine=0.05)
     with timed("floor_tables", timings):
         con.sql(floor_sql()).fetchall()
     with timed("screen", timings):

@@ -13,9 +13,11 @@ from prescreen.schemas.events import (
     ProcedureOccurrence,
     VisitOccurrence,
 )
+from prescreen.schemas.metadata import CdmSource
 from prescreen.schemas.vocabulary import Concept, ConceptAncestor
 
 SCHEMAS = {
+    "cdm_source": CdmSource,
     "person": Person,
     "care_site": CareSite,
     "location": Location,

@@ -1,5 +1,7 @@
 """The OMOP CDM v5.4 tables prescreen loads: columns, SQL types, keys and required columns.
 
+v5.3 files load too: columns v5.4 added are empty, columns v5.4 dropped are ignored.
+
 Types follow one rule: identifiers and counts `bigint`, dates `date`, datetimes
 `timestamp`, measured numbers `double`, everything else `varchar`.
 """
@@ -22,6 +24,12 @@ class OmopTable:
     event_date: str | None = None  # the date that must not be before birth nor after the extract
     end_date: str | None = None  # must not be before event_date when both are given
     datetime_for: dict[str, str] = field(default_factory=dict)  # date column -> datetime source
+    # True: the key identifies the row for joins (a person, a site), so copies that differ
+    # cannot be told apart and are quarantined; False: a repeated key is a finding, rows kept
+    identity_key: bool = False
+    # rows naming a person not in `person`: "quarantine" where the screen reads the table per
+    # person (clinical events), "finding" where it does not (observation periods, visits)
+    orphans: str = "quarantine"
 
     @property
     def person_linked(self) -> bool:
@@ -43,6 +51,16 @@ TABLES: dict[str, OmopTable] = {
     t.name: t
     for t in [
         OmopTable(
+            "cdm_source",
+            _cols(
+                "cdm_source_name:s cdm_source_abbreviation:s cdm_holder:s source_description:s "
+                "source_documentation_reference:s cdm_etl_reference:s source_release_date:d "
+                "cdm_release_date:d cdm_version:s cdm_version_concept_id:i vocabulary_version:s"
+            ),
+            (),
+            (),
+        ),
+        OmopTable(
             "person",
             _cols(
                 "person_id:i gender_concept_id:i year_of_birth:i month_of_birth:i day_of_birth:i "
@@ -53,6 +71,7 @@ TABLES: dict[str, OmopTable] = {
             ),
             ("person_id",),
             ("person_id", "gender_concept_id", "year_of_birth"),
+            identity_key=True,
         ),
         OmopTable(
             "care_site",
@@ -62,6 +81,7 @@ TABLES: dict[str, OmopTable] = {
             ),
             ("care_site_id",),
             ("care_site_id",),
+            identity_key=True,
         ),
         OmopTable(
             "location",
@@ -83,6 +103,7 @@ TABLES: dict[str, OmopTable] = {
             ("person_id", "observation_period_start_date", "observation_period_end_date"),
             event_date="observation_period_start_date",
             end_date="observation_period_end_date",
+            orphans="finding",
         ),
         OmopTable(
             "visit_occurrence",
@@ -98,6 +119,7 @@ TABLES: dict[str, OmopTable] = {
             event_date="visit_start_date",
             end_date="visit_end_date",
             datetime_for=_dt("visit_start_date", "visit_end_date"),
+            orphans="finding",
         ),
         OmopTable(
             "condition_occurrence",
@@ -220,5 +242,6 @@ ALWAYS_PRESENT = (
     "care_site",
 )
 
-# Load order: person first, so the other tables can be checked against valid persons.
+# Load order: cdm_source first (it may hold the extract date the other tables are checked
+# against), then person, so the other tables can be checked against valid persons.
 LOAD_ORDER = tuple(TABLES)
