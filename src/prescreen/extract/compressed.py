@@ -23,7 +23,7 @@ def check_gzip(path: Path) -> None:
             while handle.read(_CHUNK):
                 pass
     except EOFError:
-        raise ExtractError(_damaged(path, "it ends before its last block")) from None
+        raise ExtractError(_damaged(path, "its data ends early or is corrupt")) from None
     except (OSError, zlib.error) as exc:
         kind = "its CRC or length does not check out"
         if "Not a gzipped file" in str(exc):

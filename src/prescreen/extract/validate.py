@@ -33,7 +33,10 @@ def row_rules(staged: RawTable) -> list[RowRule]:
     """Type rules for the columns whose cast can fail, schema rules, then cleaning rules."""
     rules = []
     for column, sql_type in staged.table.columns.items():
+        fallback = staged.table.datetime_for.get(column)
         if column in staged.columns and cast_can_fail(staged.source_type(column), sql_type):
+            rules.append(type_rule(column, sql_type))
+        elif fallback in staged.columns:  # the date only comes from its datetime
             rules.append(type_rule(column, sql_type))
     return rules + list(schema_checks(staged.table.name)) + list(cleaning_rules(staged.table.name))
 
@@ -50,7 +53,7 @@ def type_and_check_rows(con: duckdb.DuckDBPyConnection, staged: RawTable) -> Non
     selects = ["_line"]
     for column, sql_type in table.columns.items():
         selects.append(f'{_typed_expr(staged, column, sql_type)} as "{column}"')
-        selects.append(f'{_raw_source(staged, column)} as "_raw_{column}"')
+        selects.append(f'{_given(staged, column)} as "_raw_{column}"')
     columns = ", ".join(f'{cleaned(table, c)} as "{c}"' for c in table.columns)
     params: dict[str, object] = {}
     for rule in rules:
@@ -99,6 +102,21 @@ def _write_rule_table(con: duckdb.DuckDBPyConnection, rules: list[RowRule]) -> N
 
 def _raw_source(staged: RawTable, column: str) -> str:
     return f'"{column}"' if column in staged.columns else "null"
+
+
+def _given(staged: RawTable, column: str) -> str:
+    """SQL that is NULL exactly when the file gives no value for the column.
+
+    A date with a datetime beside it is given when either is: an unreadable datetime
+    behind an empty date is a type failure of the date, not a missing value.
+    """
+    fallback = staged.table.datetime_for.get(column)
+    if fallback not in staged.columns:
+        return _raw_source(staged, column)
+    given = f'"{fallback}" is not null'
+    if column in staged.columns:
+        given = f'"{column}" is not null or {given}'
+    return f"case when {given} then true end"
 
 
 def _typed_expr(staged: RawTable, column: str, sql_type: str) -> str:
