@@ -118,10 +118,11 @@ def write_validation_outputs(
     report.validation.to_csv(folder / "validation.csv", index=False)
     report.reasons.to_csv(folder / "validation_reasons.csv", index=False)
     for outcome, file_name in (("quarantine", "quarantine.csv"), ("finding", "findings.csv")):
-        rows = con.sql(
-            f"select {_ROW_COLUMNS} from {outcome} order by table_name, line, check_name"
+        con.execute(
+            f"copy (select {_ROW_COLUMNS} from {outcome} order by table_name, line, check_name) "
+            "to $path (header, delimiter ',')",
+            {"path": str(folder / file_name)},
         )
-        rows.write_csv(str(folder / file_name), header=True)
 
 
 def print_validation_summary(report: LoadReport, console: Console) -> None:
