@@ -108,14 +108,28 @@ def test_sql_checks_reject_what_pandera_rejects(tmp_path: Path) -> None:
     assert sql_bad == pandera_bad == {"2", "3"}
 
 
-def test_every_schema_column_is_in_the_catalogue() -> None:
+def test_the_catalogue_is_the_schemas() -> None:
+    # every declared column is loaded or fills a date; keys, required columns and dates come
+    # from the schema's metadata; uniqueness is declared only for identity keys
     for name, model in SCHEMAS.items():
         schema = model.to_schema()
-        for column, spec in schema.columns.items():
-            assert spec.regex or column in TABLES[name].columns, (name, column)
-        unique = [c for c, s in schema.columns.items() if s.unique]
-        assert not unique or tuple(unique) == TABLES[name].primary_key, name
+        table = TABLES[name]
+        declared = [c for c, spec in schema.columns.items() if not spec.regex]
+        assert set(declared) == {*table.columns, *table.datetime_for.values()}, name
+        assert list(table.columns) == [c for c in declared if c in table.columns], name
+        assert table.required == tuple(
+            c for c in table.columns if not schema.columns[c].nullable
+        ), name
+        unique = tuple(c for c, s in schema.columns.items() if s.unique)
+        assert unique == (table.primary_key if table.identity_key else ()), name
         assert schema_checks(name)  # every table has at least one compiled rule
+    assert TABLES["measurement"].datetime_for == {"measurement_date": "measurement_datetime"}
+    assert TABLES["visit_occurrence"].orphans == "finding"
+    assert TABLES["person"].identity_key and not TABLES["drug_exposure"].identity_key
+    assert TABLES["concept_ancestor"].primary_key == (
+        "ancestor_concept_id",
+        "descendant_concept_id",
+    )
 
 
 def test_row_conservation_on_generated_extract(tmp_path: Path) -> None:
