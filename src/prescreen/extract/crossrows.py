@@ -168,15 +168,12 @@ def keys_proven_unique(con: duckdb.DuckDBPyConnection, table: OmopTable) -> bool
     """
     if len(table.primary_key) != 1:
         return False
-    key, typed = table.primary_key[0], f"_typed_{table.name}"
-    low, high, keys = con.execute(
-        f"select min({key}), max({key}), count({key}) from {typed}"
-    ).fetchone()
+    slots = {"key": table.primary_key[0], "typed": f"_typed_{table.name}"}
+    low, high, keys = con.execute(render(read_sql("extract/key_range.sql"), **slots)).fetchone()
     if keys == 0:
         return True
     if high - low + 1 > min(8 * keys, 2**31):
         return False
-    marked = con.execute(
-        f"select bit_count(bitstring_agg({key}, {int(low)}, {int(high)})) from {typed}"
-    ).fetchone()[0]
+    bitmap = render(read_sql("extract/key_bitmap.sql"), **slots)
+    marked = con.execute(bitmap, {"low": int(low), "high": int(high)}).fetchone()[0]
     return marked == keys

@@ -23,6 +23,7 @@ import pandas as pd
 from prescreen.errors import ExtractError
 from prescreen.extract.header import canonical_names, read_header
 from prescreen.extract.tables import OmopTable
+from prescreen.sqltext import read_sql, render
 
 _REJECT_REASONS = {
     "MISSING COLUMNS": ("csvRowReadable", "row has fewer fields than the header"),
@@ -54,7 +55,7 @@ def read_csv_table(
         return None
     lowered, extra = canonical_names(table, path.name, cells)
     result = CsvFile([c for c in lowered if c not in extra], extra, lowered)
-    selects = ", ".join(f'c{i} as "{name}"' for i, name in enumerate(lowered) if name not in extra)
+    selects = [f'c{i} as "{name}"' for i, name in enumerate(lowered) if name not in extra]
     try:
         _read_rows(con, raw_name, path, len(cells), selects)
     except duckdb.Error as exc:
@@ -86,23 +87,21 @@ def read_csv_table(
 
 
 def _read_rows(
-    con: duckdb.DuckDBPyConnection, raw_name: str, path: Path, n_columns: int, selects: str
+    con: duckdb.DuckDBPyConnection, raw_name: str, path: Path, n_columns: int, selects: list[str]
 ) -> None:
-    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n_columns))
-    options = (
-        "auto_detect = false, header = true, delim = ',', quote = '\"', escape = '\"', "
-        f"columns = {{{columns}}}, store_rejects = true, rejects_table = '{raw_name}_rej', "
-        f"rejects_scan = '{raw_name}_scan', max_line_size = {MAX_LINE}"
+    sql = render(
+        read_sql("extract/read_csv_rows.sql"),
+        raw=raw_name,
+        columns="{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n_columns)) + "}",
+        rejects=f"{raw_name}_rej",
+        rejects_scan=f"{raw_name}_scan",
+        max_line=str(MAX_LINE),
+        selects="".join(f", {s}" for s in selects),
     )
     order_kept = con.execute("select current_setting('preserve_insertion_order')").fetchone()[0]
     con.execute("set preserve_insertion_order = true")  # row_number() follows file order
     try:
-        con.execute(
-            f"create or replace temp table {raw_name} as "
-            f"select row_number() over () as _ord{', ' + selects if selects else ''} "
-            f"from read_csv(?, {options})",
-            [str(path)],
-        )
+        con.execute(sql, {"path": str(path)})
     finally:
         con.execute(f"set preserve_insertion_order = {str(order_kept).lower()}")
 
@@ -141,18 +140,8 @@ def _number_lines(con: duckdb.DuckDBPyConnection, raw_name: str, reject_lines: l
         con.execute(f"update {raw_name} set _line = _line + 1")
         return
     con.execute(
-        f"""
-        create or replace temp table {raw_name} as
-        with total as (select count(*) as n from {raw_name}),
-        kept_lines as (
-            select line, row_number() over (order by line) as _ord
-            from (select unnest(range(2, (select n from total) + 2 + $n_rej)) as line)
-            where not list_contains($rejected, line)
-        )
-        select k.line as _line, r.* exclude (_ord)
-        from {raw_name} as r join kept_lines as k using (_ord)
-        """,
-        {"rejected": [int(x) for x in reject_lines], "n_rej": len(set(reject_lines))},
+        render(read_sql("extract/number_lines.sql"), raw=raw_name),
+        {"rejected": [int(x) for x in reject_lines], "n_rejected": len(set(reject_lines))},
     )
 
 

@@ -22,6 +22,7 @@ from prescreen.extract.quarantine import (
     quarantine_rejects,
     record,
     row_outcomes_sql,
+    set_aside,
 )
 from prescreen.extract.stage import RawTable, stage_file
 from prescreen.extract.summary import LoadReport, TableCounts, build_report, check_threshold
@@ -97,13 +98,13 @@ def _load_table(
     staged = stage_file(con, table, path)
     quarantine_rejects(con, staged)
     type_and_check_rows(con, staged)
-    record(con, "quarantine", staged, row_outcomes_sql(staged, key_text(table, "t"), "_failures"))
+    record(con, "quarantine", staged, *row_outcomes_sql(staged, key_text(table, "t"), "_failures"))
     for rule in row_rules_across(table, extract_date):
         record(con, rule.outcome, staged, rule.sql, rule.params)
     if not keys_proven_unique(con, table):
         for rule in key_rules(table):
             record(con, rule.outcome, staged, rule.sql, rule.params)
-    record(con, "finding", staged, row_outcomes_sql(staged, key_text(table, "t"), "_findings"))
+    record(con, "finding", staged, *row_outcomes_sql(staged, key_text(table, "t"), "_findings"))
     forget_findings_of_quarantined(con, table.name)
     staged.drop(con)
     rows_read = con.execute(f"select count(*) from _typed_{table.name}").fetchone()[0]
@@ -127,7 +128,9 @@ def _load_table(
     return counts
 
 
-def _keep_usable_rows(con: duckdb.DuckDBPyConnection, staged: RawTable, set_aside: int) -> None:
+def _keep_usable_rows(
+    con: duckdb.DuckDBPyConnection, staged: RawTable, rows_set_aside: int
+) -> None:
     """`_typed_<table>` becomes `<table>`: quarantined rows and surplus copies deleted, helper
     columns dropped, `_row_id` declared NOT NULL.
 
@@ -135,13 +138,8 @@ def _keep_usable_rows(con: duckdb.DuckDBPyConnection, staged: RawTable, set_asid
     DuckDB, where an anti-joined copy of a 23M-row table took seconds and twice the memory.
     """
     name = staged.table.name
-    if set_aside > 0:
-        con.execute(
-            f"delete from _typed_{name} where _line in ("
-            "select line from quarantine where table_name = $name union all "
-            "select line from finding where table_name = $name and check_name = $deduplicated)",
-            {"name": name, "deduplicated": DEDUPLICATED},
-        )
+    if rows_set_aside > 0:
+        set_aside(con, name)
     for helper in ("_line", "_findings", "_failures"):
         con.execute(f"alter table _typed_{name} drop column {helper}")
     con.execute(f"alter table _typed_{name} alter column _row_id set not null")

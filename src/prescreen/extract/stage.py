@@ -24,6 +24,7 @@ from prescreen.extract.compressed import check_gzip
 from prescreen.extract.csvread import error_kind, read_csv_table
 from prescreen.extract.header import canonical_names, describe_columns
 from prescreen.extract.tables import OmopTable
+from prescreen.sqltext import read_sql, render
 
 _INTEGERS = frozenset(
     {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"}
@@ -141,12 +142,15 @@ def _stage_parquet(
             selects.append(f"{_quoted(original)} as {_quoted(name)}")
         else:  # another type: its text is typed as CSV text would be
             selects.append(f"cast({_quoted(original)} as varchar) as {_quoted(name)}")
-    literal = "'" + str(path).replace("'", "''") + "'"  # a view cannot take parameters
-    con.execute(
-        f"create or replace temp view {raw_name} as "
-        f"select file_row_number + 2 as _line, {', '.join(selects)} "
-        f"from read_parquet({literal}, file_row_number = true)"
+    # a view cannot take parameters: the path is bound to a variable the view reads
+    con.execute(f"set variable {raw_name}_path = $path", {"path": str(path)})
+    sql = render(
+        read_sql("extract/parquet_view.sql"),
+        raw=raw_name,
+        selects=", ".join(selects),
+        path_variable=f"{raw_name}_path",
     )
+    con.execute(sql)
     columns = [c for c in lowered if c not in extra]
     return RawTable(
         table, path.name, raw_name, columns, extra, types=types, view=True, header=lowered

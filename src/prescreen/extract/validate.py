@@ -18,6 +18,7 @@ from prescreen.extract.cast import cast_can_fail, parsed
 from prescreen.extract.rowrules import RowRule, cleaned, cleaning_rules, schema_checks, type_rule
 from prescreen.extract.stage import RawTable, unreadable_parquet
 from prescreen.extract.tables import OmopTable
+from prescreen.sqltext import read_sql, render
 
 
 def key_text(table: OmopTable, alias: str = "") -> str:
@@ -58,18 +59,17 @@ def type_and_check_rows(con: duckdb.DuckDBPyConnection, staged: RawTable) -> Non
     params: dict[str, object] = {}
     for rule in rules:
         params.update(rule.params)
+    sql = render(
+        read_sql("extract/typed_rows.sql"),
+        typed=f"_typed_{table.name}",
+        raw=staged.raw_name,
+        parsed_columns=", ".join(selects),
+        columns=columns,
+        findings=_listed([(n, r) for n, r in enumerate(rules, 1) if r.finding]),
+        failures=_listed([(n, r) for n, r in enumerate(rules, 1) if not r.finding]),
+    )
     try:
-        con.execute(
-            f"""
-            create or replace table _typed_{table.name} as
-            with parsed_rows as (select {", ".join(selects)} from {staged.raw_name})
-            select _line, {columns}, _line - 1 as _row_id,
-                {_listed([(n, r) for n, r in enumerate(rules, 1) if r.finding])} as _findings,
-                {_listed([(n, r) for n, r in enumerate(rules, 1) if not r.finding])} as _failures
-            from parsed_rows
-            """,
-            params,
-        )
+        con.execute(sql, params)
     except (duckdb.OutOfMemoryException, duckdb.InterruptException):
         raise
     except duckdb.Error as exc:
