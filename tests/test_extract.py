@@ -218,3 +218,13 @@ def test_fraction_in_an_id_is_quarantined_not_rounded(tmp_path: Path) -> None:
         (2, "person_id", "cdmDatatype", "not a whole number"),
         (4, "person_id", "cdmDatatype", "not a whole number"),
     ]
+
+
+def test_every_extract_sql_file_is_used() -> None:
+    # SQL lives in sql/extract and is loaded by name: a file no module names is dead
+    sources = "".join(
+        p.read_text(encoding="utf-8")
+        for p in (Path(__file__).parents[1] / "src" / "prescreen" / "extract").glob("*.py")
+    )
+    for sql in (Path(__file__).parents[1] / "sql" / "extract").glob("*.sql"):
+        assert f"extract/{sql.name}" in sources or f'"{sql.stem}"' in sources, sql.name
