@@ -12,8 +12,9 @@ from pathlib import Path
 
 import duckdb
 from real_defects import SYNTHEA, gibleed_like
+from rich.console import Console
 
-from prescreen.extract import load_extract, write_validation_outputs
+from prescreen.extract import load_extract, print_validation_summary, write_validation_outputs
 
 CLINICAL = (
     "condition_occurrence",
@@ -64,6 +65,11 @@ def test_gibleed_defects_load_with_default_options(tmp_path: Path) -> None:
         "(select drug_exposure_id from drug_exposure group by 1 having count(*) > 1)"
     ).fetchone()
     assert shared[0] == shared[1] == injected["drug_rows_sharing_an_id"]
+    console = Console(record=True, width=200)
+    print_validation_summary(report, console)
+    shown = console.export_text()
+    assert "extract date 2022-10-10 (cdm_source.source_release_date)" in shown
+    assert "finding (rows kept): observation_period: isForeignKey person_id" in shown
     write_validation_outputs(report, con, tmp_path / "out")
     findings = (tmp_path / "out" / "findings.csv").read_text(encoding="utf-8").splitlines()
     assert len(findings) == 1 + sum(found.values())

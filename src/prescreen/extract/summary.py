@@ -126,7 +126,8 @@ def write_validation_outputs(
 
 
 def print_validation_summary(report: LoadReport, console: Console) -> None:
-    """A rich table: per file rows in, loaded, quarantined and the top reason."""
+    """A rich table: per file rows in, loaded, quarantined, findings and the top reason; then
+    the extract date, each table's top finding, notes and ignored files."""
     table = Table(title="Extract validation", show_header=True)
     for name, justify in [
         ("table", "left"),
@@ -156,6 +157,13 @@ def print_validation_summary(report: LoadReport, console: Console) -> None:
         markup=False,
         highlight=False,
     )
+    for finding in report.findings.groupby("table", sort=False).head(1).itertuples():
+        console.print(
+            f"finding (rows kept): {finding.table}: {finding.check} {finding.column}: "
+            f"{finding.reason} ({finding.count:,} rows; all in findings.csv)",
+            markup=False,
+            highlight=False,
+        )
     for row in report.validation.itertuples(index=False):
         if row.notes:
             console.print(f"note: {row.source_file}: {row.notes}", markup=False, highlight=False)
