@@ -67,4 +67,7 @@ class OmopModel(pa.DataFrameModel):
     class Config:
         coerce = True
         strict = False
-        metadata: dict = {}  # table metadata: identity_key, orphans (see extract/tables.py)
+        # table metadata (extract/tables.py): identity_key (a repeated key makes every copy
+        # unusable), screened (the screen reads the table per person: its rows must name a
+        # person of the extract, and losing them stops a run above --max-quarantine)
+        metadata: dict = {}

@@ -51,7 +51,8 @@ class Person(OmopModel):
     ethnicity_source_concept_id: Series[OmopId] | None = optional()
 
     class Config:
-        metadata = {"identity_key": True}  # other tables join on person_id
+        # other tables join on person_id; the screen reads one row per person
+        metadata = {"identity_key": True, "screened": True}
 
 
 class CareSite(OmopModel):
@@ -94,10 +95,8 @@ class ObservationPeriod(OmopModel):
     observation_period_end_date: Series[pd.Timestamp] = end_date()
     period_type_concept_id: Series[OmopId] | None = optional()
 
-    class Config:
-        # the screen does not read periods per person: a period of an unknown person
-        # (GiBleed: half its observation_period) is a finding, the row kept
-        metadata = {"orphans": "finding"}
+    # not "screened": the screen does not read periods per person, so a period of an unknown
+    # person (GiBleed: half its observation_period) is a finding, the row kept
 
 
 class Death(OmopModel):
@@ -110,3 +109,6 @@ class Death(OmopModel):
     cause_concept_id: Series[OmopId] | None = optional()
     cause_source_value: Series[str] | None = optional()
     cause_source_concept_id: Series[OmopId] | None = optional()
+
+    class Config:
+        metadata = {"screened": True}  # criteria read it per person

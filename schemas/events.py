@@ -43,9 +43,8 @@ class VisitOccurrence(OmopModel):
     discharged_to_source_value: Series[str] | None = optional()
     preceding_visit_occurrence_id: Series[OmopId] | None = optional()
 
-    class Config:
-        # the screen does not read visits per person: a visit of an unknown person is a finding
-        metadata = {"orphans": "finding"}
+    # not "screened": the screen does not read visits per person, so a visit of an unknown
+    # person is a finding, the row kept
 
 
 class ConditionOccurrence(OmopModel):
@@ -70,6 +69,9 @@ class ConditionOccurrence(OmopModel):
     condition_source_concept_id: Series[OmopId] | None = optional()
     condition_status_source_value: Series[str] | None = optional()
 
+    class Config:
+        metadata = {"screened": True}  # criteria read it per person
+
 
 class ProcedureOccurrence(OmopModel):
     """Procedures; CPT-4 or ICD-10-PCS in procedure_source_value."""
@@ -90,6 +92,9 @@ class ProcedureOccurrence(OmopModel):
     procedure_source_value: Series[str] | None = code()
     procedure_source_concept_id: Series[OmopId] | None = optional()
     modifier_source_value: Series[str] | None = optional(description="RT, LT, 50")
+
+    class Config:
+        metadata = {"screened": True}  # criteria read it per person
 
 
 class DrugExposure(OmopModel):
@@ -121,6 +126,9 @@ class DrugExposure(OmopModel):
     route_source_value: Series[str] | None = optional()
     dose_unit_source_value: Series[str] | None = optional()
 
+    class Config:
+        metadata = {"screened": True}  # criteria read it per person
+
 
 class Measurement(OmopModel):
     """Labs, vital signs and limb measurements; value_as_number may be negative."""
@@ -149,6 +157,9 @@ class Measurement(OmopModel):
     measurement_event_id: Series[OmopId] | None = optional()
     meas_event_field_concept_id: Series[OmopId] | None = optional()
 
+    class Config:
+        metadata = {"screened": True}  # criteria read it per person
+
 
 class Observation(OmopModel):
     """Clinical facts that are not measurements (Rutherford, NYHA, ulcer exposure, …)."""
@@ -174,3 +185,6 @@ class Observation(OmopModel):
     value_source_value: Series[str] | None = optional()
     observation_event_id: Series[OmopId] | None = optional()
     obs_event_field_concept_id: Series[OmopId] | None = optional()
+
+    class Config:
+        metadata = {"screened": True}  # criteria read it per person

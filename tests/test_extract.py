@@ -228,3 +228,22 @@ def test_every_extract_sql_file_is_used() -> None:
     )
     for sql in (Path(__file__).parents[1] / "sql" / "extract").glob("*.sql"):
         assert f"extract/{sql.name}" in sources or f'"{sql.stem}"' in sources, sql.name
+
+
+def test_threshold_counts_only_tables_the_screen_reads(tmp_path: Path) -> None:
+    # every cdm_source and concept row unusable (100 %), half the visits of unknown persons
+    # (findings): the run goes on; the losses are in validation.csv
+    folder = _good_extract(tmp_path / "x", persons=5, measurements=10)
+    (folder / "cdm_source.csv").write_text(
+        "cdm_source_name,source_release_date\nRegistry,2026-13-45\n", encoding="utf-8"
+    )
+    (folder / "concept.csv").write_text("concept_id,concept_name\nx,Not an id\n", encoding="utf-8")
+    (folder / "visit_occurrence.csv").write_text(
+        "visit_occurrence_id,person_id,visit_start_date\n1,1,2024-01-01\n2,99,2024-01-01\n",
+        encoding="utf-8",
+    )
+    report = load_extract(folder, duckdb.connect(), extract_date=AS_OF)
+    v = report.validation.set_index("table")
+    assert (v.loc["cdm_source", "quarantined"], v.loc["concept", "quarantined"]) == (1, 1)
+    assert v.loc["visit_occurrence", "findings"] == 1
+    assert report.extract_date_source == "--extract-date"  # the unreadable date is not used

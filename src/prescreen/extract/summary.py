@@ -14,6 +14,7 @@ from rich.table import Table
 from prescreen.errors import ExtractError
 from prescreen.extract.extract_date import ExtractDate
 from prescreen.extract.quarantine import outcome_counts
+from prescreen.extract.tables import TABLES
 
 VALIDATION_COLUMNS = [
     "table",
@@ -92,10 +93,12 @@ def check_threshold(report: LoadReport, max_quarantine: float) -> None:
     """Raise ExtractError (carrying the report) when a table quarantines > max_quarantine.
 
     Only quarantined (unusable) rows count: findings and de-duplicated copies lose nothing.
+    Only tables the screen reads per person (person, clinical events) can stop a run; the
+    losses of the others (cdm_source, visits, vocabulary, …) are reported, never fatal.
     """
     for row in report.validation.itertuples(index=False):
         share = row.quarantined / row.rows_in if row.rows_in else 0.0
-        if share <= max_quarantine:
+        if share <= max_quarantine or not TABLES[row.table].screened:
             continue
         top = report.reasons[report.reasons["table"] == row.table].head(3)
         reasons = "; ".join(f"{r.column}: {r.reason} ({r.count} rows)" for r in top.itertuples())

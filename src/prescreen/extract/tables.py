@@ -35,6 +35,9 @@ class OmopTable:
     orphans: str = "quarantine"
     person_key: str | None = None  # the column naming the row's person, if rows have one
     code: str | None = None  # the source-code column criteria match, if the table has one
+    # the screen reads the table per person (person, clinical events): quarantining more
+    # than --max-quarantine of it stops a run; other tables' losses are reported only
+    screened: bool = False
 
     @property
     def person_linked(self) -> bool:
@@ -92,9 +95,10 @@ def omop_table(table_name: str) -> OmopTable:
         end_date=_single(table_name, _marked(loaded, "end_date"), "end_date"),
         datetime_for=datetime_for,
         identity_key=bool(flags.get("identity_key")),
-        orphans=flags.get("orphans", "quarantine"),
+        orphans="quarantine" if flags.get("screened") else "finding",
         person_key=_single(table_name, _marked(loaded, "person_key"), "person_key"),
         code=_single(table_name, _marked(loaded, "code"), "code"),
+        screened=bool(flags.get("screened")),
     )
 
 
