@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 
@@ -45,7 +46,7 @@ def load_extract(
 
     `extract_date` is used only when the extract has no cdm_source release date (default:
     the run date); dates are checked against it. `max_quarantine` is a share (0.05 = 5 %):
-    a table quarantining more stops the load; findings never do.
+    person or a clinical event table quarantining more stops the load; findings never do.
     """
     found = discover_files(extract_dir)
     if "person" not in found.files:
@@ -56,28 +57,7 @@ def load_extract(
     for name in found.unknown:
         log.info("ignored %s: not an OMOP table prescreen loads", name)
     create_outcome_tables(con)
-    counts: list[TableCounts] = []
-    dated: ExtractDate | None = None
-    for name in LOAD_ORDER:
-        if name != "cdm_source" and dated is None:
-            dated = resolve_extract_date(
-                con, has_cdm_source="cdm_source" in found.files, given=extract_date
-            )
-            log.info("extract date %s (%s)", dated.value.isoformat(), dated.source)
-        path = found.files.get(name)
-        if path is None:
-            if name in ALWAYS_PRESENT:
-                _create_empty(con, TABLES[name])
-            continue
-        started = time.perf_counter()
-        checked_against = dated.value if dated else None
-        if console is not None:
-            with console.status(f"loading {path.name}"):
-                counts.append(_load_table(con, TABLES[name], path, checked_against))
-        else:
-            counts.append(_load_table(con, TABLES[name], path, checked_against))
-        log.info("loaded %s in %.2fs", path.name, time.perf_counter() - started)
-    assert dated is not None  # person is always loaded, after cdm_source
+    counts, dated = _load_tables(con, found.files, extract_date, console)
     if con.execute("select count(*) from person").fetchone()[0] == 0:
         raise ExtractError(f"{found.files['person'].name}: no valid person rows; nothing to screen")
     con.execute(read_sql("extract/person_site.sql"))
@@ -90,6 +70,34 @@ def load_extract(
     )
     check_threshold(report, max_quarantine)
     return report
+
+
+def _load_tables(
+    con: duckdb.DuckDBPyConnection,
+    files: dict[str, Path],
+    given: date | None,
+    console: Console | None,
+) -> tuple[list[TableCounts], ExtractDate]:
+    """Every table in load order; the extract date is settled once cdm_source is loaded."""
+    counts: list[TableCounts] = []
+    dated: ExtractDate | None = None
+    for name in LOAD_ORDER:
+        if name != "cdm_source" and dated is None:
+            dated = resolve_extract_date(con, has_cdm_source="cdm_source" in files, given=given)
+            log.info("extract date %s (%s)", dated.value.isoformat(), dated.source)
+        path = files.get(name)
+        if path is None:
+            if name in ALWAYS_PRESENT:
+                _create_empty(con, TABLES[name])
+            continue
+        started = time.perf_counter()
+        status = console.status(f"loading {path.name}") if console else nullcontext()
+        with status:
+            counts.append(_load_table(con, TABLES[name], path, dated.value if dated else None))
+        log.info("loaded %s in %.2fs", path.name, time.perf_counter() - started)
+    if dated is None:  # no table but cdm_source in LOAD_ORDER: a catalogue bug
+        raise RuntimeError("the load order has no table after cdm_source")
+    return counts, dated
 
 
 def _load_table(
