@@ -46,6 +46,10 @@ def _utf16(folder: Path) -> Path:
     return _write(folder, "\n".join([HEADER, CANARY_ROW, *OTHER_ROWS]) + "\n", "utf-16")
 
 
+def _utf16_no_header(folder: Path) -> Path:
+    return _write(folder, "\n".join([CANARY_ROW, *OTHER_ROWS]) + "\n", "utf-16")
+
+
 def _unterminated_quote(folder: Path) -> Path:
     broken = CANARY_ROW.replace(CANARY_SOURCE, '"' + CANARY_SOURCE)
     return _write(folder, "\n".join([HEADER, *OTHER_ROWS, broken, *OTHER_ROWS]) + "\n")
@@ -58,7 +62,9 @@ def _duplicated(folder: Path) -> Path:
 
 
 @pytest.mark.parametrize(
-    "broken", [_no_header, _utf16, _unterminated_quote, _duplicated], ids=lambda f: f.__name__
+    "broken",
+    [_no_header, _utf16, _utf16_no_header, _unterminated_quote, _duplicated],
+    ids=lambda f: f.__name__,
 )
 def test_canary_never_in_loader_messages(broken, tmp_path: Path, caplog) -> None:
     extract = broken(tmp_path / "extract")
@@ -82,7 +88,9 @@ def test_canary_never_in_loader_messages(broken, tmp_path: Path, caplog) -> None
 
 
 @pytest.mark.parametrize(
-    "broken", [_no_header, _utf16, _unterminated_quote, _duplicated], ids=lambda f: f.__name__
+    "broken",
+    [_no_header, _utf16, _utf16_no_header, _unterminated_quote, _duplicated],
+    ids=lambda f: f.__name__,
 )
 def test_canary_never_on_the_cli(broken, tmp_path: Path) -> None:
     # `prescreen load` prints the error (exit 1) and the validation summary: no canary
