@@ -80,7 +80,7 @@ def lib_run(
     con.execute("set enable_progress_bar = false")
 
     with timed("load_validate", timings):
-        report = load_extract(extract, con, as_of=AS_OF, max_quarantine=0.05)
+        report = load_extract(extract, con, extract_date=AS_OF, max_quarantine=0.05)
     with timed("floor_tables", timings):
         con.sql(floor_sql()).fetchall()
     with timed("screen", timings):
@@ -151,7 +151,7 @@ def sql_only_run(extract: Path, trial_path: Path, db_file: Path) -> dict[str, An
     con.execute("set enable_progress_bar = false")
     timings: dict[str, float] = {}
     with timed("load_validate", timings):
-        load_extract(extract, con, as_of=AS_OF, max_quarantine=0.05)
+        load_extract(extract, con, extract_date=AS_OF, max_quarantine=0.05)
     with timed("floor_tables", timings):
         con.sql(floor_sql()).fetchall()
     with timed("screen_sql", timings):
@@ -182,7 +182,7 @@ def profile_run(extract: Path, trial_path: Path, out: Path, db_file: Path) -> di
     con = open_database(db_file)
     con.execute("set enable_progress_bar = false")
     stage("load_validate")
-    load_extract(extract, con, as_of=AS_OF, max_quarantine=0.05)
+    load_extract(extract, con, extract_date=AS_OF, max_quarantine=0.05)
     stage("profile")
     compiled = engine.compile_sql(trial, AS_OF)
     con.execute(compiled.macros)

@@ -1,7 +1,9 @@
-"""Pandera schemas of the OMOP tables: the declared source of truth for row checks.
+"""Pandera schemas of the OMOP tables: the one source of truth for columns, types and checks.
 
-The loader compiles each schema's column checks to DuckDB SQL (see docs/validation.md);
-tests validate loaded tables with the same schemas through pandas.
+Every column is declared with its metadata (schemas/base.py); the loader's catalogue
+(`extract/tables.py`) and the generator's Arrow schemas (`synth/schema.py`) are derived
+from them, and the loader compiles each schema's column checks to DuckDB SQL (see
+docs/validation.md). Tests validate loaded tables with the same schemas through pandas.
 """
 
 from prescreen.schemas.clinical import CareSite, Death, Location, ObservationPeriod, Person
@@ -13,9 +15,11 @@ from prescreen.schemas.events import (
     ProcedureOccurrence,
     VisitOccurrence,
 )
+from prescreen.schemas.metadata import CdmSource
 from prescreen.schemas.vocabulary import Concept, ConceptAncestor
 
 SCHEMAS = {
+    "cdm_source": CdmSource,
     "person": Person,
     "care_site": CareSite,
     "location": Location,

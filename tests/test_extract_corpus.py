@@ -1,4 +1,9 @@
-"""The bad-extract corpus: each tests/bad_extracts/<case>/ states its outcome in expected.yaml."""
+"""The bad-extract corpus: each tests/bad_extracts/<case>/ states its outcome in expected.yaml.
+
+A `loaded` case lists the rows loaded per table, the quarantined (table, check, line), the
+findings (table, check, line; none when absent) and the rows de-duplicated per table.
+`extract_date` is passed as the caller's extract date (a cdm_source file would win).
+"""
 
 from __future__ import annotations
 
@@ -30,25 +35,49 @@ def _data_rows(path: Path) -> int:
 @pytest.mark.parametrize("case", CASES)
 def test_corpus_case(case: str, tmp_path: Path) -> None:
     expected = _expected(case)
-    as_of = expected.get("as_of") or date(2026, 11, 1)
+    extract_date = expected.get("extract_date") or date(2026, 11, 1)
     con = duckdb.connect()
     if expected["outcome"] == "error":
         with pytest.raises(ExtractError) as caught:
-            load_extract(CORPUS / case, con, as_of=as_of, max_quarantine=1.0)
+            load_extract(CORPUS / case, con, extract_date=extract_date, max_quarantine=1.0)
         message = str(caught.value)
         for part in expected["error_contains"]:
             assert part in message
         assert not any(v in message for v in PATIENT_VALUES)
         assert "Original Line" not in message
         return
-    report = load_extract(CORPUS / case, con, as_of=as_of, max_quarantine=1.0)
+    report = load_extract(CORPUS / case, con, extract_date=extract_date, max_quarantine=1.0)
     loaded = dict(zip(report.validation["table"], report.validation["loaded"], strict=True))
     for table, rows in expected["loaded"].items():
         assert loaded[table] == rows, table
         assert con.execute(f"select count(*) from {table}").fetchone()[0] == rows
-    got = con.execute("select table_name, check_name, column_name, line from quarantine").fetchall()
-    want = expected["quarantined"]
-    # one quarantine row per failed check and column; compare the distinct (table, check, line)
+    _assert_listed(con, "quarantine", expected["quarantined"])
+    _assert_listed(con, "finding", expected.get("findings", []))
+    deduplicated = dict(
+        zip(report.validation["table"], report.validation["deduplicated"], strict=True)
+    )
+    assert {t: n for t, n in deduplicated.items() if n} == expected.get("deduplicated", {})
+    # no row lost: every data line of every file is loaded, quarantined or a surplus copy
+    for row in report.validation.itertuples():
+        assert row.rows_in == row.loaded + row.quarantined + row.deduplicated
+        assert row.rows_in == _data_rows(CORPUS / case / row.source_file)
+    if "note_contains" in expected:
+        assert expected["note_contains"] in " ".join(report.validation["notes"])
+    if "unknown_files" in expected:
+        assert [f for f in report.unknown_files if f != "expected.yaml"] == expected[
+            "unknown_files"
+        ]
+    if "extract_date_source" in expected:
+        assert report.extract_date_source == expected["extract_date_source"]
+    write_validation_outputs(report, con, tmp_path)
+    for written in tmp_path.iterdir():
+        assert not any(v in written.read_text(encoding="utf-8") for v in PATIENT_VALUES)
+
+
+def _assert_listed(con: duckdb.DuckDBPyConnection, outcome: str, want: list[dict]) -> None:
+    """`outcome` holds exactly the expected distinct (table, check, line), columns as stated."""
+    got = con.execute(f"select table_name, check_name, column_name, line from {outcome}").fetchall()
+    # one row per rule met and column; compare the distinct (table, check, line)
     assert {(g[0], g[1], g[3]) for g in got} == {(w["table"], w["check"], w["line"]) for w in want}
     for item in want:
         assert any(
@@ -58,17 +87,6 @@ def test_corpus_case(case: str, tmp_path: Path) -> None:
             and ("column" not in item or g[2] == item["column"])
             for g in got
         ), (item, got)
-    # no row lost: every data line of every file is loaded or quarantined
-    for row in report.validation.itertuples():
-        assert row.rows_in == row.loaded + row.quarantined
-        assert row.rows_in == _data_rows(CORPUS / case / row.source_file)
-    if "note_contains" in expected:
-        assert expected["note_contains"] in " ".join(report.validation["notes"])
-    if "unknown_files" in expected:
-        assert [f for f in report.unknown_files if f != "expected.yaml"] == expected["unknown_files"]
-    write_validation_outputs(report, con, tmp_path)
-    written = (tmp_path / "quarantine.csv").read_text(encoding="utf-8")
-    assert not any(v in written for v in PATIENT_VALUES)
 
 
 def test_one_megabyte_field_loads(tmp_path: Path) -> None:
@@ -82,7 +100,7 @@ def test_one_megabyte_field_loads(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     con = duckdb.connect()
-    report = load_extract(tmp_path, con, as_of=date(2026, 11, 1))
+    report = load_extract(tmp_path, con, extract_date=date(2026, 11, 1))
     assert report.reasons.empty
     lengths = con.execute("select max(length(value_as_string)) from observation").fetchone()
     assert lengths == (1_000_000,)
@@ -95,6 +113,6 @@ def test_unreadable_csv_is_rephrased(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     with pytest.raises(ExtractError) as caught:
-        load_extract(tmp_path, duckdb.connect(), as_of=None)
+        load_extract(tmp_path, duckdb.connect(), extract_date=None)
     assert "person.csv" in str(caught.value)
     assert "ZZ-SECRET" not in str(caught.value)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
+from prescreen.extract.crossrows import keys_proven_unique
 from prescreen.extract.tables import TABLES
-from prescreen.extract.validate import keys_proven_unique
 
 
 @pytest.mark.parametrize(

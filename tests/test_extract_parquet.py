@@ -60,14 +60,14 @@ def test_typed_parquet_columns_that_break_rules_are_quarantined(tmp_path: Path) 
         " (2, 1, '20210315', 30), (3, 2, '2021-03-16', -1))"
         " as t(drug_exposure_id, person_id, drug_exposure_start_date, days_supply)",
     )
-    report = load_extract(tmp_path, con, as_of=AS_OF, max_quarantine=1.0)
+    report = load_extract(tmp_path, con, extract_date=AS_OF, max_quarantine=1.0)
     assert _quarantined(con) == {
-        ("person", 5, "year_of_birth", "in_range"),
-        ("measurement", 3, "measurement_id", "type"),
-        ("measurement", 6, "measurement_id", "type"),  # 1.5: not a whole number, not rounded
-        ("measurement", 4, "measurement_date", "date_not_after_extract"),
-        ("drug_exposure", 2, "drug_exposure_start_date", "type"),
-        ("drug_exposure", 4, "days_supply", "greater_than_or_equal_to"),
+        ("person", 5, "year_of_birth", "plausibleValueLow"),
+        ("measurement", 3, "measurement_id", "cdmDatatype"),
+        ("measurement", 6, "measurement_id", "cdmDatatype"),  # 1.5: not a whole number, not rounded
+        ("measurement", 4, "measurement_date", "plausibleValueHigh"),
+        ("drug_exposure", 2, "drug_exposure_start_date", "cdmDatatype"),
+        ("drug_exposure", 4, "days_supply", "plausibleValueLow"),
     }
     v = report.validation.set_index("table")
     assert (v["rows_in"] == v["loaded"] + v["quarantined"]).all()
@@ -116,7 +116,7 @@ def test_parquet_values_load_as_their_csv_text_would(tmp_path: Path) -> None:
         " as t(measurement_id, person_id, measurement_date, measurement_datetime,"
         " value_as_number, measurement_source_value)",
     )
-    load_extract(tmp_path, con, as_of=AS_OF, max_quarantine=1.0)
+    load_extract(tmp_path, con, extract_date=AS_OF, max_quarantine=1.0)
     rows = con.execute(
         "select measurement_date, value_as_number, measurement_source_value "
         "from measurement order by measurement_id"
@@ -133,11 +133,11 @@ def test_integer_in_a_date_column_is_not_a_date(tmp_path: Path) -> None:
         tmp_path / "death.parquet",
         "select 1 as person_id, 20260101 as death_date union all select 2, 2026",
     )
-    load_extract(tmp_path, con, as_of=AS_OF, max_quarantine=1.0)
+    load_extract(tmp_path, con, extract_date=AS_OF, max_quarantine=1.0)
     assert con.execute("select person_id, death_date from death").fetchall() == [
         (1, date(2026, 1, 1))
     ]
-    assert ("death", 3, "death_date", "type") in _quarantined(con)
+    assert ("death", 3, "death_date", "cdmDatatype") in _quarantined(con)
 
 
 def test_corrupt_parquet_page_stops_with_the_file_named(tmp_path: Path) -> None:
@@ -161,7 +161,7 @@ def test_corrupt_parquet_page_stops_with_the_file_named(tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "person.parquet").write_bytes(bytes(data))
     with pytest.raises(ExtractError, match=r"person\.parquet: not a readable Parquet file"):
-        load_extract(folder, duckdb.connect(), as_of=AS_OF)
+        load_extract(folder, duckdb.connect(), extract_date=AS_OF)
 
 
 def test_reload_after_a_failed_parquet_load(tmp_path: Path) -> None:
@@ -171,5 +171,5 @@ def test_reload_after_a_failed_parquet_load(tmp_path: Path) -> None:
     stage_file(con, TABLES["person"], tmp_path / "person.parquet")
     (tmp_path / "person.parquet").unlink()
     (tmp_path / "person.csv").write_text("person_id,gender_concept_id,year_of_birth\n1,8507,1950\n")
-    report = load_extract(tmp_path, con, as_of=AS_OF)
+    report = load_extract(tmp_path, con, extract_date=AS_OF)
     assert report.validation.set_index("table").loc["person", "loaded"] == 1

@@ -31,7 +31,7 @@ TRIAL = "nl003-cli-iii-2"
 def test_in_database_results_write_the_same_files(tmp_path):
     con = open_database(None)
     try:
-        load_extract(SAMPLE, con, as_of=AS_OF, max_quarantine=0.05)
+        load_extract(SAMPLE, con, extract_date=AS_OF, max_quarantine=0.05)
         trial = load_trial(TRIAL, {})
         in_memory = pipeline.screen_stage(con, trial, AS_OF, "sql")
         in_database = pipeline.screen_stage(con, trial, AS_OF, "sql", in_database=True)
@@ -59,7 +59,7 @@ def screens(tmp_path_factory):
         out_dir=extract, persons=400, sites=3, seed=11, fmt="csv", extract_date=AS_OF, console=None
     )
     con = open_database(None)
-    load_extract(extract, con, as_of=AS_OF, max_quarantine=0.05)
+    load_extract(extract, con, extract_date=AS_OF, max_quarantine=0.05)
     trial = load_trial(TRIAL, {})
     in_memory = {
         engine: pipeline.screen_stage(con, trial, AS_OF, engine) for engine in ("sql", "pandas")
@@ -192,7 +192,7 @@ def test_statuses_only_screen_matches_the_full_screen(override):
     """Sweeps and forecasts count from statuses_stage: one row per person, no evidence."""
     con = open_database(None)
     try:
-        load_extract(SAMPLE, con, as_of=AS_OF, max_quarantine=0.05)
+        load_extract(SAMPLE, con, extract_date=AS_OF, max_quarantine=0.05)
         trial = load_trial(TRIAL, override)
         full = pipeline.screen_stage(con, trial, AS_OF, "sql").patients
         expected = full[["person_id", "site", "status"]]

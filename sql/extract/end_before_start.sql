@@ -2,12 +2,12 @@
 with reversed as (
     select
         _line,
-        {key_text} as primary_key,
-        '{end_column}' as column_name,
-        'end_not_before_start' as check_name,
-        'end date before start date' as reason
-    from {staged}
-    where {end_column} < {start_column}
+        {{key_text}} as primary_key,
+        $column_name as column_name,
+        $check_name as check_name,
+        $reason as reason
+    from {{typed}}
+    where {{end_column}} < {{start_column}}
 )
 
 select * from reversed

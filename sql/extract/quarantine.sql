@@ -1,4 +1,6 @@
--- one row per quarantined source row per failed check; no raw values, only where and why
+-- one row per source row per rule it meets: `quarantine` for unusable rows (not loaded),
+-- `finding` for data-quality findings about rows that are loaded; no raw values, only
+-- where and why
 create or replace table quarantine (
     table_name varchar,
     source_file varchar,
@@ -7,4 +9,8 @@ create or replace table quarantine (
     column_name varchar,
     check_name varchar,
     reason varchar
-)
+);
+
+create or replace table finding as
+select * from quarantine
+limit 0

@@ -95,7 +95,7 @@ def load_stage(
             "(person.csv, measurement.parquet, …)"
         )
     return load_extract(
-        extract_dir, con, as_of=as_of, max_quarantine=max_quarantine, console=console
+        extract_dir, con, extract_date=None, max_quarantine=max_quarantine, console=console
     )
 
 

@@ -1,9 +1,10 @@
-"""Load an OMOP extract folder into DuckDB, keeping valid rows and quarantining the rest."""
+"""Load an OMOP extract folder into DuckDB: usable rows loaded, findings listed, the rest quarantined."""
 
 from __future__ import annotations
 
 import logging
 import time
+from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 
@@ -11,23 +12,24 @@ import duckdb
 from rich.console import Console
 
 from prescreen.errors import ExtractError
+from prescreen.extract.crossrows import key_rules, keys_proven_unique, row_rules_across
 from prescreen.extract.discover import discover_files, file_sha256
+from prescreen.extract.extract_date import ExtractDate, resolve_extract_date
 from prescreen.extract.quarantine import (
-    create_quarantine,
-    quarantine_failures,
+    DEDUPLICATED,
+    create_outcome_tables,
+    forget_findings_of_quarantined,
+    lines_in,
     quarantine_rejects,
-    quarantined_lines,
-    row_failures_sql,
+    record,
+    row_outcomes_sql,
+    set_aside,
 )
 from prescreen.extract.stage import RawTable, stage_file
 from prescreen.extract.summary import LoadReport, TableCounts, build_report, check_threshold
 from prescreen.extract.tables import ALWAYS_PRESENT, LOAD_ORDER, TABLES, OmopTable
-from prescreen.extract.validate import (
-    cross_checks_sql,
-    key_text,
-    keys_proven_unique,
-    type_and_check_rows,
-)
+from prescreen.extract.validate import key_text, type_and_check_rows
+from prescreen.sqltext import read_sql
 
 log = logging.getLogger("prescreen")
 
@@ -36,16 +38,16 @@ def load_extract(
     extract_dir: Path,
     con: duckdb.DuckDBPyConnection,
     *,
-    as_of: date | None,
+    extract_date: date | None = None,
     max_quarantine: float = 0.05,
     console: Console | None = None,
 ) -> LoadReport:
     """Load every OMOP table of `extract_dir` into `con`; raise ExtractError on unusable input.
 
-    `max_quarantine` is a share (0.05 = 5 %); a table quarantining more stops the load.
-    Dates after `as_of` (default today) are implausible.
+    `extract_date` is used only when the extract has no cdm_source release date (default:
+    the run date); dates are checked against it. `max_quarantine` is a share (0.05 = 5 %):
+    person or a clinical event table quarantining more stops the load; findings never do.
     """
-    extract_date = as_of or date.today()
     found = discover_files(extract_dir)
     if "person" not in found.files:
         raise ExtractError(
@@ -54,48 +56,69 @@ def load_extract(
         )
     for name in found.unknown:
         log.info("ignored %s: not an OMOP table prescreen loads", name)
-    create_quarantine(con)
-    counts: list[TableCounts] = []
-    for name in LOAD_ORDER:
-        path = found.files.get(name)
-        if path is None:
-            if name in ALWAYS_PRESENT:
-                _create_empty(con, TABLES[name])
-            continue
-        started = time.perf_counter()
-        if console is not None:
-            with console.status(f"loading {path.name}"):
-                counts.append(_load_table(con, TABLES[name], path, extract_date))
-        else:
-            counts.append(_load_table(con, TABLES[name], path, extract_date))
-        log.info("loaded %s in %.2fs", path.name, time.perf_counter() - started)
-    if counts[0].loaded == 0:
+    create_outcome_tables(con)
+    counts, dated = _load_tables(con, found.files, extract_date, console)
+    if con.execute("select count(*) from person").fetchone()[0] == 0:
         raise ExtractError(f"{found.files['person'].name}: no valid person rows; nothing to screen")
-    con.execute(_person_site_sql())
+    con.execute(read_sql("extract/person_site.sql"))
     report = build_report(
         con,
         counts,
         input_files={p.name: file_sha256(p) for p in found.files.values()},
         unknown_files=found.unknown,
+        extract_date=dated,
     )
     check_threshold(report, max_quarantine)
     return report
 
 
+def _load_tables(
+    con: duckdb.DuckDBPyConnection,
+    files: dict[str, Path],
+    given: date | None,
+    console: Console | None,
+) -> tuple[list[TableCounts], ExtractDate]:
+    """Every table in load order; the extract date is settled once cdm_source is loaded."""
+    counts: list[TableCounts] = []
+    dated: ExtractDate | None = None
+    for name in LOAD_ORDER:
+        if name != "cdm_source" and dated is None:
+            dated = resolve_extract_date(con, has_cdm_source="cdm_source" in files, given=given)
+            log.info("extract date %s (%s)", dated.value.isoformat(), dated.source)
+        path = files.get(name)
+        if path is None:
+            if name in ALWAYS_PRESENT:
+                _create_empty(con, TABLES[name])
+            continue
+        started = time.perf_counter()
+        status = console.status(f"loading {path.name}") if console else nullcontext()
+        with status:
+            counts.append(_load_table(con, TABLES[name], path, dated.value if dated else None))
+        log.info("loaded %s in %.2fs", path.name, time.perf_counter() - started)
+    if dated is None:  # no table but cdm_source in LOAD_ORDER: a catalogue bug
+        raise RuntimeError("the load order has no table after cdm_source")
+    return counts, dated
+
+
 def _load_table(
-    con: duckdb.DuckDBPyConnection, table: OmopTable, path: Path, extract_date: date
+    con: duckdb.DuckDBPyConnection, table: OmopTable, path: Path, extract_date: date | None
 ) -> TableCounts:
     staged = stage_file(con, table, path)
     quarantine_rejects(con, staged)
     type_and_check_rows(con, staged)
-    quarantine_failures(con, staged, row_failures_sql(staged, key_text(table)))
-    unique = keys_proven_unique(con, table)
-    for query, params in cross_checks_sql(table, extract_date, keys_unique=unique):
-        quarantine_failures(con, staged, query, params)
+    record(con, "quarantine", staged, *row_outcomes_sql(staged, key_text(table, "t"), "_failures"))
+    for rule in row_rules_across(table, extract_date):
+        record(con, rule.outcome, staged, rule.sql, rule.params)
+    if not keys_proven_unique(con, table):
+        for rule in key_rules(table):
+            record(con, rule.outcome, staged, rule.sql, rule.params)
+    record(con, "finding", staged, *row_outcomes_sql(staged, key_text(table, "t"), "_findings"))
+    forget_findings_of_quarantined(con, table.name)
     staged.drop(con)
     rows_read = con.execute(f"select count(*) from _typed_{table.name}").fetchone()[0]
-    quarantined = quarantined_lines(con, table.name)
-    _keep_valid_rows(con, staged, quarantined)
+    quarantined = lines_in(con, "quarantine", table.name)
+    deduplicated = lines_in(con, "finding", table.name, DEDUPLICATED)
+    _keep_usable_rows(con, staged, quarantined + deduplicated)
     counts = TableCounts(
         table=table.name,
         source_file=path.name,
@@ -103,37 +126,35 @@ def _load_table(
         loaded=con.execute(f"select count(*) from {table.name}").fetchone()[0],
         quarantined=quarantined,
         notes="; ".join(staged.notes),
+        deduplicated=deduplicated,
+        findings=lines_in(con, "finding", table.name),
     )
-    if counts.rows_in != counts.loaded + counts.quarantined:  # row conservation
-        raise RuntimeError(f"{path.name}: rows in {counts.rows_in} != loaded + quarantined")
+    if counts.rows_in != counts.loaded + counts.quarantined + counts.deduplicated:
+        raise RuntimeError(
+            f"{path.name}: rows in {counts.rows_in} != loaded + quarantined + deduplicated"
+        )
     return counts
 
 
-def _keep_valid_rows(con: duckdb.DuckDBPyConnection, staged: RawTable, quarantined: int) -> None:
-    """`_typed_<table>` becomes `<table>`: quarantined rows deleted, helper columns dropped.
+def _keep_usable_rows(
+    con: duckdb.DuckDBPyConnection, staged: RawTable, rows_set_aside: int
+) -> None:
+    """`_typed_<table>` becomes `<table>`: quarantined rows and surplus copies deleted, helper
+    columns dropped, `_row_id` declared NOT NULL.
 
-    No copy: deleting the few quarantined rows, dropping two columns and renaming are cheap
-    in DuckDB, where an anti-joined copy of a 23M-row table took seconds and twice the memory.
+    No copy: deleting the few rows set aside, dropping columns and renaming are cheap in
+    DuckDB, where an anti-joined copy of a 23M-row table took seconds and twice the memory.
     """
     name = staged.table.name
-    if quarantined > 0:  # lines of this table in quarantine
-        con.execute(
-            f"delete from _typed_{name} "
-            "where _line in (select line from quarantine where table_name = $name)",
-            {"name": name},
-        )
-    con.execute(f"alter table _typed_{name} drop column _line")
-    con.execute(f"alter table _typed_{name} drop column _failures")
+    if rows_set_aside > 0:
+        set_aside(con, name)
+    for helper in ("_line", "_findings", "_failures"):
+        con.execute(f"alter table _typed_{name} drop column {helper}")
+    con.execute(f"alter table _typed_{name} alter column _row_id set not null")
     con.execute(f"drop table if exists {name}")
     con.execute(f"alter table _typed_{name} rename to {name}")
 
 
 def _create_empty(con: duckdb.DuckDBPyConnection, table: OmopTable) -> None:
     columns = ", ".join(f'"{c}" {t}' for c, t in table.columns.items())
-    con.execute(f"create or replace table {table.name} ({columns})")
-
-
-def _person_site_sql() -> str:
-    from importlib.resources import files
-
-    return (files("prescreen.sql") / "extract" / "person_site.sql").read_text(encoding="utf-8")
+    con.execute(f"create or replace table {table.name} ({columns}, _row_id bigint not null)")

@@ -1,81 +1,101 @@
-"""The `quarantine` table: where rows that fail a rule go, with where and why, never values."""
+"""The `quarantine` and `finding` tables: where and why, per source row, never a value.
+
+`quarantine` holds rows that cannot be used (they are not loaded); `finding` holds
+data-quality findings about rows that are loaded (or, for exact duplicates, kept once).
+Both have the same columns: table_name, source_file, line, primary_key, column_name,
+check_name, reason.
+"""
 
 from __future__ import annotations
-
-from importlib.resources import files
 
 import duckdb
 import pandas as pd
 
 from prescreen.extract.stage import RawTable
+from prescreen.sqltext import read_sql, render
+
+OUTCOMES = ("quarantine", "finding")
+DEDUPLICATED = "exactDuplicate"  # the check of surplus copies: counted as de-duplicated
 
 
-def create_quarantine(con: duckdb.DuckDBPyConnection) -> None:
-    """An empty `quarantine(table_name, source_file, line, primary_key, column_name, …)`."""
-    sql = (files("prescreen.sql") / "extract" / "quarantine.sql").read_text(encoding="utf-8")
-    con.execute(sql)
+def _outcome(name: str) -> str:
+    if name not in OUTCOMES:
+        raise ValueError(f"unknown outcome table {name}")
+    return name
+
+
+def create_outcome_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Empty `quarantine` and `finding` tables (same shape)."""
+    con.execute(read_sql("extract/quarantine.sql"))
 
 
 def quarantine_rejects(con: duckdb.DuckDBPyConnection, staged: RawTable) -> None:
     """Rows the CSV reader could not parse: quarantined by line, without a key."""
     if staged.rejects is None or staged.rejects.empty:
         return
-    rejects = staged.rejects.assign(table_name=staged.table.name, source_file=staged.source_file)
-    con.register("_rejects_frame", rejects)
+    con.register("_rejects_frame", staged.rejects)
     try:
-        con.execute(
-            "insert into quarantine select table_name, source_file, line, null, column_name, "
-            "check_name, reason from _rejects_frame"
+        record(
+            con,
+            "quarantine",
+            staged,
+            "select line as _line, cast(null as varchar) as primary_key, column_name, "
+            "check_name, reason from _rejects_frame",
         )
     finally:
         con.unregister("_rejects_frame")
 
 
-def quarantine_failures(
-    con: duckdb.DuckDBPyConnection, staged: RawTable, query: str, params: dict | None = None
+def record(
+    con: duckdb.DuckDBPyConnection,
+    outcome: str,
+    staged: RawTable,
+    query: str,
+    params: dict | None = None,
 ) -> None:
-    """Insert the rows `query` returns (_line, primary_key, column_name, check_name, reason)."""
+    """Insert into `outcome` the rows `query` returns (_line, primary_key, column_name, …)."""
+    sql = render(
+        read_sql("extract/record_outcome.sql"), outcome=_outcome(outcome), rule_query=query
+    )
     con.execute(
-        f"""
-        insert into quarantine
-        select $table_name, $source_file, q._line, q.primary_key, q.column_name,
-            q.check_name, q.reason
-        from ({query}) as q
-        """,
+        sql,
         {**(params or {}), "table_name": staged.table.name, "source_file": staged.source_file},
     )
 
 
-def row_failures_sql(staged: RawTable, key_text: str) -> str:
-    """The per-row schema failures collected in `_typed_<table>._failures`, one row each.
-
-    `_failures` is NULL for a row that breaks no rule.
+def row_outcomes_sql(staged: RawTable, key_text: str, listed: str) -> tuple[str, dict]:
+    """The rules listed in `_typed_<table>.<listed>` (`_failures` or `_findings`), one row each,
+    with its bound values; rows already quarantined and surplus copies are left out.
     """
-    return f"""
-        with failed as (
-            select _line, {key_text} as primary_key, unnest(_failures) as f
-            from _typed_{staged.table.name}
-            where _failures is not null and len(_failures) > 0
-        )
-        select _line, primary_key, f.column_name, f.check_name, f.reason from failed
-    """
+    if listed not in ("_failures", "_findings"):
+        raise ValueError(f"no rule list {listed}")
+    sql = render(
+        read_sql("extract/row_outcomes.sql"),
+        typed=f"_typed_{staged.table.name}",
+        key_text=key_text,
+        listed=listed,
+    )
+    return sql, {"deduplicated": DEDUPLICATED}
 
 
-def quarantined_lines(con: duckdb.DuckDBPyConnection, table_name: str) -> int:
-    """Rows of a table quarantined, each counted once however many rules it broke."""
-    return con.execute(
-        "select count(distinct line) from quarantine where table_name = ?", [table_name]
-    ).fetchone()[0]
+def forget_findings_of_quarantined(con: duckdb.DuckDBPyConnection, table_name: str) -> None:
+    """A quarantined row is not loaded: findings about it would describe nothing."""
+    con.execute(read_sql("extract/forget_findings.sql"), {"table_name": table_name})
 
 
-def reason_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def set_aside(con: duckdb.DuckDBPyConnection, table_name: str) -> None:
+    """Delete quarantined rows and surplus exact copies from `_typed_<table>`."""
+    sql = render(read_sql("extract/set_aside_rows.sql"), typed=f"_typed_{table_name}")
+    con.execute(sql, {"table_name": table_name, "deduplicated": DEDUPLICATED})
+
+
+def lines_in(con: duckdb.DuckDBPyConnection, outcome: str, table_name: str, check: str = "") -> int:
+    """Rows of a table in `outcome` (only `check`'s, when given), each counted once."""
+    sql = render(read_sql("extract/outcome_lines.sql"), outcome=_outcome(outcome))
+    return con.execute(sql, {"table_name": table_name, "check": check}).fetchone()[0]
+
+
+def outcome_counts(con: duckdb.DuckDBPyConnection, outcome: str) -> pd.DataFrame:
     """table, check, column, reason, count (rows, each counted once per rule)."""
-    return con.execute(
-        """
-        select table_name as "table", check_name as "check", column_name as "column",
-            reason, count(distinct line) as "count"
-        from quarantine
-        group by all
-        order by "table", "count" desc, "check", "column"
-        """
-    ).df()
+    sql = render(read_sql("extract/outcome_counts.sql"), outcome=_outcome(outcome))
+    return con.execute(sql).df()

@@ -1,9 +1,10 @@
 """Stage one extract file as `_raw_<table>`: its rows with a line number, nothing typed yet.
 
-CSV is read by DuckDB's own reader with every column as text, so a bad value can never
-stop the load: typing happens later in SQL with try_cast. Rows the reader cannot split
-into the header's columns (or that are not UTF-8) are kept in a rejects table with their
-line number. DuckDB error texts quote raw lines; they are rephrased here, never passed on.
+CSV is read by DuckDB's own reader with every column as text (extract/csvread.py), so a
+bad value can never stop the load: typing happens later in SQL. Rows the reader cannot
+split into the header's columns (or that are not UTF-8) are kept as rejects with their
+line number. DuckDB error texts quote raw lines; they are rephrased, never passed on.
+A `.csv.gz` file is checked end to end first (extract/compressed.py).
 
 Parquet is not copied: `_raw_<table>` is a view over the file. A column whose Parquet
 type already fits its OMOP type (`_NATIVE`) keeps that type and is cast directly; any
@@ -12,7 +13,6 @@ other column is read as text and typed like CSV text, so odd files behave as CSV
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,16 +20,11 @@ import duckdb
 import pandas as pd
 
 from prescreen.errors import ExtractError
+from prescreen.extract.compressed import check_gzip
+from prescreen.extract.csvread import error_kind, read_csv_table
+from prescreen.extract.header import canonical_names, describe_columns
 from prescreen.extract.tables import OmopTable
-
-_REJECT_REASONS = {
-    "MISSING COLUMNS": ("csv_row_readable", "row has fewer fields than the header"),
-    "TOO MANY COLUMNS": ("csv_row_readable", "row has more fields than the header"),
-    "UNQUOTED VALUE": ("csv_row_readable", "unquoted value (bad quoting)"),
-    "INVALID ENCODING": ("utf8_text", "not UTF-8 text (re-export the file as UTF-8)"),
-    "LINE SIZE OVER MAXIMUM": ("csv_row_readable", "line longer than 8 MB"),
-}
-_MAX_LINE = 8 * 1024 * 1024
+from prescreen.sqltext import read_sql, render
 
 _INTEGERS = frozenset(
     {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"}
@@ -66,6 +61,7 @@ class RawTable:
     notes: list[str] = field(default_factory=list)
     types: dict[str, str] = field(default_factory=dict)
     view: bool = False
+    header: list[str] = field(default_factory=list)  # every column's canonical name, file order
 
     @property
     def rejected_rows(self) -> int:
@@ -84,21 +80,29 @@ def stage_file(con: duckdb.DuckDBPyConnection, table: OmopTable, path: Path) -> 
     """Create `_raw_<table>`; raise ExtractError when the file cannot be read as this table."""
     raw_name = f"_raw_{table.name}"
     _drop_leftover(con, raw_name)
-    if path.stat().st_size == 0:
-        con.execute(f"create or replace temp table {raw_name} (_line bigint)")
-        staged = RawTable(table, path.name, raw_name, [], notes=["empty file: no header row"])
-        return staged
+    if path.name.lower().endswith(".gz"):
+        check_gzip(path)  # before anything is read: nothing from a damaged file loads
     if path.name.lower().endswith(".parquet"):
         staged = _stage_parquet(con, raw_name, table, path)
     else:
-        rejects = _read_csv(con, raw_name, path)
-        found = [c for c in con.table(raw_name).columns if c != "_line"]
-        columns, extra = _canonical_columns(con, raw_name, table, path, found)
-        staged = RawTable(table, path.name, raw_name, columns, extra, rejects)
-    extra = staged.extra_columns
-    if extra:
+        csv_file = None if path.stat().st_size == 0 else read_csv_table(con, raw_name, table, path)
+        if csv_file is None:
+            con.execute(f"create or replace temp table {raw_name} (_line bigint)")
+            return RawTable(table, path.name, raw_name, [], notes=["empty file: no header row"])
+        staged = RawTable(
+            table,
+            path.name,
+            raw_name,
+            csv_file.columns,
+            csv_file.extra,
+            csv_file.rejects,
+            notes=csv_file.notes,
+            header=csv_file.lowered,
+        )
+    if staged.extra_columns:
         staged.notes.append(
-            f"ignored {len(extra)} column(s) not in OMOP {table.name}: " + ", ".join(extra)
+            f"ignored {len(staged.extra_columns)} column(s) not in OMOP {table.name}: "
+            + describe_columns(staged.extra_columns, staged.header, table)
         )
     return staged
 
@@ -126,24 +130,31 @@ def _stage_parquet(
     except duckdb.Error as exc:
         raise ExtractError(unreadable_parquet(path.name, exc)) from None
     found = [name for name, _ in described]
-    lowered, extra = _canonical_names(table, path, found)
+    lowered, extra = canonical_names(table, path.name, found)
     types: dict[str, str] = {}
     selects = []
     for (original, parquet_type), name in zip(described, lowered, strict=True):
+        if name in extra:
+            continue
         target = table.columns.get(name) or ("date" if name in table.datetime_for.values() else "")
         if _fits(parquet_type, target):
             types[name] = parquet_type
             selects.append(f"{_quoted(original)} as {_quoted(name)}")
         else:  # another type: its text is typed as CSV text would be
             selects.append(f"cast({_quoted(original)} as varchar) as {_quoted(name)}")
-    literal = "'" + str(path).replace("'", "''") + "'"  # a view cannot take parameters
-    con.execute(
-        f"create or replace temp view {raw_name} as "
-        f"select file_row_number + 2 as _line, {', '.join(selects)} "
-        f"from read_parquet({literal}, file_row_number = true)"
+    # a view cannot take parameters: the path is bound to a variable the view reads
+    con.execute(f"set variable {raw_name}_path = $path", {"path": str(path)})
+    sql = render(
+        read_sql("extract/parquet_view.sql"),
+        raw=raw_name,
+        selects=", ".join(selects),
+        path_variable=f"{raw_name}_path",
     )
+    con.execute(sql)
     columns = [c for c in lowered if c not in extra]
-    return RawTable(table, path.name, raw_name, columns, extra, types=types, view=True)
+    return RawTable(
+        table, path.name, raw_name, columns, extra, types=types, view=True, header=lowered
+    )
 
 
 def _fits(parquet_type: str, omop_type: str) -> bool:
@@ -158,114 +169,4 @@ def _quoted(name: str) -> str:
 
 def unreadable_parquet(file_name: str, exc: duckdb.Error) -> str:
     """The message for a Parquet file DuckDB cannot read (no file content quoted)."""
-    return f"{file_name}: not a readable Parquet file ({_error_kind(exc)})"
-
-
-def _read_csv(con: duckdb.DuckDBPyConnection, raw_name: str, path: Path) -> pd.DataFrame:
-    options = (
-        "all_varchar = true, header = true, delim = ',', quote = '\"', escape = '\"', "
-        f"store_rejects = true, rejects_table = '{raw_name}_rej', "
-        f"rejects_scan = '{raw_name}_scan', max_line_size = {_MAX_LINE}"
-    )
-    order_kept = con.execute("select current_setting('preserve_insertion_order')").fetchone()[0]
-    con.execute("set preserve_insertion_order = true")  # row_number() follows file order
-    try:
-        con.execute(
-            f"create or replace temp table {raw_name} as "
-            f"select row_number() over () as _ord, * from read_csv(?, {options})",
-            [str(path)],
-        )
-    except duckdb.Error as exc:
-        raise ExtractError(f"{path.name}: cannot be read as CSV ({_error_kind(exc)})") from None
-    finally:
-        con.execute(f"set preserve_insertion_order = {str(order_kept).lower()}")
-    rejects = con.execute(
-        f"select line, error_type, column_name from {raw_name}_rej order by line"
-    ).df()
-    con.execute(f"drop table if exists {raw_name}_rej")
-    con.execute(f"drop table if exists {raw_name}_scan")
-    _number_lines(con, raw_name, rejects["line"].tolist())
-    return _reject_rows(rejects)
-
-
-def _number_lines(con: duckdb.DuckDBPyConnection, raw_name: str, reject_lines: list[int]) -> None:
-    """Give each read row its file line: header is line 1, rejected lines are skipped."""
-    if not reject_lines:
-        con.execute(f"alter table {raw_name} rename column _ord to _line")
-        con.execute(f"update {raw_name} set _line = _line + 1")
-        return
-    con.execute(
-        f"""
-        create or replace temp table {raw_name} as
-        with total as (select count(*) as n from {raw_name}),
-        kept_lines as (
-            select line, row_number() over (order by line) as _ord
-            from (select unnest(range(2, (select n from total) + 2 + $n_rej)) as line)
-            where not list_contains($rejected, line)
-        )
-        select k.line as _line, r.* exclude (_ord)
-        from {raw_name} as r join kept_lines as k using (_ord)
-        """,
-        {"rejected": [int(x) for x in reject_lines], "n_rej": len(set(reject_lines))},
-    )
-
-
-def _reject_rows(rejects: pd.DataFrame) -> pd.DataFrame:
-    rows = []
-    for line, kind, column in rejects.itertuples(index=False):
-        check, reason = _REJECT_REASONS.get(kind, ("csv_row_readable", "row cannot be parsed"))
-        rows.append(
-            {"line": int(line), "column_name": column, "check_name": check, "reason": reason}
-        )
-    return pd.DataFrame(rows, columns=["line", "column_name", "check_name", "reason"])
-
-
-def _canonical_columns(con, raw_name, table: OmopTable, path: Path, found: list[str]):
-    """Lower-case the header of table `raw_name`, refuse files that cannot be this table.
-
-    Returns (OMOP columns found, extra columns), both lower-case.
-    """
-    lowered, extra = _canonical_names(table, path, found)
-    for original, lower in zip(found, lowered, strict=True):
-        if original != lower:
-            con.execute(
-                f"alter table {raw_name} rename column {_quoted(original)} to {_quoted(lower)}"
-            )
-    return [c for c in lowered if c not in extra], extra
-
-
-def _canonical_names(table: OmopTable, path: Path, found: list[str]) -> tuple[list[str], list[str]]:
-    """(every column's canonical name, in file order; the extra ones); raise on a bad header."""
-    if len(found) == 1 and table.columns and found[0] not in table.columns:
-        for sep, label in ((";", ";"), ("\t", "tab"), ("|", "|")):
-            if sep in found[0]:
-                raise ExtractError(
-                    f"{path.name} looks {label}-delimited: prescreen reads comma-separated "
-                    "files; re-export it with ',' as the delimiter"
-                )
-    lowered = [c.strip().lstrip("\ufeff").lower() for c in found]
-    duplicates = sorted({c for c in lowered if lowered.count(c) > 1})
-    if duplicates:
-        raise ExtractError(
-            f"{path.name}: column(s) {', '.join(duplicates)} appear twice in the header"
-        )
-    missing = [
-        c for c in table.required if c not in lowered and table.datetime_for.get(c) not in lowered
-    ]
-    extra = [c for c in lowered if c not in table.columns and c not in table.datetime_for.values()]
-    if missing:
-        hint = f"; columns not in OMOP {table.name}: {', '.join(extra)}" if extra else ""
-        raise ExtractError(
-            f"{path.name}: missing required column(s) {', '.join(missing)} of OMOP "
-            f"{table.name}{hint}. Rename the columns to their OMOP v5.4 names."
-        )
-    return lowered, extra
-
-
-def _error_kind(exc: duckdb.Error) -> str:
-    """DuckDB's error without any quoted file content: first line and line number only."""
-    text = str(exc)
-    line = re.search(r"[Ll]ine:? (\d+)", text)
-    first = text.splitlines()[0] if text else type(exc).__name__
-    first = re.sub(r"\"[^\"]*\"|'[^']*'", "…", first)[:200]
-    return first + (f" near line {line.group(1)}" if line and "line" not in first.lower() else "")
+    return f"{file_name}: not a readable Parquet file ({error_kind(exc)})"

@@ -1,0 +1,172 @@
+"""Read one CSV (or CSV.gz) table file into `_raw_<table>`: text columns and a line number.
+
+The header is read and checked here (extract/header.py), then DuckDB reads the rows with
+its dialect sniffer off: a comma, `"` quoting, the header's column count. The sniffer
+reads a sample of rows, so one odd row (a CR LF line in an LF file, an unterminated quote,
+a 10 MB field) made the whole file unreadable, or was reported as line 1. Without it each
+such row is a reject with its own line number, and the rest of the file loads.
+
+Columns are read under positional names (c0, c1, …) and renamed to their OMOP names in
+the select: no header cell is ever pasted into SQL, and non-OMOP columns are never kept.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import tempfile
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from prescreen.errors import ExtractError
+from prescreen.extract.header import canonical_names, read_header
+from prescreen.extract.tables import OmopTable
+from prescreen.sqltext import read_sql, render
+
+_REJECT_REASONS = {
+    "MISSING COLUMNS": ("csvRowReadable", "row has fewer fields than the header"),
+    "TOO MANY COLUMNS": ("csvRowReadable", "row has more fields than the header"),
+    "UNQUOTED VALUE": ("csvRowReadable", "unquoted value (bad quoting)"),
+    "INVALID ENCODING": ("utf8Text", "not UTF-8 text (re-export the file as UTF-8)"),
+    "LINE SIZE OVER MAXIMUM": ("csvRowReadable", "line longer than 8 MB"),
+}
+MAX_LINE = 8 * 1024 * 1024
+
+
+class CsvFile:
+    """What reading one CSV file produced besides `_raw_<table>`."""
+
+    def __init__(self, columns: list[str], extra: list[str], lowered: list[str]) -> None:
+        self.columns = columns  # OMOP columns found, file order
+        self.extra = extra  # header cells OMOP does not define (canonical spelling)
+        self.lowered = lowered  # every header cell, canonical spelling, file order
+        self.rejects = pd.DataFrame(columns=["line", "column_name", "check_name", "reason"])
+        self.notes: list[str] = []
+
+
+def read_csv_table(
+    con: duckdb.DuckDBPyConnection, raw_name: str, table: OmopTable, path: Path
+) -> CsvFile | None:
+    """Create `_raw_<table>` from a CSV file; None when the file holds no header at all."""
+    cells = read_header(path)
+    if cells is None:
+        return None
+    lowered, extra = canonical_names(table, path.name, cells)
+    result = CsvFile([c for c in lowered if c not in extra], extra, lowered)
+    selects = [f'c{i} as "{name}"' for i, name in enumerate(lowered) if name not in extra]
+    try:
+        _read_rows(con, raw_name, path, len(cells), selects)
+    except duckdb.Error as exc:
+        if "invalid state" not in str(exc):
+            raise ExtractError(f"{path.name}: cannot be read as CSV ({error_kind(exc)})") from None
+        # strict CSV allows one line ending per file: a CR LF line in an LF file (or the
+        # reverse) is read from a copy with every CR LF made LF; line numbers do not change
+        with tempfile.TemporaryDirectory(prefix="prescreen-") as folder:
+            copy = Path(folder) / "lf.csv"
+            _crlf_to_lf(path, copy)
+            try:
+                _read_rows(con, raw_name, copy, len(cells), selects)
+            except duckdb.Error as again:
+                raise ExtractError(
+                    f"{path.name}: cannot be read as CSV ({error_kind(again)})"
+                ) from None
+        result.notes.append("mixed line endings: CR LF read as LF")
+    rejects = con.execute(
+        f"select line, error_type, column_name, contains(csv_line, chr(10)) as spans "
+        f"from {raw_name}_rej order by line"
+    ).df()
+    con.execute(f"drop table if exists {raw_name}_rej")
+    con.execute(f"drop table if exists {raw_name}_scan")
+    _refuse_swallowed_lines(path, rejects)
+    _number_lines(con, raw_name, rejects["line"].tolist())
+    names = {f"c{i}": name for i, name in enumerate(lowered) if name not in extra}
+    result.rejects = _reject_rows(rejects, names)
+    return result
+
+
+def _read_rows(
+    con: duckdb.DuckDBPyConnection, raw_name: str, path: Path, n_columns: int, selects: list[str]
+) -> None:
+    sql = render(
+        read_sql("extract/read_csv_rows.sql"),
+        raw=raw_name,
+        columns="{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n_columns)) + "}",
+        rejects=f"{raw_name}_rej",
+        rejects_scan=f"{raw_name}_scan",
+        max_line=str(MAX_LINE),
+        selects="".join(f", {s}" for s in selects),
+    )
+    order_kept = con.execute("select current_setting('preserve_insertion_order')").fetchone()[0]
+    con.execute("set preserve_insertion_order = true")  # row_number() follows file order
+    try:
+        con.execute(sql, {"path": str(path)})
+    finally:
+        con.execute(f"set preserve_insertion_order = {str(order_kept).lower()}")
+
+
+def _crlf_to_lf(source: Path, target: Path) -> None:
+    opener = gzip.open if source.name.lower().endswith(".gz") else open
+    with opener(source, "rb") as reader, target.open("wb") as writer:
+        carried = b""
+        while chunk := reader.read(1 << 20):
+            chunk = carried + chunk
+            carried = b"\r" if chunk.endswith(b"\r") else b""
+            writer.write(chunk[: len(chunk) - len(carried)].replace(b"\r\n", b"\n"))
+        writer.write(carried)
+
+
+def _refuse_swallowed_lines(path: Path, rejects: pd.DataFrame) -> None:
+    """Stop on a rejected record that spans lines: an open quote swallowed the lines after it.
+
+    Those lines are in no row and no reject, so loading the rest would lose them silently.
+    """
+    spanning = rejects[rejects["spans"].fillna(False).astype(bool)]
+    if spanning.empty:
+        return
+    line = int(spanning["line"].min())
+    raise ExtractError(
+        f"{path.name} line {line}: a quoted value opened there is not closed where the row "
+        'ends, so the lines after it cannot be split into rows (an unterminated "). Fix the '
+        "quoting at that line and load again"
+    )
+
+
+def _number_lines(con: duckdb.DuckDBPyConnection, raw_name: str, reject_lines: list[int]) -> None:
+    """Give each read row its file line: header is line 1, rejected lines are skipped."""
+    if not reject_lines:
+        con.execute(f"alter table {raw_name} rename column _ord to _line")
+        con.execute(f"update {raw_name} set _line = _line + 1")
+        return
+    con.execute(
+        render(read_sql("extract/number_lines.sql"), raw=raw_name),
+        {"rejected": [int(x) for x in reject_lines], "n_rejected": len(set(reject_lines))},
+    )
+
+
+def _reject_rows(rejects: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """One quarantine row per reject; `names` maps c0, c1, … to OMOP names (others: none)."""
+    rows = []
+    for line, kind, column in rejects[["line", "error_type", "column_name"]].itertuples(
+        index=False
+    ):
+        check, reason = _REJECT_REASONS.get(kind, ("csvRowReadable", "row cannot be parsed"))
+        rows.append(
+            {
+                "line": int(line),
+                "column_name": names.get(column) if isinstance(column, str) else None,
+                "check_name": check,
+                "reason": reason,
+            }
+        )
+    return pd.DataFrame(rows, columns=["line", "column_name", "check_name", "reason"])
+
+
+def error_kind(exc: duckdb.Error) -> str:
+    """DuckDB's error without any quoted file content: first line and line number only."""
+    text = str(exc)
+    line = re.search(r"[Ll]ine:? (\d+)", text)
+    first = text.splitlines()[0] if text else type(exc).__name__
+    first = re.sub(r"\"[^\"]*\"|'[^']*'", "…", first)[:200]
+    return first + (f" near line {line.group(1)}" if line and "line" not in first.lower() else "")
