@@ -11,7 +11,10 @@ injected into the real Synthea27Nj export the way GiBleed has them:
   drug ids used twice, 13 % of drug exposures; 10 % of measurements): here every 15th drug
   exposure (every 20th measurement) of the file's first half lends its id to the row half
   a file later, another person's (about 7 % and 5 % of the rows share an id).
-It is also made to look like v5.3: the visit columns carry their v5.3 names.
+It is also made to look like v5.3: the visit columns carry their v5.3 names. And it gets what
+GiBleed's vocabulary has and the trimmed Synthea27Nj lacks: CONCEPT_ANCESTOR rows, here the
+self row (levels 0) of every standard concept of its CONCEPT table, as every OMOP vocabulary
+release holds them.
 Files stay upper-case; the three changed files are rewritten by Python's csv module
 (same values), the others are copied byte for byte.
 """
@@ -39,6 +42,7 @@ def gibleed_like(folder: Path) -> dict[str, int]:
     drugs = _repeat_ids(folder / "DRUG_EXPOSURE.csv", every=15)
     measurements = _repeat_ids(folder / "MEASUREMENT.csv", every=20)
     _rename_header(folder / "VISIT_OCCURRENCE.csv", V53_VISIT_NAMES)
+    _self_ancestors(folder / "CONCEPT.csv", folder / "CONCEPT_ANCESTOR.csv")
     return {
         "orphan_periods": orphans,
         "drug_rows_sharing_an_id": drugs,
@@ -89,3 +93,11 @@ def _repeat_ids(path: Path, every: int) -> int:
 def _rename_header(path: Path, names: dict[str, str]) -> None:
     header, rows = _read(path)
     _write(path, [names.get(c, c) for c in header], rows)
+
+
+def _self_ancestors(concepts: Path, ancestors: Path) -> None:
+    header, rows = _read(concepts)
+    cid, std = header.index("concept_id"), header.index("standard_concept")
+    names = ["ancestor_concept_id", "descendant_concept_id", "min_levels_of_separation",
+             "max_levels_of_separation"]  # fmt: skip
+    _write(ancestors, names, [[r[cid], r[cid], "0", "0"] for r in rows if r[std] == "S"])

@@ -36,18 +36,19 @@ def con():
     from prescreen.extract import load_extract
 
     con = duckdb.connect()
-    load_extract(FIXTURE, con, as_of=INDEX, max_quarantine=1.0)
+    load_extract(FIXTURE, con, extract_date=INDEX, max_quarantine=1.0)
     con.execute("delete from concept_ancestor")
     con.execute(
         "insert into concept_ancestor (ancestor_concept_id, descendant_concept_id,"
-        " min_levels_of_separation, max_levels_of_separation)"
-        " select concept_id, concept_id, 0, 0 from concept where standard_concept = 'S'"
+        " min_levels_of_separation, max_levels_of_separation, _row_id)"
+        " select concept_id, concept_id, 0, 0, row_number() over () from concept"
+        " where standard_concept = 'S'"
     )
     links = [(SINUSITIS, VIRAL), (SINUSITIS, CHRONIC), (SINUSITIS, BACTERIAL)]
     con.executemany(
         "insert into concept_ancestor (ancestor_concept_id, descendant_concept_id,"
-        " min_levels_of_separation, max_levels_of_separation) values (?, ?, 1, 1)",
-        links,
+        " min_levels_of_separation, max_levels_of_separation, _row_id) values (?, ?, 1, 1, ?)",
+        [(a, d, 10_000_000 + k) for k, (a, d) in enumerate(links)],
     )
     yield con
     con.close()

@@ -74,3 +74,21 @@ def test_gibleed_defects_load_with_default_options(tmp_path: Path) -> None:
     findings = (tmp_path / "out" / "findings.csv").read_text(encoding="utf-8").splitlines()
     assert len(findings) == 1 + sum(found.values())
     assert findings[0] == "table_name,source_file,line,primary_key,column_name,check_name,reason"
+
+
+def test_gibleed_like_export_screens_nl003_with_default_options(tmp_path: Path) -> None:
+    """The whole trial on the real export: no option relaxed, every person screened, the
+    code sets that fit no code of this Synthea coding listed rather than silently empty."""
+    from prescreen.criteria.parse import load_trial
+    from prescreen.criteria.sql_engine import screen_into
+
+    gibleed_like(tmp_path / "gibleed")
+    con = duckdb.connect()
+    report = load_extract(tmp_path / "gibleed", con)
+    screen = screen_into(con, load_trial("nl003-cli-iii-2"), report.extract_date)
+    assert screen.persons == 28
+    rows = con.execute("select count(distinct person_id), count(*) from criterion_result").fetchone()
+    assert rows[0] == 28
+    unmatched = dict(screen.unmatched)
+    assert unmatched.get("ulcer_area") == "measurement"  # local registry codes: not in Synthea
+    assert "hemoglobin" not in unmatched  # LOINC 718-7 / concept 3000963 are
