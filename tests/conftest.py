@@ -9,5 +9,6 @@ def prefect_harness():
     import prescreen.flows.settings  # noqa: F401  (offline environment before prefect)
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness():
+    # generous: on a loaded 2-core machine Prefect's server takes more than its default 30 s
+    with prefect_test_harness(server_startup_timeout=180):
         yield

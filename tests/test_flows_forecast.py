@@ -66,7 +66,7 @@ def test_forecast_flow_on_hand_built_extract(tmp_path):
         trial=age_trial(tmp_path),
         extract_dir=extract,
         out_dir=out,
-        as_of=date(2026, 11, 1),
+        index_date=date(2026, 11, 1),
         months=3,
         min_cell=1,
     )
