@@ -128,6 +128,7 @@ def load(
     from prescreen.request import as_date
     from prescreen.stages import loaded
 
+    _check_memory_budget()
     report = loaded(
         extract_dir=extract.resolve(),
         out_dir=out_dir,
@@ -212,6 +213,7 @@ def run(
         partitions=partitions or (4 if runner == "dask" else 1),
     )
     check_output_folder(request.out_dir, (request.extract_dir, request.db_path))
+    _check_memory_budget()
     from prescreen.console import print_counts
     from prescreen.extract import print_validation_summary
     from prescreen.flows.runs import quiet_user_errors, screened
@@ -221,6 +223,13 @@ def run(
     if result.load is not None:
         print_validation_summary(result.load, err)
     print_counts(out, result.counts, request.out_dir, _worklist_note(result.worklist))
+
+
+def _check_memory_budget() -> None:
+    """PRESCREEN_MEMORY_LIMIT checked before anything starts (a typo or too small: exit 1)."""
+    from prescreen.database import memory_budget
+
+    memory_budget()
 
 
 def _worklist_note(selection: Any) -> str | None:
@@ -278,6 +287,7 @@ def scan(
     screen = request.screen
     check_output_folder(screen.out_dir, (screen.extract_dir, request.store_path))
     check_writable(request.store_path, request.store_wait_seconds)  # before a long screen
+    _check_memory_budget()
     from prescreen.console import print_changes, print_counts
     from prescreen.flows.runs import quiet_user_errors, scanned
 
@@ -322,6 +332,7 @@ def schedule(
         store_wait_seconds=store_wait,
     )
     check_output_folder(request.screen.out_dir, (request.extract_root, request.store_path))
+    _check_memory_budget()
     _stop_on_sigterm()
     try:
         serve_scans(request, cron=cron, name=name, note=lambda text: err.print(text, markup=False))
@@ -389,6 +400,7 @@ def newly_eligible(
         min_cell=min_cell,
     )
     check_output_folder(request.screen.out_dir, (request.screen.extract_dir,))
+    _check_memory_budget()
     from prescreen.console import print_newly_eligible
     from prescreen.flows.runs import newly_eligible as run_newly_eligible
     from prescreen.flows.runs import quiet_user_errors
@@ -449,18 +461,16 @@ def criteria_check(
 
 def main() -> None:
     """Console entry point: exit 0 ok, 1 the user's input, 2 a bug in prescreen."""
-    import click
-
     try:
         code = app(standalone_mode=False)  # returns a typer.Exit's code instead of exiting
     except PrescreenError as exc:
         _fail(exc, str(exc))
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.ClickException as exc:  # bad or missing options: the user's input
+    except typer.TyperException as exc:  # bad or missing options (click's usage errors)
         exc.show()
         sys.exit(1)
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         err.print("aborted")
         sys.exit(1)
     except SystemExit:
