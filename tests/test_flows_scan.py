@@ -93,3 +93,26 @@ def test_a_store_open_elsewhere_stops_the_scan_before_it_screens(tmp_path, capsy
     assert f"PID {holder.pid}" in said and "internal error" not in said
     assert "Close that program" in said
     assert not (tmp_path / "again").exists()  # nothing was screened
+
+
+@pytest.mark.parametrize(
+    ("extract_date", "quarantined"), [(date(2026, 11, 1), 0), (date(2025, 12, 31), 1)]
+)
+def test_the_extract_date_is_not_the_index_date(tmp_path, extract_date, quarantined):
+    # issue #11.1: the screen's --as-of doubled as the data's date, so a screen as of a past
+    # day quarantined everything recorded after it (here: a child born in 2026)
+    import json
+
+    from prescreen.flows.screen import screen
+
+    people = [*PEOPLE, (3, date(2026, 5, 1), 1, "P3")]
+    extract = tiny_extract(tmp_path / "extract", people)
+    out = tmp_path / "out"
+    screen(trial=age_trial(tmp_path), extract_dir=extract, out_dir=out,
+           index_date=date(2025, 6, 1), extract_date=extract_date, max_quarantine=1.0)  # fmt: skip
+    validation = pd.read_csv(out / "validation.csv").set_index("table")
+    assert validation.loc["person", "quarantined"] == quarantined
+    manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert manifest["index_date"] == manifest["as_of"] == "2025-06-01"
+    assert manifest["extract_date"] == extract_date.isoformat()
+    assert manifest["extract_date_source"] == "--extract-date"
