@@ -101,7 +101,7 @@ def test_spill_folder_of_a_killed_process_is_removed_by_the_next(tmp_path, monke
 def test_the_memory_budget_is_checked_and_shared():
     import pytest
 
-    from prescreen.database import DUCKDB_SHARE, memory_budget, open_database
+    from prescreen.database import duckdb_limit, memory_budget, open_database
     from prescreen.errors import PrescreenError
 
     assert memory_budget("1GB") == 10**9
@@ -112,4 +112,5 @@ def test_the_memory_budget_is_checked_and_shared():
     con = open_database(memory_limit="1GiB")
     limit = con.execute("select current_setting('memory_limit')").fetchone()[0]
     con.close()
-    assert limit.replace(" ", "") == f"{int(2**30 * DUCKDB_SHARE) // 2**20}.0MiB"
+    assert limit.replace(" ", "") == "512.0MiB"  # half of a small budget
+    assert duckdb_limit(6 * 2**30) == int(4.5 * 2**30)  # a large one keeps 1.5 GiB back

@@ -31,7 +31,8 @@ from prescreen.errors import PrescreenError
 
 MEMORY_LIMIT_VARIABLE = "PRESCREEN_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "6GB"
-DUCKDB_SHARE = 0.6
+RESERVE_SHARE = 0.5  # of the budget kept for Python, pandas and Prefect …
+RESERVE_MAX_BYTES = 1536 * 2**20  # … but never more than 1.5 GiB
 MINIMUM_BUDGET_BYTES = 256 * 2**20  # below this even the sample cannot be screened
 _PREFIX = "prescreen-db-"
 _UNITS = {"KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
@@ -56,6 +57,11 @@ def memory_budget(value: str | None = None) -> int:
     return budget
 
 
+def duckdb_limit(budget: int) -> int:
+    """DuckDB's memory_limit in bytes for a run budget: the budget minus the reserve."""
+    return budget - min(int(budget * RESERVE_SHARE), RESERVE_MAX_BYTES)
+
+
 def open_database(
     db_path: Path | None = None,
     *,
@@ -74,7 +80,7 @@ def open_database(
     else:
         con = duckdb.connect()
     spill = spill_dir or _private_folder(_scratch_of_process(), "spill")
-    con.execute("set memory_limit = ?", [f"{int(budget * DUCKDB_SHARE) // 2**20}MiB"])
+    con.execute("set memory_limit = ?", [f"{duckdb_limit(budget) // 2**20}MiB"])
     con.execute("set temp_directory = ?", [str(spill)])
     con.execute("set preserve_insertion_order = false")
     return con
