@@ -10,9 +10,10 @@ Prefect reads its settings from the environment once, at import.
 - `PREFECT_HOME` defaults to the user's cache folder (`~/.cache/prescreen/prefect`, mode
   0700), so the in-process API's database never lands in the repository or the output
   folder and other users cannot read it.
-- `quiet_console()` (the CLI, unless --verbose): Prefect prints nothing on the console —
-  no INFO lines, no "View at http://127.0.0.1:…" link to a UI that is not running, no
-  second copy of an error the CLI prints once. Logs still reach the Prefect API.
+- The CLI (unless --verbose) sets `PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL=CRITICAL` before
+  Prefect is imported: Prefect prints nothing on the console — no INFO lines, no "View at
+  http://127.0.0.1:…" link to a UI that is not running, no second copy of an error the CLI
+  prints once. Logs still reach the Prefect API.
 Values the user has set already win (except the heartbeat, which is always removed).
 """
 
@@ -47,12 +48,6 @@ def configure_offline() -> None:
     if not os.environ.get("PREFECT_HOME"):
         home.chmod(0o700)  # our default folder: private (a folder the user chose stays as is)
     os.environ["PREFECT_HOME"] = str(home)
-
-
-def quiet_console(quiet: bool = True) -> None:
-    """Keep Prefect's log lines off the console (call before `import prefect`)."""
-    if quiet:
-        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
 
 
 configure_offline()

@@ -100,14 +100,18 @@ def run_cli(args: list[str], capsys) -> tuple[int, str, str]:  # noqa: ANN001 (p
 
     from prescreen.cli import main
 
+    import os
+
     capsys.readouterr()
-    argv = sys.argv
+    argv, environ = sys.argv, dict(os.environ)
     sys.argv = ["prescreen", *args]
     try:
         with pytest.raises(SystemExit) as stopped:
             main()
     finally:
         sys.argv = argv
+        os.environ.clear()
+        os.environ.update(environ)  # the CLI sets Prefect's console level for its process
     captured = capsys.readouterr()
     code = stopped.value.code
     return (code if isinstance(code, int) else (0 if code is None else 1)), captured.out, captured.err

@@ -30,6 +30,7 @@ app = typer.Typer(
 criteria_app = typer.Typer(no_args_is_help=True, help="Check and inspect trial criteria files.")
 app.add_typer(criteria_app, name="criteria")
 
+QUIET_PREFECT = "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"
 out = Console(highlight=False)  # results: stdout
 err = Console(stderr=True, highlight=False)  # diagnostics, errors: stderr
 _state = {"debug": False}
@@ -62,8 +63,11 @@ def _root(
     ] = False,
 ) -> None:
     _state["debug"] = debug
-    if not verbose:  # Prefect prints nothing on the console (see prescreen.flows.settings)
-        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
+    # before Prefect is imported: its console prints nothing (see prescreen.flows.settings)
+    if verbose:
+        os.environ.pop(QUIET_PREFECT, None)
+    else:
+        os.environ.setdefault(QUIET_PREFECT, "CRITICAL")
 
 
 @app.command()
