@@ -94,13 +94,12 @@ def with_cdm_source(folder: Path, abbreviation: str) -> Path:
 
 def run_cli(args: list[str], capsys) -> tuple[int, str, str]:  # noqa: ANN001 (pytest fixture)
     """`prescreen ARGS` in this process through its real entry point: exit code, stdout, stderr."""
+    import os
     import sys
 
     import pytest
 
     from prescreen.cli import main
-
-    import os
 
     capsys.readouterr()
     argv, environ = sys.argv, dict(os.environ)
