@@ -71,6 +71,7 @@ def scheduler_api(console_note=print) -> Iterator[str]:  # noqa: ANN001 (a print
         return
     home = server_home()
     with _server_lock(home):
+        _stop_orphan(home)
         port = _free_port()
         url = f"http://127.0.0.1:{port}/api"
         console_note(f"starting a local Prefect server on 127.0.0.1:{port} (database in {home})")
@@ -120,12 +121,33 @@ def _spawn_server(home: Path, port: int) -> subprocess.Popen:
     command = [sys.executable, "-m", "prefect", "server", "start"]
     command += ["--host", "127.0.0.1", "--port", str(port)]
     try:
-        return subprocess.Popen(
+        child = subprocess.Popen(
             command, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
             start_new_session=True,  # Ctrl-C reaches prescreen, which stops the server itself
         )  # fmt: skip
     finally:
         log.close()
+    (home / "server.pid").write_text(str(child.pid), encoding="utf-8")
+    return child
+
+
+def _stop_orphan(home: Path) -> None:
+    """Stop the server a killed `prescreen schedule` left running on this folder's database."""
+    pid_file = home / "server.pid"
+    try:
+        pid = int(pid_file.read_text(encoding="utf-8").strip())
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except (OSError, ValueError):
+        return
+    if b"prefect" in command and b"server" in command:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        deadline = time.monotonic() + 30
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)  # let it close the database before a new server opens it
+    pid_file.unlink(missing_ok=True)
 
 
 def _wait_until_healthy(child: subprocess.Popen, url: str, home: Path) -> None:
