@@ -34,7 +34,7 @@ CONTRACT = (
     "quarantine.csv",
     "changes.csv",
 )
-KILLS = 5  # each kill costs one scan start-up (Python + Prefect imports)
+KILLS = 4  # each kill costs one scan start-up (Python + Prefect imports)
 SEED = 20261101
 
 

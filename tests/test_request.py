@@ -14,6 +14,22 @@ from prescreen.errors import PrescreenError
 from prescreen.request import screen_request
 
 PEOPLE = [(1, date(1960, 1, 1), 1, "P1"), (2, date(1990, 1, 1), 2, "P2")]
+AGE_TRIAL_WITH_PARAMETER = """\
+trial:
+  id: AGE-MIN
+  title: Old enough
+  version: "1"
+  source_text: |
+    Aged 50 or older.
+parameters:
+  I1.age_min:
+    default: 50
+criteria:
+  - id: I1
+    kind: inclusion
+    text: "Aged 50 or older."
+    rule: {age: ">= $I1.age_min"}
+"""
 
 
 def _common(tmp_path) -> dict:
@@ -85,8 +101,10 @@ def test_a_screen_parses_the_trial_once_plus_once_per_sweep_value(tmp_path, pars
     from prescreen.flows.screen import screen
 
     extract = tiny_extract(tmp_path / "extract", PEOPLE)
-    made = screen_request(trial="nl003-cli-iii-2", extract_dir=extract, out_dir=tmp_path / "o",
-                          index_date="2026-11-01", sweeps=["E14.hemoglobin_min=70,90"],
+    trial = tmp_path / "age-min.yaml"
+    trial.write_text(AGE_TRIAL_WITH_PARAMETER, encoding="utf-8")
+    made = screen_request(trial=str(trial), extract_dir=extract, out_dir=tmp_path / "o",
+                          index_date="2026-11-01", sweeps=["I1.age_min=40,70"],
                           partitions=2)  # fmt: skip
     assert len(parse_count) == 1  # the CLI's build
     screen(**made.parameters())  # the flow rebuilds the request: no new parse
