@@ -39,7 +39,10 @@ def pytest_collection_finish(session):
 def pytest_sessionfinish(session, exitstatus):
     """Never leave the schedule (and its Prefect server) running after the session."""
     import shutil
+    import sys
 
+    if "test_schedule" not in sys.modules:  # never started
+        return
     from test_schedule import SCHEDULE_KEY, stop_schedule
 
     child = session.config.stash.get(SCHEDULE_KEY, None)
