@@ -218,6 +218,7 @@ def run(
     )
     check_output_folder(request.out_dir, (request.extract_dir, request.db_path))
     _check_memory_budget()
+    # Prefect is imported only now, once the request is known to be valid
     from prescreen.console import print_counts
     from prescreen.extract import print_validation_summary
     from prescreen.flows.runs import quiet_user_errors, screened

@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from prescreen import pipeline
-from prescreen.errors import ExtractError
+from prescreen.errors import ExtractError, PrescreenError
 from prescreen.outputs import staged_output
 from prescreen.provenance import RunManifest, started_now, trial_fields
 from prescreen.request import ScreenRequest
@@ -140,10 +140,13 @@ def validated_extract(
         if report is None:
             raise
         failed = out_dir.parent / f"{out_dir.name}-validation"
-        with staged_output(failed, inputs=(extract_dir,)) as staging:
-            write_validation_outputs(report, con, staging)
-            RunManifest(command="load", started_at=started_now(), extract_date=extract_date,
-                        input_files=report.input_files).write(staging)  # fmt: skip
+        try:
+            with staged_output(failed, inputs=(extract_dir,)) as staging:
+                write_validation_outputs(report, con, staging)
+                RunManifest(command="load", started_at=started_now(), extract_date=extract_date,
+                            input_files=report.input_files).write(staging)  # fmt: skip
+        except PrescreenError as refused:  # that folder holds the user's files: keep them
+            raise ExtractError(f"{exc} (validation files not written: {refused})") from exc
         raise ExtractError(f"{exc} (validation.csv and quarantine.csv are in {failed})") from exc
     write_validation_outputs(report, con, folder)
     return report
