@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -193,11 +193,6 @@ def screen_request(
         db_path=None if db_path is None else Path(db_path).resolve(),
         partitions=int(partitions),
     )
-
-
-def with_extract(request: ScreenRequest, extract_dir: Path) -> ScreenRequest:
-    """The same request on another extract folder (a scan picks the newest drop)."""
-    return replace(request, extract_dir=extract_dir.resolve())
 
 
 def as_date(value: str | date, option: str) -> date:
