@@ -1,43 +1,30 @@
-"""The `forecast` flow: load the extract once, screen it at monthly index dates.
+"""The `forecast` flow (`prescreen newly-eligible`): load once, screen at monthly index dates.
 
-One DuckDB connection is shared in-process by the tasks (they run one after another in
-this process): the load task fills it, one evaluate task per index date reads it
-(`evaluate_sql(con, trial, index_date)`), so the extract is read and validated once.
-The extract is loaded with as-of = the last index date; earlier index dates see only
-what the criteria windows allow before them.
+One DuckDB connection is shared in-process by the tasks: the load task fills it and one
+task per index date reads it, so the extract is read and validated once. The result is a
+count of patients newly likely eligible per site and past month, not a projection.
 """
 
-import json
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import prescreen.flows.settings  # noqa: F401  (offline environment before prefect)
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_table_artifact
-from prescreen.flows.screen import _TASK, _artifact_key, load_validate
+from prescreen.flows import tasks
+from prescreen.flows.screen import inputs_of
 
-from prescreen import pipeline
-from prescreen.database import database_file, open_database
-from prescreen.forecast import (
-    forecast_chart_svg,
-    forecast_html,
-    index_dates,
-    newly_eligible,
-    suppressed_forecast,
-)
-from prescreen.outputs import MANIFEST, staged_output
+from prescreen import stages
+from prescreen.database import working_database
+from prescreen.forecast import forecast_request, newly_eligible_written
+from prescreen.outputs import staged_output
+from prescreen.request import ScreenRequest
 
 
-@task(name="evaluate-at", **_TASK)
-def statuses_at(
-    con: duckdb.DuckDBPyConnection, trial_ref: str, index_date: date, engine: str
-) -> pd.DataFrame:
+@task(name="evaluate-at", **tasks._options())
+def statuses_at(con, request: ScreenRequest, index_date: date) -> pd.DataFrame:  # noqa: ANN001
     """person_id, site, status of every person at one index date."""
-    from prescreen.criteria.parse import load_trial
-
-    return pipeline.statuses_stage(con, load_trial(trial_ref), index_date, engine)
+    return stages.statuses_at(con, request, index_date)
 
 
 @flow(name="forecast", persist_result=False)
@@ -45,60 +32,25 @@ def forecast(
     trial: str,
     extract_dir: Path,
     out_dir: Path,
-    as_of: date,
+    index_date: date,
+    extract_date: date | None = None,
     months: int = 12,
     include_review: bool = False,
     engine: str = "sql",
     min_cell: int = 5,
     max_quarantine: float = 0.05,
 ) -> pd.DataFrame:
-    """forecast.csv, forecast.svg and run.json in `out_dir`; returns the published table."""
-    from prescreen.criteria.parse import load_trial, trial_hash
-
-    started = datetime.now(UTC)
-    trial_def = load_trial(trial)
-    dates = index_dates(as_of, months)
-    with staged_output(out_dir) as folder:
-        with database_file(None) as db_file:
-            con = open_database(db_file)
-            try:
-                load = load_validate(con, extract_dir, as_of, max_quarantine, folder, out_dir)
-                statuses = {d: statuses_at(con, trial, d, engine) for d in dates}
-            finally:
-                con.close()
-        published = suppressed_forecast(
-            newly_eligible(statuses, include_review=include_review), min_cell
-        )
-        published.to_csv(folder / "forecast.csv", index=False)
-        title = f"{trial_def.id}: newly {'eligible or review' if include_review else 'likely eligible'} per month"
-        chart = forecast_chart_svg(published, title)
-        (folder / "forecast.svg").write_text(chart, encoding="utf-8")
-        what = "likely eligible or needs review" if include_review else "likely eligible"
-        page = forecast_html(published, title, chart, what=what, min_cell=min_cell)
-        (folder / "forecast.html").write_text(page, encoding="utf-8")
-        manifest = {
-            "trial": {
-                "id": trial_def.id,
-                "version": trial_def.version,
-                "criteria_sha256": trial_hash(trial_def),
-            },
-            "as_of": as_of.isoformat(),
-            "months": months,
-            "index_dates": [d.isoformat() for d in dates],
-            "eligible_statuses": ["likely_eligible", "needs_review"]
-            if include_review
-            else ["likely_eligible"],
-            "engine": engine,
-            "min_cell": min_cell,
-            "input_files_sha256": dict(sorted(load.input_files.items())),
-            "started_at": started.isoformat(timespec="seconds"),
-            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
-        (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    create_table_artifact(
-        table=published.to_dict(orient="records"),
-        key=_artifact_key(f"{trial_def.id}-forecast"),
-        description=f"newly eligible per site and month, {months} months to {as_of} (suppressed)",
+    """forecast.csv, forecast.html, forecast.svg and run.json in `out_dir`; the published table."""
+    request = forecast_request(**locals())  # the parameters are forecast_request's, one for one
+    screen = request.screen
+    run = stages.begin(screen, "forecast")
+    with staged_output(screen.out_dir, inputs=inputs_of(screen)) as folder:
+        with working_database() as con:
+            tasks.load_validate(run, con, folder)
+            statuses = {d: statuses_at(con, screen, d) for d in request.index_dates}
+        published = newly_eligible_written(folder, request, statuses, run.manifest)
+    tasks.publish_forecast(screen.out_dir, screen.trial.id, request.months)
+    get_run_logger().info(
+        "newly eligible over %d index dates written to %s", request.months, screen.out_dir
     )
-    get_run_logger().info("forecast over %d index dates written to %s", len(dates), out_dir)
     return published

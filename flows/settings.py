@@ -7,8 +7,13 @@ Prefect reads its settings from the environment once, at import.
   without them an offline machine logs an error on every start.
 - `PREFECT_FLOWS_HEARTBEAT_FREQUENCY` unset: a set value makes every synchronous flow run
   wait about a second for its heartbeat thread at exit.
-- `PREFECT_HOME` defaults to the user's cache folder (`~/.cache/prescreen/prefect`), so the
-  ephemeral server's database never lands in the repository or the output folder.
+- `PREFECT_HOME` defaults to the user's cache folder (`~/.cache/prescreen/prefect`, mode
+  0700), so the in-process API's database never lands in the repository or the output
+  folder and other users cannot read it.
+- The CLI (unless --verbose) sets `PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL=CRITICAL` before
+  Prefect is imported: Prefect prints nothing on the console — no INFO lines, no "View at
+  http://127.0.0.1:…" link to a UI that is not running, no second copy of an error the CLI
+  prints once. Logs still reach the Prefect API.
 Values the user has set already win (except the heartbeat, which is always removed).
 """
 
@@ -40,6 +45,8 @@ def configure_offline() -> None:
     os.environ.pop("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", None)
     home = prefect_home()
     home.mkdir(parents=True, exist_ok=True)
+    if not os.environ.get("PREFECT_HOME"):
+        home.chmod(0o700)  # our default folder: private (a folder the user chose stays as is)
     os.environ["PREFECT_HOME"] = str(home)
 
 

@@ -42,7 +42,7 @@ def local_run(extract, tmp_path_factory) -> Path:
     from prescreen.flows.screen import screen
 
     out = tmp_path_factory.mktemp("local") / "out"
-    screen(trial=TRIAL, extract_dir=extract, out_dir=out, as_of=AS_OF)
+    screen(trial=TRIAL, extract_dir=extract, out_dir=out, index_date=AS_OF)
     return out
 
 
@@ -56,6 +56,8 @@ def _without_timestamps(value):
 
 def _comparable(path: Path):
     """File content with run timestamps removed (run.json, summary.json, HTML, XLSX core)."""
+    if path.name == ".prescreen-outputs.json":  # sizes and mtimes of the files: names only
+        return sorted(json.loads(path.read_text(encoding="utf-8"))["files"])
     if path.suffix == ".json":
         return _without_timestamps(json.loads(path.read_text(encoding="utf-8")))
     if path.suffix == ".html":
@@ -71,7 +73,7 @@ def test_screen_is_idempotent(extract, local_run, tmp_path):
 
     first = {p.name: _comparable(p) for p in sorted(local_run.iterdir())}
     out = tmp_path / "again"
-    screen(trial=TRIAL, extract_dir=extract, out_dir=out, as_of=AS_OF)
+    screen(trial=TRIAL, extract_dir=extract, out_dir=out, index_date=AS_OF)
     second = {p.name: _comparable(p) for p in sorted(out.iterdir())}
     assert sorted(first) == sorted(second)
     for name in first:
@@ -100,7 +102,7 @@ def test_dask_runner_equals_single_process(extract, local_run, tmp_path):
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False) as cluster:
         runner = DaskTaskRunner(address=cluster.scheduler_address)
         screen.with_options(task_runner=runner)(
-            trial=TRIAL, extract_dir=extract, out_dir=out, as_of=AS_OF, partitions=2
+            trial=TRIAL, extract_dir=extract, out_dir=out, index_date=AS_OF, partitions=2
         )
     for name in ("patients.csv", "criteria.csv", "funnel.csv", "sites.csv"):
         assert (out / name).read_bytes() == (local_run / name).read_bytes(), name
@@ -109,9 +111,9 @@ def test_dask_runner_equals_single_process(extract, local_run, tmp_path):
 def test_io_errors_are_retried_and_bad_data_is_not(extract, tmp_path, monkeypatch):
     from prescreen.flows.screen import screen
 
-    from prescreen import pipeline
+    from prescreen import stages
 
-    real = pipeline.load_or_write_validation
+    real = stages.validated_extract
     calls = []
 
     def flaky(*args, **kwargs):
@@ -120,10 +122,9 @@ def test_io_errors_are_retried_and_bad_data_is_not(extract, tmp_path, monkeypatc
             raise OSError("transient: share unavailable")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "load_or_write_validation", flaky)
-    monkeypatch.setattr("prescreen.flows.screen.IO_RETRY_DELAY_SECONDS", 0)
+    monkeypatch.setattr(stages, "validated_extract", flaky)
     tiny = tiny_extract(tmp_path / "tiny", [(1, date(1960, 1, 1), 1, "P1")])
-    screen(trial=age_trial(tmp_path), extract_dir=tiny, out_dir=tmp_path / "ok", as_of=AS_OF)
+    screen(trial=age_trial(tmp_path), extract_dir=tiny, out_dir=tmp_path / "ok", index_date=AS_OF)
     assert len(calls) == 2  # failed once on I/O, retried once
 
     def bad_data(*args, **kwargs):
@@ -131,9 +132,9 @@ def test_io_errors_are_retried_and_bad_data_is_not(extract, tmp_path, monkeypatc
         raise ExtractError("person.csv: no valid person rows; nothing to screen")
 
     calls.clear()
-    monkeypatch.setattr(pipeline, "load_or_write_validation", bad_data)
+    monkeypatch.setattr(stages, "validated_extract", bad_data)
     with pytest.raises(ExtractError):
-        screen(trial=age_trial(tmp_path), extract_dir=tiny, out_dir=tmp_path / "no", as_of=AS_OF)
+        screen(trial=age_trial(tmp_path), extract_dir=tiny, out_dir=tmp_path / "no", index_date=AS_OF)
     assert len(calls) == 1  # never retried
     assert not (tmp_path / "no").exists()
 
@@ -160,7 +161,7 @@ def test_scan_stores_runs_and_lists_changes(tmp_path):
         extract_dir=registry,
         out_dir=out,
         store_path=store_path,
-        as_of=date(2026, 9, 1),
+        index_date=date(2026, 9, 1),
     )
     assert first.previous_run is None
     second = scan(
@@ -168,29 +169,29 @@ def test_scan_stores_runs_and_lists_changes(tmp_path):
         extract_dir=registry,
         out_dir=out,
         store_path=store_path,
-        as_of=date(2026, 11, 1),
+        index_date=date(2026, 11, 1),
     )
     assert second.previous_run == first.run["run_id"]
     changes = pd.read_csv(out / "changes.csv", dtype=str, keep_default_na=False)
     assert changes.values.tolist() == [
         ["1", "Site A", "ineligible", "likely_eligible", "newly_likely_eligible", "I1 fail", ""]
     ]
-    before = (out / "changes.csv").read_bytes()
-    # the same scan again replaces its own run and writes the same changes
-    scan(
+    # the same scan again, the same day: compared with the scan before it, nothing changed
+    third = scan(
         trial=trial,
         extract_dir=registry,
         out_dir=out,
         store_path=store_path,
-        as_of=date(2026, 11, 1),
+        index_date=date(2026, 11, 1),
     )
-    assert (out / "changes.csv").read_bytes() == before
+    assert third.previous_run == second.run["run_id"] != third.run["run_id"]
+    assert pd.read_csv(out / "changes.csv").empty
     history = run_history(store_path)
     listed = CliRunner().invoke(app, ["history", "--store", str(store_path)])
     assert listed.exit_code == 0, listed.output
     assert first.run["run_id"] in listed.output and second.run["run_id"] in listed.output
-    assert history["registry"].tolist() == ["registry", "registry"]
-    assert [str(d)[:10] for d in history["as_of"]] == ["2026-09-01", "2026-11-01"]
+    assert history["registry"].tolist() == ["registry"] * 3
+    assert [str(d)[:10] for d in history["as_of"]] == ["2026-09-01", "2026-11-01", "2026-11-01"]
 
 
 def test_worklist_limit_from_the_command_line(extract, local_run, tmp_path):

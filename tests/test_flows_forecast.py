@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pandas as pd
@@ -66,7 +67,7 @@ def test_forecast_flow_on_hand_built_extract(tmp_path):
         trial=age_trial(tmp_path),
         extract_dir=extract,
         out_dir=out,
-        as_of=date(2026, 11, 1),
+        index_date=date(2026, 11, 1),
         months=3,
         min_cell=1,
     )
@@ -82,4 +83,21 @@ def test_forecast_flow_on_hand_built_extract(tmp_path):
     assert (out / "forecast.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
     page = (out / "forecast.html").read_text(encoding="utf-8")
     assert "<svg" in page and "<table>" in page and "<?xml" not in page
-    assert (out / "run.json").exists()
+    assert "not a projection" in page  # issue #14.10: a past count, said so
+    manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert manifest["command"] == "forecast" and manifest["months"] == 3
+    assert manifest["index_dates"][-1] == manifest["as_of"] == "2026-11-01"
+
+
+def test_the_command_says_it_counts_the_past():
+    from typer.testing import CliRunner
+
+    from prescreen.cli import app
+
+    listing = " ".join(CliRunner().invoke(app, ["--help"]).output.split())
+    assert "newly-eligible" in listing and "forecast" in listing
+    for name in ("newly-eligible", "forecast"):
+        shown = " ".join(CliRunner().invoke(app, [name, "--help"]).output.split())
+        assert "not a projection" in shown, name
+    alias = " ".join(CliRunner().invoke(app, ["forecast", "--help"]).output.split())
+    assert "Alias of `newly-eligible` (its old name)" in alias

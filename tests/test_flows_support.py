@@ -71,3 +71,46 @@ def age_trial(folder: Path) -> str:
     path = folder / "age-50.yaml"
     path.write_text(AGE_TRIAL, encoding="utf-8")
     return str(path)
+
+
+CDM_SOURCE_COLUMNS = (
+    "cdm_source_name,cdm_source_abbreviation,cdm_holder,source_description,"
+    "source_documentation_reference,cdm_etl_reference,source_release_date,cdm_release_date,"
+    "cdm_version,cdm_version_concept_id,vocabulary_version"
+).split(",")
+
+
+def with_cdm_source(folder: Path, abbreviation: str) -> Path:
+    """Add an OMOP cdm_source.csv naming the registry `abbreviation`."""
+    with (folder / "cdm_source.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CDM_SOURCE_COLUMNS)
+        writer.writerow(
+            [f"{abbreviation} registry", abbreviation, "Hospital", "", "", "", "2026-11-01",
+             "2026-11-01", "v5.4", 756265, "v5.0"]
+        )  # fmt: skip
+    return folder
+
+
+def run_cli(args: list[str], capsys) -> tuple[int, str, str]:  # noqa: ANN001 (pytest fixture)
+    """`prescreen ARGS` in this process through its real entry point: exit code, stdout, stderr."""
+    import os
+    import sys
+
+    import pytest
+
+    from prescreen.cli import main
+
+    capsys.readouterr()
+    argv, environ = sys.argv, dict(os.environ)
+    sys.argv = ["prescreen", *args]
+    try:
+        with pytest.raises(SystemExit) as stopped:
+            main()
+    finally:
+        sys.argv = argv
+        os.environ.clear()
+        os.environ.update(environ)  # the CLI sets Prefect's console level for its process
+    captured = capsys.readouterr()
+    code = stopped.value.code
+    return (code if isinstance(code, int) else (0 if code is None else 1)), captured.out, captured.err

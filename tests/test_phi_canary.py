@@ -55,13 +55,13 @@ def test_canary_never_leaves_the_outputs(tmp_path, capfd):
         (12, date(1955, 7, 2), 2, "P12"),
     ]
     extract = tiny_extract(tmp_path / "extract", people)
-    screen(trial="nl003-cli-iii-2", extract_dir=extract, out_dir=tmp_path / "out", as_of=AS_OF)
+    screen(trial="nl003-cli-iii-2", extract_dir=extract, out_dir=tmp_path / "out", index_date=AS_OF)
     scan(
         trial="nl003-cli-iii-2",
         extract_dir=extract,
         out_dir=tmp_path / "scan",
         store_path=tmp_path / "runs.duckdb",
-        as_of=AS_OF,
+        index_date=AS_OF,
     )
     # the canary is in the patient-level outputs (that is their job) ...
     assert str(CANARY_ID) in (tmp_path / "out" / "patients.csv").read_text(encoding="utf-8")
@@ -74,7 +74,7 @@ def test_canary_never_leaves_the_outputs(tmp_path, capfd):
             trial="nl003-cli-iii-2",
             extract_dir=broken,
             out_dir=tmp_path / "failed",
-            as_of=AS_OF,
+            index_date=AS_OF,
             max_quarantine=0.0,
         )
     captured = capfd.readouterr()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 
 import duckdb
@@ -9,6 +11,7 @@ import pandas as pd
 import pytest
 
 from prescreen import store
+from prescreen.errors import PrescreenError
 
 
 def _run(run_id: str, as_of: date, started_hour: int, screened: int = 2) -> dict:
@@ -95,15 +98,82 @@ def test_previous_run_is_latest_other_run_not_after(tmp_path):
     con.close()
 
 
-def test_run_id_depends_on_inputs_only():
+def test_run_id_is_one_scan_of_its_inputs():
     ask = {
         "trial_id": "T1",
         "criteria_sha256": "abc",
         "registry": "reg",
         "as_of": date(2026, 11, 1),
         "engine": "sql",
+        "started_at": datetime(2026, 11, 1, 6, tzinfo=UTC),
     }
     one = store.run_id(**ask, input_files={"person.csv": "1", "measurement.csv": "2"})
     same = store.run_id(**ask, input_files={"measurement.csv": "2", "person.csv": "1"})
     other = store.run_id(**ask, input_files={"person.csv": "1", "measurement.csv": "3"})
     assert one == same != other
+    # a rescan of the same inputs later the same day is a run of its own
+    later = {**ask, "started_at": datetime(2026, 11, 1, 9, tzinfo=UTC)}
+    assert store.run_id(**later, input_files={"person.csv": "1", "measurement.csv": "2"}) != one
+
+
+def _hold_open(path, read_only: bool = True, seconds: float = 30) -> subprocess.Popen:
+    """Another process holding the store open (as a browsing duckdb session does)."""
+    code = (
+        "import duckdb, sys, time; "
+        f"con = duckdb.connect({str(path)!r}, read_only={read_only}); "
+        "print('open', flush=True); time.sleep(float(sys.argv[1]))"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code, str(seconds)], stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout.readline().strip() == "open"
+    return holder
+
+
+def test_a_store_held_by_a_reader_is_named_not_a_bug(tmp_path):
+    # issue #16.7: a read-only browser made the scan fail with 'internal error' at the end
+    path = tmp_path / "runs.duckdb"
+    store.record_run(path, _run("r1", date(2026, 10, 1), 6), _statuses())
+    holder = _hold_open(path)
+    try:
+        with pytest.raises(PrescreenError, match=rf"PID {holder.pid}\b.*read-only"):
+            store.check_writable(path, wait_seconds=0.5)
+        with pytest.raises(PrescreenError, match=rf"PID {holder.pid}"):
+            store.record_run(path, _run("r2", date(2026, 11, 1), 6), _statuses(), wait_seconds=0)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert list(store.run_history(path)["run_id"]) == ["r1"]
+
+
+def test_the_store_is_written_once_the_reader_lets_go(tmp_path):
+    path = tmp_path / "runs.duckdb"
+    store.record_run(path, _run("r1", date(2026, 10, 1), 6), _statuses())
+    holder = _hold_open(path, seconds=1.0)  # closes by itself within the wait
+    try:
+        store.record_run(path, _run("r2", date(2026, 11, 1), 6), _statuses(), wait_seconds=120)
+    finally:
+        holder.wait()
+    assert list(store.run_history(path)["run_id"]) == ["r1", "r2"]
+
+
+def test_a_store_of_the_first_release_gains_the_new_columns(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(
+        """
+        create table runs (run_id varchar primary key, trial_id varchar not null,
+            trial_version varchar, registry varchar not null, as_of date not null,
+            started_at timestamptz not null, finished_at timestamptz not null,
+            criteria_sha256 varchar not null, inputs_sha256 varchar not null,
+            engine varchar not null, screened integer not null, likely_eligible integer not null,
+            needs_review integer not null, ineligible integer not null)
+        """
+    )
+    con.close()
+    new = {**_run("r1", date(2026, 10, 1), 6), "registry_source": "--registry"}
+    store.record_run(path, new, _statuses())
+    con = duckdb.connect(str(path), read_only=True)
+    row = con.execute("select registry_source, previous_run_id from runs").fetchall()
+    con.close()
+    assert row == [("--registry", None)]

@@ -1,23 +1,26 @@
-"""The `prescreen` command line: verbs a user would say, one library call each.
+"""The `prescreen` command line: verbs a user would say, one request and one call each.
 
-Errors from user input (`PrescreenError`) are caught once here and printed as one
-actionable line (exit 1); anything else is a bug in prescreen (exit 2). `--debug`
-shows the traceback.
+Every command builds its request first (the trial parsed, the dates and options checked),
+so bad input fails before Prefect or DuckDB start. Results go to stdout (pipeable),
+diagnostics to stderr. Errors from user input (`PrescreenError`) are caught once here and
+printed as one actionable line (exit 1); anything else is a bug in prescreen (exit 2).
+`--debug` shows tracebacks, `--verbose` Prefect's own log lines.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
-from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.text import Text
 
 from prescreen.errors import PrescreenError
-from prescreen.outputs import WORKLIST_LIMIT
+from prescreen.outputs import WORKLIST_LIMIT, check_output_folder
 
 app = typer.Typer(
     add_completion=False,
@@ -27,96 +30,129 @@ app = typer.Typer(
 criteria_app = typer.Typer(no_args_is_help=True, help="Check and inspect trial criteria files.")
 app.add_typer(criteria_app, name="criteria")
 
-console = Console(stderr=True)
+QUIET_PREFECT = "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"
+out = Console(highlight=False)  # results: stdout
+err = Console(stderr=True, highlight=False)  # diagnostics, errors: stderr
 _state = {"debug": False}
+
+AsOf = Annotated[str, typer.Option("--as-of", help="Index date of the screen (YYYY-MM-DD).")]
+ExtractDate = Annotated[
+    str | None,
+    typer.Option(
+        "--extract-date",
+        help="The extract's own date (YYYY-MM-DD): rows dated after it are quarantined as "
+        "implausible. Default: today (or the index date when that is later).",
+    ),
+]
+Engine = Annotated[str, typer.Option(help="sql (DuckDB, default) or pandas.")]
+MinCell = Annotated[int, typer.Option(help="Suppress counts 1..k-1 in shareable aggregates.")]
+MaxQuarantine = Annotated[
+    float, typer.Option(help="Stop when a table's quarantined share exceeds this fraction.")
+]
+StoreWait = Annotated[
+    float,
+    typer.Option(help="Seconds to wait for a results store another program holds open."),
+]
 
 
 @app.callback()
 def _root(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help="Show Prefect's log lines on the console.")
+    ] = False,
 ) -> None:
     _state["debug"] = debug
-
-
-def _parse_date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise PrescreenError(f"{option} {value!r} is not a date: write it as YYYY-MM-DD") from None
+    # before Prefect is imported: its console prints nothing (see prescreen.flows.settings)
+    if verbose:
+        os.environ.pop(QUIET_PREFECT, None)
+    else:
+        os.environ.setdefault(QUIET_PREFECT, "CRITICAL")
 
 
 @app.command()
 def generate(
-    out: Annotated[Path, typer.Option(help="Folder to write the extract into.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the extract into.")],
     persons: Annotated[int, typer.Option(min=1, help="Number of persons.")] = 2000,
     sites: Annotated[int, typer.Option(min=1, help="Number of sites (care sites).")] = 4,
     seed: Annotated[int, typer.Option(help="Random seed; same seed, same extract.")] = 3,
     format: Annotated[str, typer.Option(help="csv or parquet.")] = "csv",
-    as_of: Annotated[
-        str, typer.Option("--as-of", help="Extract date (YYYY-MM-DD); no event lies after it.")
+    extract_date: Annotated[
+        str,
+        typer.Option(
+            "--extract-date", "--as-of", help="Extract date (YYYY-MM-DD); no event lies after it."
+        ),
     ] = "2026-11-01",
 ) -> None:
     """Write a synthetic multi-site PAD/CLI registry extract in OMOP CDM v5.4 layout.
 
     Example: prescreen generate --persons 2000 --sites 4 --seed 3 --out data/sample
     """
+    from prescreen.request import as_date
     from prescreen.synth import generate_extract
 
     if format not in ("csv", "parquet"):
         raise PrescreenError(f"--format {format!r}: choose csv or parquet")
     generate_extract(
-        out_dir=out,
+        out_dir=out_dir,
         persons=persons,
         sites=sites,
         seed=seed,
         fmt=format,
-        extract_date=_parse_date(as_of, "--as-of"),
-        console=console,
+        extract_date=as_date(extract_date, "--extract-date"),
+        console=err,
     )
 
 
 @app.command()
 def load(
     extract: Annotated[Path, typer.Option(help="Folder of OMOP tables (CSV, CSV.gz, Parquet).")],
-    out: Annotated[Path, typer.Option(help="Folder for validation.csv and quarantine.csv.")] = Path(
-        "out"
-    ),
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for validation.csv and quarantine.csv.")
+    ] = Path("out"),
     db: Annotated[
-        Path | None, typer.Option(help="DuckDB file to keep (default: in memory).")
+        Path | None, typer.Option(help="DuckDB file to keep (default: a temporary one).")
     ] = None,
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Extract date: events after it are quarantined.")
+    extract_date: Annotated[
+        str | None,
+        typer.Option(
+            "--extract-date",
+            "--as-of",
+            help="The extract's own date: rows dated after it are quarantined (default today; "
+            "--as-of is the old name).",
+        ),
     ] = None,
-    max_quarantine: Annotated[
-        float,
-        typer.Option(help="Stop when a table's quarantined share exceeds this fraction."),
-    ] = 0.05,
+    max_quarantine: MaxQuarantine = 0.05,
 ) -> None:
     """Load an extract into DuckDB and validate it; bad rows are quarantined, never dropped.
 
     Example: prescreen load --extract data/sample --out out/
     """
-    from prescreen.pipeline import load_command
+    from prescreen.extract import print_validation_summary
+    from prescreen.request import as_date
+    from prescreen.stages import loaded
 
-    load_command(
-        extract_dir=extract,
-        out_dir=out,
+    _check_memory_budget()
+    report = loaded(
+        extract_dir=extract.resolve(),
+        out_dir=out_dir,
         db_path=db,
-        as_of=_parse_date(as_of, "--as-of"),
+        extract_date=as_date(extract_date, "--extract-date") if extract_date else None,
         max_quarantine=max_quarantine,
-        console=console,
+        console=err,
     )
+    print_validation_summary(report, out)
+    out.print(f"outputs in {out_dir.resolve()}/: validation.csv, quarantine.csv, run.json")
 
 
 @app.command()
 def run(
     trial: Annotated[str, typer.Option(help="Trial id (e.g. nl003-cli-iii-2) or path to YAML.")],
     extract: Annotated[Path, typer.Option(help="Folder of OMOP tables.")],
-    as_of: Annotated[str, typer.Option("--as-of", help="Index date of the screen (YYYY-MM-DD).")],
-    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out"),
-    engine: Annotated[str, typer.Option(help="sql (DuckDB, default) or pandas.")] = "sql",
+    as_of: AsOf,
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out"),
+    extract_date: ExtractDate = None,
+    engine: Engine = "sql",
     set_: Annotated[
         list[str] | None,
         typer.Option("--set", help="Override a named parameter: E14.hemoglobin_min=70."),
@@ -125,15 +161,10 @@ def run(
         list[str] | None,
         typer.Option(help="Screen several values of a parameter: E14.hemoglobin_min=70,80,90."),
     ] = None,
-    min_cell: Annotated[
-        int, typer.Option(help="Suppress counts 1..k-1 in shareable aggregates.")
-    ] = 5,
-    max_quarantine: Annotated[
-        float,
-        typer.Option(help="Stop when a table's quarantined share exceeds this fraction."),
-    ] = 0.05,
+    min_cell: MinCell = 5,
+    max_quarantine: MaxQuarantine = 0.05,
     db: Annotated[
-        Path | None, typer.Option(help="DuckDB file to keep (default: in memory).")
+        Path | None, typer.Option(help="DuckDB file to keep (default: a temporary one).")
     ] = None,
     runner: Annotated[
         str, typer.Option(help="local (threads in this process) or dask (--address).")
@@ -152,7 +183,6 @@ def run(
     worklist_limit: Annotated[
         int,
         typer.Option(
-            min=0,
             help="At most N patients in worklist.xlsx, likely_eligible first, then needs_review "
             "(0 = no limit, still at most Excel's 1,048,574 rows per site sheet); "
             "the full list is patients.csv / criteria.csv.",
@@ -166,28 +196,50 @@ def run(
 
     Example: prescreen run --trial nl003-cli-iii-2 --extract data/sample --as-of 2026-11-01 --out out/
     """
-    from prescreen.flows.cli_support import run_and_print
+    from prescreen.request import screen_request
 
-    if engine not in ("sql", "pandas"):
-        raise PrescreenError(f"--engine {engine!r}: choose sql or pandas")
-    run_and_print(
-        console,
-        runner=runner,
-        address=address,
+    if runner not in ("local", "dask"):
+        raise PrescreenError(f"--runner {runner!r}: choose local or dask")
+    request = screen_request(
         trial=trial,
         extract_dir=extract,
-        as_of=_parse_date(as_of, "--as-of"),
-        out_dir=out,
+        out_dir=out_dir,
+        index_date=as_of,
+        extract_date=extract_date,
+        overrides=set_,
+        sweeps=sweep,
         engine=engine,
-        overrides=set_ or [],
-        sweeps=sweep or [],
         min_cell=min_cell,
         max_quarantine=max_quarantine,
-        db_path=db,
-        partitions=partitions or (4 if runner == "dask" else 1),
         worklist=worklist,
         worklist_limit=worklist_limit,
+        db_path=db,
+        partitions=partitions or (4 if runner == "dask" else 1),
     )
+    check_output_folder(request.out_dir, (request.extract_dir, request.db_path))
+    _check_memory_budget()
+    # Prefect is imported only now, once the request is known to be valid
+    from prescreen.console import print_counts
+    from prescreen.extract import print_validation_summary
+    from prescreen.flows.runs import quiet_user_errors, screened
+
+    quiet_user_errors(_state["debug"])
+    result = screened(request, runner=runner, address=address)
+    if result.load is not None:
+        print_validation_summary(result.load, err)
+    print_counts(out, result.counts, request.out_dir, _worklist_note(result.worklist))
+
+
+def _check_memory_budget() -> None:
+    """PRESCREEN_MEMORY_LIMIT checked before anything starts (a typo or too small: exit 1)."""
+    from prescreen.database import memory_budget
+
+    memory_budget()
+
+
+def _worklist_note(selection: Any) -> str | None:
+    """The console line saying the worklist is capped (None when it lists everyone)."""
+    return None if selection is None or selection.complete else selection.note()
 
 
 @app.command()
@@ -200,30 +252,56 @@ def scan(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Index date (YYYY-MM-DD; default today).")
     ] = None,
-    out: Annotated[Path, typer.Option(help="Output folder (adds changes.csv).")] = Path("out"),
+    extract_date: ExtractDate = None,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Output folder (adds changes.csv).")
+    ] = Path("out"),
     registry: Annotated[
-        str | None, typer.Option(help="Registry name in the store (default: extract folder).")
+        str | None,
+        typer.Option(
+            help="Registry name the history is kept under (default: the extract's "
+            "cdm_source.cdm_source_abbreviation, else the extract folder's name)."
+        ),
     ] = None,
-    engine: Annotated[str, typer.Option(help="sql (DuckDB, default) or pandas.")] = "sql",
-    min_cell: Annotated[int, typer.Option(help="Suppress counts 1..k-1 in aggregates.")] = 5,
+    engine: Engine = "sql",
+    min_cell: MinCell = 5,
+    max_quarantine: MaxQuarantine = 0.05,
+    store_wait: StoreWait = 60.0,
 ) -> None:
     """Screen the latest extract, store each patient's status, write changes.csv.
 
     Example: prescreen scan --trial nl003-cli-iii-2 --extract data/sample --as-of 2026-11-01 --out out/ --store runs.duckdb
     """
-    from prescreen.flows.cli_support import scan_and_print
+    from prescreen.scan import scan_request
+    from prescreen.store import check_writable
 
-    scan_and_print(
-        console,
+    request = scan_request(
         trial=trial,
         extract_dir=extract,
-        out_dir=out,
+        out_dir=out_dir,
         store_path=store,
-        as_of=_parse_date(as_of, "--as-of"),
+        index_date=as_of,
+        extract_date=extract_date,
         registry=registry,
         engine=engine,
         min_cell=min_cell,
+        max_quarantine=max_quarantine,
+        store_wait_seconds=store_wait,
     )
+    err.print(f"registry: {request.registry} (from {request.registry_source})", markup=False)
+    screen = request.screen
+    check_output_folder(screen.out_dir, (screen.extract_dir, request.store_path))
+    check_writable(request.store_path, request.store_wait_seconds)  # before a long screen
+    _check_memory_budget()
+    from prescreen.console import print_changes, print_counts
+    from prescreen.flows.runs import quiet_user_errors, scanned
+
+    quiet_user_errors(_state["debug"])
+    result = scanned(request)
+    print_counts(
+        out, result.screen.counts, request.screen.out_dir, _worklist_note(result.screen.worklist)
+    )
+    print_changes(out, result.run["run_id"], result.previous_run, result.change_counts)
 
 
 @app.command()
@@ -232,26 +310,49 @@ def schedule(
     extract: Annotated[Path, typer.Option(help="Extract folder or folder of dated extracts.")],
     cron: Annotated[str, typer.Option(help='Cron schedule, e.g. "0 6 * * 1" (Mondays 06:00).')],
     store: Annotated[Path, typer.Option(help="Results store (DuckDB file).")] = Path("runs.duckdb"),
-    out: Annotated[Path, typer.Option(help="Output folder, replaced each run.")] = Path("out"),
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder, replaced each run.")] = Path(
+        "out"
+    ),
     registry: Annotated[str | None, typer.Option(help="Registry name in the store.")] = None,
     name: Annotated[str, typer.Option(help="Deployment name.")] = "prescreen-scan",
+    store_wait: StoreWait = 60.0,
 ) -> None:
-    """Run `scan` on a cron schedule (Prefect serve) until stopped; as-of is the run day.
+    """Run `scan` on a cron schedule until stopped; each run screens as of its day.
+
+    Starts (and stops) a local Prefect server with its scheduler, unless PREFECT_API_URL
+    points at one.
 
     Example: prescreen schedule --trial nl003-cli-iii-2 --extract /data/extracts --cron "0 6 * * 1"
     """
-    from prescreen.flows.cli_support import serve_schedule
+    from prescreen.flows.schedule import checked_cron, serve_scans
+    from prescreen.scan import scan_request
 
-    serve_schedule(
-        console,
-        cron=cron,
-        name=name,
+    checked_cron(cron)
+    request = scan_request(
         trial=trial,
-        extract_dir=extract.resolve(),
-        out_dir=out.resolve(),
-        store_path=store.resolve(),
+        extract_dir=extract,
+        out_dir=out_dir,
+        store_path=store,
         registry=registry,
+        store_wait_seconds=store_wait,
     )
+    check_output_folder(request.screen.out_dir, (request.extract_root, request.store_path))
+    _check_memory_budget()
+    _stop_on_sigterm()
+    try:
+        serve_scans(request, cron=cron, name=name, note=lambda text: err.print(text, markup=False))
+    except KeyboardInterrupt:
+        err.print("stopped")
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM (systemd, kill) stops like Ctrl-C, so the local server is stopped too."""
+    import signal
+
+    def _interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _interrupt)
 
 
 @app.command()
@@ -263,49 +364,72 @@ def history(
 
     Example: prescreen history --store runs.duckdb
     """
-    from prescreen.flows.cli_support import print_history
+    from prescreen.console import print_history
+    from prescreen.store import run_history
 
-    print_history(Console(width=None if sys.stdout.isatty() else 160), store, trial)
+    runs = run_history(store, trial)
+    print_history(Console(width=None if sys.stdout.isatty() else 160), runs, store)
 
 
-@app.command()
-def forecast(
+def newly_eligible(
     trial: Annotated[str, typer.Option(help="Trial id or path to YAML.")],
     extract: Annotated[Path, typer.Option(help="Folder of OMOP tables.")],
     as_of: Annotated[str, typer.Option("--as-of", help="Last index date (YYYY-MM-DD).")],
-    months: Annotated[int, typer.Option(min=1, help="Months to look back.")] = 12,
-    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out-forecast"),
+    months: Annotated[int, typer.Option(help="Past months to count.")] = 12,
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out-forecast"),
+    extract_date: ExtractDate = None,
     include_review: Annotated[
         bool, typer.Option(help="Count needs_review as eligible too.")
     ] = False,
-    engine: Annotated[str, typer.Option(help="sql (DuckDB, default) or pandas.")] = "sql",
-    min_cell: Annotated[int, typer.Option(help="Suppress counts 1..k-1.")] = 5,
+    engine: Engine = "sql",
+    min_cell: MinCell = 5,
 ) -> None:
-    """Per site, how many patients newly became likely eligible in each past month.
+    """Count, per site and past month, the patients who newly became likely eligible.
 
-    Example: prescreen forecast --trial nl003-cli-iii-2 --extract data/sample --as-of 2026-11-01 --months 12 --out forecast/
+    A count of what happened (the monthly incidence a site recruited from), not a
+    projection. `forecast` is the old name of this command and still works.
+
+    Example: prescreen newly-eligible --trial nl003-cli-iii-2 --extract data/sample --as-of 2026-11-01 --months 12 --out monthly/
     """
-    from prescreen.flows.cli_support import forecast_and_print
+    from prescreen.forecast import forecast_request
 
-    forecast_and_print(
-        console,
+    request = forecast_request(
         trial=trial,
         extract_dir=extract,
-        out_dir=out,
-        as_of=_parse_date(as_of, "--as-of"),
+        out_dir=out_dir,
+        index_date=as_of,
+        extract_date=extract_date,
         months=months,
         include_review=include_review,
         engine=engine,
         min_cell=min_cell,
     )
+    check_output_folder(request.screen.out_dir, (request.screen.extract_dir,))
+    _check_memory_budget()
+    from prescreen.console import print_newly_eligible
+    from prescreen.flows.runs import newly_eligible as run_newly_eligible
+    from prescreen.flows.runs import quiet_user_errors
+
+    quiet_user_errors(_state["debug"])
+    published = run_newly_eligible(request)
+    print_newly_eligible(out, published, request.screen.out_dir)
+
+
+app.command(name="newly-eligible")(newly_eligible)
+app.command(
+    name="forecast",
+    help="Alias of `newly-eligible` (its old name): newly likely-eligible patients per site "
+    "and past month — a count, not a projection.",
+)(newly_eligible)
 
 
 @app.command()
 def explain(
     trial: Annotated[str, typer.Option(help="Trial id or path to YAML.")],
     extract: Annotated[Path, typer.Option(help="Folder of OMOP tables.")],
-    as_of: Annotated[str, typer.Option("--as-of", help="Index date of the screen (YYYY-MM-DD).")],
+    as_of: AsOf,
     person: Annotated[int, typer.Option(help="The person_id to explain.")],
+    extract_date: ExtractDate = None,
     db: Annotated[
         Path | None, typer.Option(help="DuckDB file of a kept load (prescreen load --db) to reuse.")
     ] = None,
@@ -313,20 +437,23 @@ def explain(
 ) -> None:
     """Show one person's result, reason and evidence for every criterion and sub-rule.
 
+    At scale a run writes evidence only where someone reads it; this shows any one person's.
+
     Example: prescreen explain --trial nl003-cli-iii-2 --extract data/sample --as-of 2026-11-01 --person 2
     """
-    from prescreen.criteria.parse import load_trial
     from prescreen.explain import explain_command
-    from prescreen.pipeline import parse_assignments
+    from prescreen.request import as_date, parse_assignments, parsed_trial
 
     overrides = {k: v[-1] for k, v in parse_assignments(set_ or [], "--set").items()}
     explain_command(
-        trial=load_trial(trial, overrides),
+        trial=parsed_trial(trial, overrides),
         extract_dir=extract,
-        index_date=_parse_date(as_of, "--as-of"),
+        index_date=as_date(as_of, "--as-of"),
+        extract_date=as_date(extract_date, "--extract-date") if extract_date else None,
         person_id=person,
         db_path=db,
-        console=Console(width=None if sys.stdout.isatty() else 160),
+        console=out,
+        diagnostics=err,
     )
 
 
@@ -334,7 +461,9 @@ def explain(
 def compile_(
     trial: Annotated[str, typer.Option(help="Trial id or path to YAML.")],
     as_of: Annotated[str, typer.Option("--as-of", help="Index date (YYYY-MM-DD).")] = "2026-11-01",
-    out: Annotated[Path | None, typer.Option(help="Write SQL here instead of printing it.")] = None,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="Write SQL here instead of printing it.")
+    ] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override a parameter.")] = None,
 ) -> None:
     """Print the exact SQL and bound parameters a screen runs, for audit.
@@ -342,20 +471,20 @@ def compile_(
     Example: prescreen compile --trial nl003-cli-iii-2
     """
     from prescreen.pipeline import compile_command
+    from prescreen.request import as_date
 
-    compile_command(
-        trial=trial,
-        as_of=_parse_date(as_of, "--as-of"),
-        out_path=out,
-        overrides=set_ or [],
+    text = compile_command(
+        trial=trial, index_date=as_date(as_of, "--as-of"), out_path=out_path, overrides=set_ or []
     )
+    if out_path is None:
+        sys.stdout.write(text + "\n")
 
 
 @criteria_app.command("check")
 def criteria_check(
     files: Annotated[list[Path], typer.Argument(help="Criteria YAML files to check.")],
 ) -> None:
-    """Validate criteria files; report every problem with its line number.
+    """Validate criteria files; report every problem with its line number (exit 1 if any).
 
     Example: prescreen criteria check criteria/nl003-cli-iii-2.yaml
     """
@@ -370,39 +499,60 @@ def criteria_check(
 
 
 def main() -> None:
-    """Console entry point: run the app, mapping errors to exit codes 1 (user) and 2 (bug)."""
+    """Console entry point: exit 0 ok, 1 the user's input, 2 a bug in prescreen."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # returns a typer.Exit's code instead of exiting
     except PrescreenError as exc:
-        if _state["debug"]:
-            console.print_exception()
-        console.print(Text.assemble(("error: ", "red"), str(exc)), highlight=False)
-        sys.exit(1)
+        _fail(exc, str(exc))
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except typer.Abort:
-        console.print("aborted")
+    except typer.TyperException as exc:  # bad or missing options (click's usage errors)
+        exc.show()
+        sys.exit(1)
+    except (typer.Abort, KeyboardInterrupt):
+        err.print("aborted")
         sys.exit(1)
     except SystemExit:
         raise
-    except Exception as exc:  # a bug in prescreen, not the user's input
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except Exception as exc:  # noqa: BLE001
+        advice = _environment_advice(exc)
+        if advice is not None:
+            _fail(exc, advice)
         if _state["debug"]:
-            console.print_exception()
+            err.print_exception()
         else:
-            console.print(
+            err.print(
                 Text.assemble(
                     ("internal error: ", "red"),
                     f"{type(exc).__name__}: {exc}\n"
                     "This is a bug in prescreen; rerun with --debug and report the traceback.",
-                ),
-                highlight=False,
+                )
             )
         sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(exc: BaseException, message: str) -> None:
+    if _state["debug"]:
+        err.print_exception()
+    err.print(Text.assemble(("error: ", "red"), message))
+    sys.exit(1)
+
+
+def _environment_advice(exc: BaseException) -> str | None:
+    """A user-facing message for failures of the machine's limits rather than of prescreen."""
+    from prescreen.database import MEMORY_LIMIT_VARIABLE, memory_budget
+
+    if type(exc).__name__ == "OutOfMemoryException":
+        budget = memory_budget() / 1e9
+        return (
+            f"DuckDB ran out of memory within the run's budget ({MEMORY_LIMIT_VARIABLE}, now "
+            f"{budget:.1f} GB): raise it (e.g. {MEMORY_LIMIT_VARIABLE}=8GB) if the machine has "
+            "the memory, or free disk space in $TMPDIR for spilling"
+        )
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return f"no space left on device ({exc.filename or 'a temporary file'}): free disk space or point TMPDIR elsewhere"
+    return None
 
 
 if __name__ == "__main__":

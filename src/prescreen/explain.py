@@ -63,8 +63,8 @@ def print_explanation(console: Console, rows: pd.DataFrame, target_limb: str | N
 
 
 def explain_command(
-    *, trial: Trial, extract_dir: Path, index_date: date, person_id: int, db_path: Path | None,
-    console: Console,
+    *, trial: Trial, extract_dir: Path, index_date: date, extract_date: date | None,
+    person_id: int, db_path: Path | None, console: Console, diagnostics: Console,
 ) -> None:
     """Load the extract (or reuse a kept `--db`), screen one person, print the explanation."""
     from prescreen.database import database_file, open_database
@@ -75,7 +75,10 @@ def explain_command(
         con = open_database(db_file)
         try:
             if not reuse:
-                load_stage(con, extract_dir, as_of=None, max_quarantine=1.0, console=console)
+                load_stage(
+                    con, extract_dir, extract_date=extract_date, max_quarantine=1.0,
+                    console=diagnostics,
+                )  # fmt: skip
             rows, limb = explain_person(con, trial, index_date, person_id)
         finally:
             con.close()

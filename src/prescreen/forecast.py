@@ -1,4 +1,9 @@
-"""Recruitment forecast: how many patients newly became eligible per site and month.
+"""Newly likely-eligible patients per site and past month (`prescreen newly-eligible`).
+
+This is a count of what happened, not a forecast: it shows how many patients a site
+gained per month in the past, the incidence a feasibility team extrapolates from. (The
+command was called `forecast` first; that name stays as an alias, and the files keep
+their names: forecast.csv, forecast.html, forecast.svg.)
 
 The trial is evaluated at monthly index dates (as-of minus k months, k = N..0) against
 one loaded extract. A patient counts as *newly eligible* in month m when they are
@@ -16,23 +21,91 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
+
+from prescreen.provenance import RunManifest
+from prescreen.request import ForecastRequest, screen_request
 
 FORECAST_COLUMNS = ["site", "month", "newly_eligible"]
 ELIGIBLE = ("likely_eligible",)
 ELIGIBLE_WITH_REVIEW = ("likely_eligible", "needs_review")
 
 
-def index_dates(as_of: date, months: int) -> list[date]:
-    """as_of minus k months for k = months..0, oldest first; day clamped to month end."""
+def forecast_request(
+    *,
+    trial: str,
+    extract_dir: str | Path,
+    out_dir: str | Path,
+    index_date: str | date,
+    extract_date: str | date | None = None,
+    months: int = 12,
+    include_review: bool = False,
+    engine: str = "sql",
+    min_cell: int = 5,
+    max_quarantine: float = 0.05,
+) -> ForecastRequest:
+    """The monthly screens of `prescreen newly-eligible`, checked and with the trial parsed."""
+    from prescreen.errors import PrescreenError
+
+    if months < 1:
+        raise PrescreenError(f"--months {months}: give 1 or more")
+    screen = screen_request(
+        trial=trial,
+        extract_dir=extract_dir,
+        out_dir=out_dir,
+        index_date=index_date,
+        extract_date=extract_date,
+        engine=engine,
+        min_cell=min_cell,
+        max_quarantine=max_quarantine,
+    )
+    return ForecastRequest(screen=screen, months=int(months), include_review=bool(include_review))
+
+
+def index_dates(last: date, months: int) -> list[date]:
+    """`last` minus k months for k = months..0, oldest first; day clamped to month end."""
     dates = []
     for k in range(months, -1, -1):
-        total = as_of.year * 12 + (as_of.month - 1) - k
+        total = last.year * 12 + (last.month - 1) - k
         year, month = divmod(total, 12)
-        day = min(as_of.day, calendar.monthrange(year, month + 1)[1])
+        day = min(last.day, calendar.monthrange(year, month + 1)[1])
         dates.append(date(year, month + 1, day))
     return dates
+
+
+def newly_eligible_written(
+    folder: Path,
+    forecast: ForecastRequest,
+    statuses: dict[date, pd.DataFrame],
+    manifest: RunManifest,
+) -> pd.DataFrame:
+    """forecast.csv, forecast.svg, forecast.html and run.json in `folder`; the published table."""
+    eligible = ELIGIBLE_WITH_REVIEW if forecast.include_review else ELIGIBLE
+    min_cell = forecast.screen.min_cell
+    published = suppressed_forecast(
+        newly_eligible(statuses, include_review=forecast.include_review), min_cell
+    )
+    published.to_csv(folder / "forecast.csv", index=False)
+    what = "likely eligible or needs review" if forecast.include_review else "likely eligible"
+    trial_id = forecast.screen.trial.id
+    title = f"{trial_id}: newly {what}, per site and past month (a count, not a projection)"
+    chart = forecast_chart_svg(published, title)
+    (folder / "forecast.svg").write_text(chart, encoding="utf-8")
+    page = forecast_html(published, title, chart, what=what, min_cell=min_cell)
+    (folder / "forecast.html").write_text(page, encoding="utf-8")
+    manifest.extra.update(
+        {
+            "months": forecast.months,
+            "index_dates": [d.isoformat() for d in forecast.index_dates],
+            "eligible_statuses": list(eligible),
+            "min_cell": min_cell,
+            "what": "count of patients newly eligible per past month (not a projection)",
+        }
+    )
+    manifest.write(folder)
+    return published
 
 
 def newly_eligible(
@@ -108,9 +181,10 @@ th:first-child, td:first-child { text-align: left; }
 svg { max-width: 100%; height: auto; }
 </style></head><body>
 <h1>{{ title }}</h1>
-<p>Patients who became {{ what }} at each monthly index date, per site (the incidence a site
-can expect to recruit from). Counts from 1 to {{ min_cell - 1 }} are shown as {{ mark }}.
-Aggregates only: no patient-level data.</p>
+<p>Patients who became {{ what }} at each past monthly index date, per site: what happened,
+counted from the extract, not a projection of what will happen. It is the monthly incidence
+a site recruited from; extrapolate it with care. Counts from 1 to {{ min_cell - 1 }} are
+shown as {{ mark }}. Aggregates only: no patient-level data.</p>
 {{ chart | safe }}
 <table><thead><tr><th>site</th>{% for m in months %}<th>{{ m }}</th>{% endfor %}</tr></thead>
 <tbody>{% for site, row in rows %}<tr><td>{{ site }}</td>{% for v in row %}<td>{{ v }}</td>{% endfor %}</tr>

@@ -7,7 +7,6 @@ connection); none of them logs patient data.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Sequence
@@ -20,10 +19,9 @@ import duckdb
 import pandas as pd
 from rich.console import Console
 
-from prescreen.database import database_file, open_database
-from prescreen.errors import CriteriaError, PrescreenError
+from prescreen.console import print_counts  # noqa: F401  (its old home; tests import it here)
+from prescreen.errors import PrescreenError
 from prescreen.extract.tables import ALWAYS_PRESENT
-from prescreen.outputs import MANIFEST, staged_output
 from prescreen.status import patient_status, status_counts
 
 if TYPE_CHECKING:  # the report package imports matplotlib: only when reporting
@@ -65,28 +63,19 @@ class ScreenResult:
         return self.criterion_result
 
 
-def parse_assignments(items: Sequence[str], option: str) -> dict[str, list[str]]:
-    """`NAME=V1[,V2…]` strings → {NAME: [V1, V2…]}; a malformed item is a user error."""
-    parsed: dict[str, list[str]] = {}
-    for item in items:
-        name, sep, values = item.partition("=")
-        if not sep or not name.strip() or not values.strip():
-            raise CriteriaError(
-                f"{option} {item!r}: write NAME=VALUE, e.g. {option} E14.hemoglobin_min=70"
-            )
-        parsed[name.strip()] = [v.strip() for v in values.split(",") if v.strip()]
-    return parsed
-
-
 def load_stage(
     con: duckdb.DuckDBPyConnection,
     extract_dir: Path,
     *,
-    as_of: date | None,
+    extract_date: date,
     max_quarantine: float,
     console: Console | None = None,
 ):
-    """Load and validate the extract into `con`; returns the loader's `LoadReport`."""
+    """Load and validate the extract into `con`; returns the loader's `LoadReport`.
+
+    The one call of `extract.load_extract`: `extract_date` is the data's own date (rows
+    dated after it are implausible), never the screen's index date.
+    """
     from prescreen.extract import load_extract
 
     if not extract_dir.is_dir():
@@ -95,7 +84,7 @@ def load_stage(
             "(person.csv, measurement.parquet, …)"
         )
     return load_extract(
-        extract_dir, con, extract_date=None, max_quarantine=max_quarantine, console=console
+        extract_dir, con, extract_date=extract_date, max_quarantine=max_quarantine, console=console
     )
 
 
@@ -207,14 +196,14 @@ def sweep_stage(
     engine: str,
 ) -> pd.DataFrame | None:
     """Status counts for every value of every swept parameter (others at their run value)."""
-    from prescreen.criteria.parse import load_trial
+    from prescreen.request import parsed_trial
 
     if not sweeps:
         return None
     rows = []
     for name, values in sweeps.items():
         for value in values:
-            trial = load_trial(trial_ref, {**overrides, name: value})
+            trial = parsed_trial(trial_ref, {**overrides, name: value})
             counts = status_counts(statuses_stage(con, trial, as_of, engine))
             rows.append({"parameter": name, "value": value, **counts})
     return pd.DataFrame(rows)
@@ -253,89 +242,21 @@ def write_patient_files(
     screen.criteria_written = True
 
 
-def load_or_write_validation(con, extract_dir, as_of, max_quarantine, folder, out_dir, console):
-    """Run the load stage; when it stops on bad data, still leave validation files to read."""
-    from prescreen.errors import ExtractError
-    from prescreen.extract import write_validation_outputs
-
-    try:
-        return load_stage(
-            con, extract_dir, as_of=as_of, max_quarantine=max_quarantine, console=console
-        )
-    except ExtractError as exc:
-        report = getattr(exc, "report", None)
-        if report is not None:
-            failed = out_dir.parent / f"{out_dir.name}-validation"
-            failed.mkdir(parents=True, exist_ok=True)
-            write_validation_outputs(report, con, failed)
-            raise ExtractError(
-                f"{exc} (validation.csv and quarantine.csv are in {failed})"
-            ) from exc
-        raise
-
-
-def load_command(
-    *,
-    extract_dir: Path,
-    out_dir: Path,
-    db_path: Path | None,
-    as_of: date | None,
-    max_quarantine: float,
-    console: Console | None = None,
-) -> None:
-    """`prescreen load`: load + validate, write validation.csv / quarantine.csv, print a summary."""
-    from prescreen.extract import print_validation_summary, write_validation_outputs
-
-    with database_file(db_path) as db_file:  # compressed on disk, also at 5M persons
-        con = open_database(db_file)
-        try:
-            with staged_output(out_dir) as folder:
-                report = load_or_write_validation(
-                    con, extract_dir, as_of, max_quarantine, folder, out_dir, console
-                )
-                write_validation_outputs(report, con, folder)
-                manifest = {
-                    "input_files_sha256": report.input_files,
-                    "as_of": as_of and as_of.isoformat(),
-                }
-                (folder / MANIFEST).write_text(
-                    json.dumps(manifest, indent=2) + "\n", encoding="utf-8"
-                )
-            if console is not None:
-                print_validation_summary(report, console)
-        finally:
-            con.close()
-
-
 def compile_command(
-    *, trial: str, as_of: date, out_path: Path | None, overrides: Sequence[str] = ()
-) -> None:
-    """`prescreen compile`: the SQL and bound parameters a screen runs, for audit."""
+    *, trial: str, index_date: date, out_path: Path | None, overrides: Sequence[str] = ()
+) -> str:
+    """`prescreen compile`: the SQL, bound tables and parameters a screen runs, with a
+    legend tying every generated column to its criterion (criteria/audit.py).
+
+    Returns the text; written to `out_path` when given.
+    """
     from prescreen.criteria.audit import compile_text
-    from prescreen.criteria.parse import load_trial
+    from prescreen.request import parse_assignments, parsed_trial
 
     override_map = {k: v[-1] for k, v in parse_assignments(overrides, "--set").items()}
-    text = compile_text(load_trial(trial, override_map), as_of).rstrip()
-    if out_path is None:
-        print(text)
-    else:
+    text = compile_text(parsed_trial(trial, override_map), index_date).rstrip()
+    if out_path is not None:
         out_path.write_text(text + "\n", encoding="utf-8")
+    return text
 
 
-def print_counts(
-    console: Console, counts: dict[str, int], out_dir: Path, worklist_note: str | None = None
-) -> None:
-    """The status counts, the files written and, when the worklist is capped, by how much."""
-    from rich.table import Table
-
-    table = Table(title="Screen result", show_header=True)
-    table.add_column("status")
-    table.add_column("patients", justify="right")
-    for key in ("screened", "likely_eligible", "needs_review", "ineligible"):
-        table.add_row(key, str(counts[key]))
-    console.print(table)
-    # list what is really there (--no-worklist, --sweep change the set)
-    names = sorted(p.name for p in out_dir.iterdir() if p.is_file() and p.name != "report.html")
-    console.print(f"outputs in {out_dir}/: report.html (open it first), {', '.join(names)}")
-    if worklist_note:
-        console.print(worklist_note)

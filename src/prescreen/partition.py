@@ -1,4 +1,4 @@
-"""One partition of persons evaluated from a read-only DuckDB file (no Prefect here).
+"""One partition of persons evaluated from a read-only DuckDB file.
 
 A partition is the persons with `person_id % parts = part`; every table with a
 `person_id` column is narrowed to them through views in a fresh in-memory connection,
@@ -7,31 +7,23 @@ so the criteria SQL runs unchanged and each worker holds only its share in memor
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from prescreen.pipeline import evaluate_stage
+from prescreen.request import ScreenRequest
 
 
-def partition_result(
-    db_file: Path,
-    trial_ref: str,
-    overrides: dict[str, str],
-    as_of: date,
-    engine: str,
-    part: int,
-    parts: int,
-) -> pd.DataFrame:
-    """criterion_result rows of persons with person_id % parts == part (0-based part)."""
-    from prescreen.criteria.parse import load_trial
+def partition_result(db_file: Path, request: ScreenRequest, part: int) -> pd.DataFrame:
+    """criterion_result rows of persons with person_id % partitions == part (0-based part).
 
-    trial = load_trial(trial_ref, overrides)
-    con = partition_connection(db_file, part, parts)
+    The request travels to the worker with its trial already parsed.
+    """
+    con = partition_connection(db_file, part, request.partitions)
     try:
-        return evaluate_stage(con, trial, as_of, engine)
+        return evaluate_stage(con, request.trial, request.index_date, request.engine)
     finally:
         con.close()
 

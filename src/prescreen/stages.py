@@ -1,0 +1,277 @@
+"""The stages of a screen as the flows call them: one thin function per stage, each taking
+the `ScreenRun` (its request and what earlier stages produced).
+
+Each engine or report entry point is called in exactly one place, here (`load_stage`,
+`screen_stage`, `sweep_stage`, `statuses_stage`, `write_reports`), so a change of their
+shape is one edit. No Prefect: the flows wrap these functions in tasks.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pandas as pd
+
+from prescreen import pipeline
+from prescreen.errors import ExtractError, PrescreenError
+from prescreen.outputs import staged_output
+from prescreen.provenance import RunManifest, started_now, trial_fields
+from prescreen.request import ScreenRequest
+from prescreen.status import patient_status, status_counts
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from prescreen.extract import LoadReport
+    from prescreen.report import WorklistSelection
+
+
+@dataclass
+class ScreenRun:
+    """One screen in progress: the request, each stage's result, timings (memory only)."""
+
+    request: ScreenRequest
+    manifest: RunManifest
+    load: LoadReport | None = None
+    screen: pipeline.ScreenResult | None = None
+    worklist: WorklistSelection | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        """Add the wall time of the block to `timings[stage]` (seconds, for run.json)."""
+        tick = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - tick
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Status counts of the screen (screened, likely_eligible, needs_review, ineligible)."""
+        return status_counts(self._screen.patients)
+
+    @property
+    def _screen(self) -> pipeline.ScreenResult:
+        if self.screen is None:
+            raise RuntimeError("the screen stage has not run yet")
+        return self.screen
+
+
+def begin(request: ScreenRequest, command: str = "run") -> ScreenRun:
+    """A new run of `request`: its manifest (start time, dates, trial) filled in."""
+    extract_day, source = extract_date(request)
+    manifest = RunManifest(
+        command=command,
+        started_at=started_now(),
+        index_date=request.index_date,
+        extract_date=extract_day,
+        extract_date_source=source,
+        overrides=request.override_map,
+        engine=request.engine,
+        **trial_fields(request.trial),
+    )
+    return ScreenRun(request=request, manifest=manifest)
+
+
+def extract_date(request: ScreenRequest) -> tuple[date, str]:
+    """The data's own date and where it came from: --extract-date, else today.
+
+    Without --extract-date the loader treats rows dated after today as implausible (or
+    after the index date, when a screen looks at a day later than today, as before).
+    """
+    if request.extract_date is not None:
+        return request.extract_date, "--extract-date"
+    today = date.today()
+    if request.index_date > today:
+        return request.index_date, "index date (later than today; no --extract-date)"
+    return today, "today (no --extract-date)"
+
+
+def load_validated(
+    run: ScreenRun, con: duckdb.DuckDBPyConnection, folder: Path, console: Console | None = None
+) -> LoadReport:
+    """Load + validate into `con`; validation.csv, validation_reasons.csv, quarantine.csv
+    into `folder`. When bad data stops the load, those files go to `<out>-validation/`."""
+    with run.timed("load_validate"):
+        run.load = validated_extract(
+            con,
+            run.request.extract_dir,
+            extract_date=run.manifest.extract_date or date.today(),
+            max_quarantine=run.request.max_quarantine,
+            folder=folder,
+            out_dir=run.request.out_dir,
+            console=console,
+        )
+    run.manifest.input_files = dict(run.load.input_files)
+    return run.load
+
+
+def validated_extract(
+    con: duckdb.DuckDBPyConnection,
+    extract_dir: Path,
+    *,
+    extract_date: date,
+    max_quarantine: float,
+    folder: Path,
+    out_dir: Path,
+    console: Console | None = None,
+) -> LoadReport:
+    """The load stage with its files; on an ExtractError still leaves the files to read."""
+    from prescreen.extract import write_validation_outputs
+
+    try:
+        report = pipeline.load_stage(
+            con,
+            extract_dir,
+            extract_date=extract_date,
+            max_quarantine=max_quarantine,
+            console=console,
+        )
+    except ExtractError as exc:
+        report = getattr(exc, "report", None)
+        if report is None:
+            raise
+        failed = out_dir.parent / f"{out_dir.name}-validation"
+        try:
+            with staged_output(failed, inputs=(extract_dir,)) as staging:
+                write_validation_outputs(report, con, staging)
+                RunManifest(command="load", started_at=started_now(), extract_date=extract_date,
+                            input_files=report.input_files).write(staging)  # fmt: skip
+        except PrescreenError as refused:  # that folder holds the user's files: keep them
+            raise ExtractError(f"{exc} (validation files not written: {refused})") from exc
+        raise ExtractError(f"{exc} (validation.csv and quarantine.csv are in {failed})") from exc
+    write_validation_outputs(report, con, folder)
+    return report
+
+
+def screened(run: ScreenRun, con: duckdb.DuckDBPyConnection) -> pipeline.ScreenResult:
+    """Every criterion for every person and each person's status (results stay in DuckDB)."""
+    request = run.request
+    with run.timed("screen"):
+        run.screen = pipeline.screen_stage(
+            con, request.trial, request.index_date, request.engine, in_database=True
+        )
+    return run.screen
+
+
+def combined(
+    run: ScreenRun, con: duckdb.DuckDBPyConnection, parts: list[pd.DataFrame]
+) -> pipeline.ScreenResult:
+    """The partitions' criterion_result as one screen, in the single-process order."""
+    from prescreen.partition import combined_result
+
+    results = combined_result(parts)
+    ids = run.request.trial.criterion_ids()
+    patients = patient_status(results, ids, pipeline.person_sites(con))
+    run.screen = pipeline.ScreenResult(
+        trial=run.request.trial, patients=patients, criterion_result=results
+    )
+    return run.screen
+
+
+def results_written(run: ScreenRun, folder: Path, con: duckdb.DuckDBPyConnection) -> None:
+    """patients.csv and criteria.csv (criteria.csv from DuckDB while the connection is open)."""
+    with run.timed("write_results"):
+        pipeline.write_patient_files(folder, run._screen, con)
+
+
+def change_reasons(run: ScreenRun, con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """person_id → the failing/unknown criteria, for a scan's changes.csv."""
+    screen = run._screen
+    screen.reasons = pipeline.patient_reasons(screen, con)
+    return screen.reasons
+
+
+def swept(run: ScreenRun, con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
+    """Status counts per --sweep value (None without --sweep)."""
+    request = run.request
+    with run.timed("sweep"):
+        run._screen.sweep = pipeline.sweep_stage(
+            con,
+            request.trial_ref,
+            request.override_map,
+            request.sweep_map,
+            request.index_date,
+            request.engine,
+        )
+    return run._screen.sweep
+
+
+def reports_written(
+    run: ScreenRun, folder: Path, con: duckdb.DuckDBPyConnection | None
+) -> dict[str, Any]:
+    """The shareable reports, worklist.xlsx and run.json into `folder`; returns run.json.
+
+    `con`: the screen's connection, still open, when the results stay in DuckDB (the
+    worklist reads the evidence of the patients it lists there).
+    """
+    from prescreen.report import write_reports
+
+    screen, load, request = run._screen, run.load, run.request
+    if load is None:
+        raise RuntimeError("the load stage has not run yet")
+    run.manifest.counts = run.counts
+    with run.timed("report"):
+        run.worklist = write_reports(
+            folder,
+            trial=request.trial,
+            criterion_result=screen.results,
+            patients=screen.patients,
+            validation=load.validation,
+            reasons=load.reasons,
+            provenance=run.manifest.as_dict(),
+            min_cell=request.min_cell,
+            sweep=screen.sweep,
+            worklist=request.worklist,
+            worklist_limit=request.worklist_limit,
+            con=con if screen.results_table is not None else None,
+        )
+    run.manifest.timings = dict(run.timings)
+    return run.manifest.write(folder)
+
+
+def statuses_at(
+    con: duckdb.DuckDBPyConnection, request: ScreenRequest, index_date: date
+) -> pd.DataFrame:
+    """person_id, site, status of every person at one index date (statuses only)."""
+    return pipeline.statuses_stage(con, request.trial, index_date, request.engine)
+
+
+def loaded(
+    *,
+    extract_dir: Path,
+    out_dir: Path,
+    db_path: Path | None,
+    extract_date: date | None,
+    max_quarantine: float,
+    console: Console | None = None,
+) -> LoadReport:
+    """`prescreen load`: load + validate; validation.csv, quarantine.csv and run.json in out_dir."""
+    from prescreen.database import working_files
+
+    day, source = (extract_date, "--extract-date") if extract_date else (date.today(), "today")
+    manifest = RunManifest(
+        command="load", started_at=started_now(), extract_date=day, extract_date_source=source
+    )
+    out_dir = out_dir.resolve()
+    with working_files(db_path) as files, staged_output(out_dir, inputs=(extract_dir, db_path)) as folder:
+        con = files.connect()  # a file, compressed on disk, also at 5M persons
+        try:
+            report = validated_extract(
+                con, extract_dir, extract_date=day, max_quarantine=max_quarantine,
+                folder=folder, out_dir=out_dir, console=console,
+            )  # fmt: skip
+        finally:
+            con.close()
+        manifest.input_files = dict(report.input_files)
+        manifest.write(folder)
+    return report
+
