@@ -237,7 +237,7 @@ def test_engines_agree(tmp_path_factory, trial_doc, rows):
         bare = evaluate_sql(con, trial, D, evidence=False)
         assert bare["evidence"].isna().all()
         pd.testing.assert_frame_equal(by_sql.drop(columns="evidence"), bare.drop(columns="evidence"))
-        by_pandas = evaluate_pandas({t: con.table(t).df() for t in TABLE_COLUMNS}, trial, D)
+        by_pandas = evaluate_pandas(con, trial, D)
     finally:
         con.close()
 
