@@ -274,6 +274,13 @@ def _node_layers(plan: Plan, evidence: bool) -> tuple[str, dict[str, Any]]:
                 "    select\n        p.person_id,\n" + body + "\n"
                 "    from person_base as p\n    left join event_planes as w on p.person_id = w.person_id"
             )
+        elif any(n.kind == "leaf" and depth[n.idx] == d for n in plan.nodes):
+            # a leaf with `missing: {false_if}` sits above its exam's layer and reads its
+            # rule's bits again
+            source = (
+                f"    select\n        n.*,\n{body}\n    from node_{d - 1} as n\n"
+                "    left join event_planes as w on n.person_id = w.person_id"
+            )
         else:
             source = f"    select\n        *,\n{body}\n    from node_{d - 1}"
         ctes.append(f"node_{d} as (\n{source}\n),")
