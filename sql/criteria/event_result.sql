@@ -110,6 +110,7 @@ decided as (
         i.has_count,
         i.cnt_op,
         i.cnt_n,
+        i.cnt_t,
         i.missing,
         i.vkind,
         i.pick,
@@ -135,7 +136,7 @@ event_result as (
         case
             -- no event of this limb in the window, but events without a side
             when not has_in and has_unsided then null
-            when has_count then case when ps_compare(cnt, cnt_op, cnt_n, 0.0) then true else missing end
+            when has_count then case when ps_compare(cnt, cnt_op, cnt_n, cnt_t) then true else missing end
             when not has_in then missing
             when vkind = 'none' then true
             when pick = 'any' then

@@ -23,6 +23,7 @@ select
     cast(has_count as boolean) as has_count,
     cast(cnt_op as varchar) as cnt_op,
     cast(cnt_n as double) as cnt_n,
+    cast(cnt_t as double) as cnt_t,
     cast(distinct_grp as boolean) as distinct_grp,
     cast(missing as boolean) as missing,
     cast(label as varchar) as label,

@@ -112,6 +112,7 @@ def inst_rows(plan: Plan) -> list[dict[str, Any]]:
                 "conv_id": conv.get(i.conversions, -1), "pick": e.pick,
                 "has_count": e.count is not None,
                 "cnt_op": e.count[0] if e.count else "=", "cnt_n": e.count[1] if e.count else 0.0,
+                "cnt_t": tolerance(e.count[1]) if e.count else 0.0,
                 "distinct_grp": e.count_distinct, "missing": e.missing,
                 "label": e.label, "no_data_text": i.no_data_text(), "target_unit": i.target_unit,
                 "group_names": list(plan.codesets[e.codeset].group_names()),
@@ -122,7 +123,7 @@ def inst_rows(plan: Plan) -> list[dict[str, Any]]:
             {"inst": -1, "dom": -1, "csk": -1, "scope": "*", "gbit": None, "lo": None,
              "hi": plan.index_date, "active": False, "span_from": None, "vkind": "none",
              "op": "=", "v1": None, "t1": 0.0, "v2": None, "t2": 0.0, "vals": [""],
-             "conv_id": -1, "pick": "any", "has_count": False, "cnt_op": "=", "cnt_n": 0.0,
+             "conv_id": -1, "pick": "any", "has_count": False, "cnt_op": "=", "cnt_n": 0.0, "cnt_t": 0.0,
              "distinct_grp": False, "missing": False, "label": "", "no_data_text": "",
              "target_unit": "", "group_names": [""]}
         )  # fmt: skip
