@@ -421,8 +421,10 @@ def _groups_exprs(n: Node, kids: list[str], evidence: bool) -> dict[str, str]:
     }
     if evidence:
         first_true = "coalesce(" + ", ".join(f"case when {g}_v then {g}_e end" for g in groups) + ")"
-        with_rows = "concat_ws('; ', " + ", ".join(f"case when {g}_i then {g}_e end" for g in groups) + ")"
-        unknown = "concat_ws('; ', " + ", ".join(f"case when {g}_v is null then {g}_e end" for g in groups) + ")"
+        with_rows = "concat_ws('; ', " + ", ".join(f"case when {g}_i then nullif({g}_e, '') end" for g in groups) + ")"
+        unknown = "concat_ws('; ', " + ", ".join(
+            f"case when {g}_v is null then nullif({g}_e, '') end" for g in groups
+        ) + ")"
         out["e"] = (
             f"case when not {inside} then {whole}_e when {any_group} then {first_true}"
             f" when not {any_group} then {with_rows} else {unknown} end"
@@ -442,8 +444,9 @@ def _combined_evidence(n: Node, kids: list[str]) -> str:
         )
     decisive = "false" if n.kind == "all" else "true"
     first = "coalesce(" + ", ".join(f"case when {c}_v = {decisive} then {c}_e end" for c in kids) + ")"
-    every = "concat_ws('; ', " + ", ".join(f"{c}_e" for c in kids) + ")"
-    unknown = "concat_ws('; ', " + ", ".join(f"case when {c}_v is null then {c}_e end" for c in kids) + ")"
+    # empty texts are never joined ('x; ; y'): a `per: group` rule without rows in any group has none
+    every = "concat_ws('; ', " + ", ".join(f"nullif({c}_e, '')" for c in kids) + ")"
+    unknown = "concat_ws('; ', " + ", ".join(f"case when {c}_v is null then nullif({c}_e, '') end" for c in kids) + ")"
     return (
         f"case when {me} = {decisive} then {first}"
         f" when {me} is not null then {every} else {unknown} end"
