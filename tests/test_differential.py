@@ -62,14 +62,15 @@ UCUM_ROWS = [(8713, "g/dL"), (7777, "g/dl"), (9579, "mmol/mol"), (8840, "mg/dL")
 
 dates = st.sampled_from(OFFSETS).map(lambda o: D + timedelta(days=o))
 maybe = lambda s: st.one_of(st.none(), s)  # noqa: E731
-NUMBERS = [0.5, 1.0, 2.85, 7.9, 8.0, 10.0, 40.0, 50.0, 64.0, 79.9, 80.0, 86.0, 121.0, math.nan, math.inf, -math.inf]
+# None is one choice among many (st.one_of would make half the values missing)
+some = lambda values: st.sampled_from([None, *values])  # noqa: E731
 
 
 @st.composite
 def extracts(draw) -> dict[str, list[dict]]:
     rows: dict[str, list[dict]] = {t: [] for t in TABLE_COLUMNS}
     ids = iter(range(1, 10_000))
-    for pid in range(1, draw(st.integers(1, 6)) + 1):
+    for pid in range(1, draw(st.integers(1, 8)) + 1):
         rows["person"].append(
             {
                 "person_id": pid,
@@ -79,21 +80,32 @@ def extracts(draw) -> dict[str, list[dict]]:
                 "day_of_birth": draw(maybe(st.integers(1, 28))),
             }
         )
-        for _ in range(draw(st.integers(0, 7))):
+        for _ in range(draw(st.integers(0, 12))):
             rows["measurement"].append(_measurement(draw, next(ids), pid))
-        for _ in range(draw(st.integers(0, 3))):
+            if draw(st.integers(0, 2)) == 0:  # a second result the same day: `latest` may conflict
+                twin = dict(rows["measurement"][-1], measurement_id=next(ids))
+                twin["value_as_number"] = draw(
+                    some(MEASURED[MEASUREMENT_CODES[twin["measurement_source_value"]]][1])
+                )
+                twin["value_as_concept_id"] = draw(st.sampled_from([0, 9191, 9189]))
+                rows["measurement"].append(twin)
+        for _ in range(draw(st.integers(0, 4))):
             rows["observation"].append(
                 {
                     "observation_id": next(ids),
                     "person_id": pid,
                     "observation_date": draw(dates),
-                    "observation_source_value": draw(st.sampled_from(["CAT|R", "CAT|L", "CAT", "Q1"])),
+                    "observation_source_value": draw(
+                        st.sampled_from(["CAT|R", "CAT|L", "CAT", "Q1"])
+                    ),
                     "value_as_number": draw(maybe(st.sampled_from([1.0, 3.0, 5.0, math.nan]))),
-                    "value_as_string": draw(maybe(st.sampled_from(["none", "fascia", "BONE", "Positive", " absent "]))),
+                    "value_as_string": draw(
+                        maybe(st.sampled_from(["none", "fascia", "BONE", "Positive", " absent "]))
+                    ),
                     "value_as_concept_id": draw(st.sampled_from([0, 9191, 9189])),
                 }
             )
-        for _ in range(draw(st.integers(0, 3))):
+        for _ in range(draw(st.integers(0, 4))):
             start = draw(dates)
             rows["condition_occurrence"].append(
                 {
@@ -107,7 +119,7 @@ def extracts(draw) -> dict[str, list[dict]]:
                     ),
                 }
             )  # fmt: skip
-        for _ in range(draw(st.integers(0, 3))):
+        for _ in range(draw(st.integers(0, 7))):
             rows["drug_exposure"].append(
                 {
                     "drug_exposure_id": next(ids),
@@ -115,10 +127,12 @@ def extracts(draw) -> dict[str, list[dict]]:
                     "drug_exposure_start_date": draw(dates),
                     "drug_exposure_end_date": draw(maybe(dates)),
                     "days_supply": draw(maybe(st.sampled_from([1, 14, 400]))),
-                    "drug_source_value": draw(st.sampled_from(["C03AA01", "C07AB02", "C09AA05", "C09DA01", "L04AX01"])),
+                    "drug_source_value": draw(
+                        st.sampled_from(["C03AA01", "C07AB02", "C09AA05", "C09DA01", "L04AX01"])
+                    ),
                 }
             )
-        for _ in range(draw(st.integers(0, 3))):
+        for _ in range(draw(st.integers(0, 4))):
             rows["procedure_occurrence"].append(
                 {
                     "procedure_occurrence_id": next(ids),
@@ -130,7 +144,12 @@ def extracts(draw) -> dict[str, list[dict]]:
                 }
             )
         if draw(st.integers(0, 5)) == 0:
-            rows["death"].append({"person_id": pid, "death_date": D + timedelta(days=draw(st.sampled_from([-100, 0, 1])))})
+            rows["death"].append(
+                {
+                    "person_id": pid,
+                    "death_date": D + timedelta(days=draw(st.sampled_from([-100, 0, 1]))),
+                }
+            )
     rows["concept_ancestor"] = [
         {"ancestor_concept_id": 100, "descendant_concept_id": 101},
         {"ancestor_concept_id": 100, "descendant_concept_id": 100},
@@ -140,27 +159,47 @@ def extracts(draw) -> dict[str, list[dict]]:
     return rows
 
 
+# per kind of code: plausible recorded units (a few odd ones) and values on and around
+# the thresholds the rules use; a unit of None leaves it to unit_concept_id
+MEASURED = {
+    "lab": (
+        ["g/dL", "g/dl", "G/L", "g/L", "mmol/L", "", None, "xyz"],
+        [0.5, 4.96, 7.9, 8.0, 10.0, 40.0, 79.9, 80.0, 121.0, math.nan, math.inf, -math.inf],
+    ),
+    "a1c": (["%", "mmol/mol", "mmol/mol", None], [8.0, 10.0, 64.0, 86.0, 10.0195, math.nan]),
+    "alt": (["U/L", "[U]/L", None], [0.5, 2.85, 3.0, 121.0, math.nan, math.inf]),
+    "stenosis": (["%", "", None], [40.0, 50.0, 60.0, math.nan]),
+    "other": ([None, "", "xyz", "kPa", "mm[Hg]"], [1.0, 8.0, 80.0, math.nan]),
+}
+MEASUREMENT_CODES = {
+    "LAB1": "lab", "LAB2": "lab", "LL|R": "lab", "LL|L": "lab", "LL": "lab", "Q1": "other",
+    "OTHER": "other", "A1C": "a1c", "ALT": "alt", "STEN|SFA|R": "stenosis", "STEN|SFA|L": "stenosis",
+    "STEN|POP|R": "stenosis", "STEN|POP|L": "stenosis", "STEN|IL|R": "stenosis", "STEN|SFA": "stenosis",
+}  # fmt: skip
+
+
 def _measurement(draw, mid: int, pid: int) -> dict:
-    code = draw(
-        st.sampled_from(["LAB1", "LAB2", "LL|R", "LL|L", "LL", "Q1", "OTHER", "A1C", "ALT",
-                         "STEN|SFA|R", "STEN|SFA|L", "STEN|POP|R", "STEN|POP|L", "STEN|IL|R", "STEN|SFA"])
-    )  # fmt: skip
+    code = draw(st.sampled_from(sorted(MEASUREMENT_CODES)))
+    units, values = MEASURED[MEASUREMENT_CODES[code]]
+    unit = draw(st.sampled_from(units))
     return {
         "measurement_id": mid,
         "person_id": pid,
-        "measurement_concept_id": draw(st.sampled_from([0, 100, 101])),
+        "measurement_concept_id": draw(st.sampled_from([0, 0, 100, 101])),
         "measurement_date": draw(dates),
         "measurement_source_value": code,
-        "value_as_number": draw(maybe(st.sampled_from(NUMBERS))),
-        "unit_source_value": draw(
-            maybe(st.sampled_from(["", "g/dL", "g/dl", "G/L", "g/L", "mmol/L", "%", "mmol/mol", "kPa", "mm[Hg]", "xyz"]))
+        "value_as_number": draw(some(values)),
+        "unit_source_value": unit,
+        # a unit given only as a concept id: known (8713 g/dL, 9579 mmol/mol), in the
+        # concept table only (7777 g/dl, 5555) or nowhere (999)
+        "unit_concept_id": draw(
+            st.sampled_from(
+                [0, 8713, 8840, 9579, 7777, 5555, 999] if unit is None else [0, 0, 0, 8713]
+            )
         ),
-        # a unit given only as a concept id: known (8713 g/dL), in the concept table only
-        # (7777, 5555) or nowhere (999)
-        "unit_concept_id": draw(st.sampled_from([0, 0, 8713, 8840, 9579, 7777, 5555, 999])),
-        "range_high": draw(maybe(st.sampled_from([0.0, 0.95, 10.0, 40.0, math.nan, math.inf]))),
-        "value_as_concept_id": draw(st.sampled_from([0, 9191, 9189, 45884084, 4181412, 9190])),
-        "value_source_value": draw(maybe(st.sampled_from(["Positive", " negative ", "Detected", "Indeterminate"]))),
+        "range_high": draw(some([0.0, 0.95, 0.95, 1.0, 40.0, math.nan, math.inf])),
+        "value_as_concept_id": draw(st.sampled_from([0, 0, 9191, 9189, 45884084, 4181412, 9190])),
+        "value_source_value": draw(some(["Positive", " negative ", "Detected", "Indeterminate"])),
     }
 
 
@@ -178,16 +217,20 @@ def _window_kind(window) -> str | None:
 
 
 @st.composite
-def event_rules(draw, exam: bool = True) -> dict:
-    kind = draw(
-        st.sampled_from(["lab", "a1c", "uln", "qual", "cat", "presence", "count", "drug_active", "per_group"])
-    )
+def event_rules(draw, exam: bool = True, sided: bool = False) -> dict:
+    """An event rule; `sided`: mostly of code sets whose codes name a limb (limb groups)."""
+    kinds = ["lab", "a1c", "uln", "qual", "cat", "presence", "count", "drug_active", "per_group"]
+    kind = draw(st.sampled_from(["lab", "cat", "presence", "per_group", "a1c"] if sided else kinds))
     rule: dict = {"window": draw(windows)}
     if kind == "lab":
         rule.update(
             event="measurement",
-            codes=draw(st.sampled_from(["lab", "limb_lab", "concepts"])),
-            value=draw(st.sampled_from(["< 80 g/L", ">= 8 g/dL", "<= 0.5", "between 1 and 40", "< 60 mm[Hg]", "!= 8"])),
+            codes="limb_lab" if sided else draw(st.sampled_from(["lab", "limb_lab", "concepts"])),
+            value=draw(
+                st.sampled_from(
+                    ["< 80 g/L", ">= 8 g/dL", "<= 0.5", "between 1 and 40", "< 60 mm[Hg]", "!= 8"]
+                )
+            ),
             pick=draw(st.sampled_from(["any", "latest", "min", "max"])),
         )
         if rule["value"] == "< 80 g/L" and draw(st.booleans()):
@@ -215,7 +258,10 @@ def event_rules(draw, exam: bool = True) -> dict:
         )  # fmt: skip
     elif kind == "presence":
         rule["event"] = draw(st.sampled_from(["condition", "procedure"]))
-        choices = {"condition": ["dx", "ulcer", "rutherford"], "procedure": ["proc", "exam"]}[rule["event"]]
+        choices = {"condition": ["dx", "ulcer", "rutherford"], "procedure": ["proc", "exam"]}[
+            rule["event"]
+        ]
+        choices = [c for c in choices if c not in ("dx", "exam")] if sided else choices
         rule["codes"] = draw(st.sampled_from(choices))
     elif kind == "count":
         # 1.9999999999: the count tolerance decides (2 is not > it)
@@ -224,7 +270,11 @@ def event_rules(draw, exam: bool = True) -> dict:
         if draw(st.booleans()):
             rule["count_distinct"] = "group"
     elif kind == "drug_active":
-        rule.update(event="drug", codes="drugs", window=draw(st.sampled_from(["active", {"active_within": "28 days"}])))
+        rule.update(
+            event="drug",
+            codes="drugs",
+            window=draw(st.sampled_from(["active", {"active_within": "28 days"}])),
+        )
     else:
         rule.update(
             event="measurement", codes="stenosis", per="group", pick="latest",
@@ -234,7 +284,9 @@ def event_rules(draw, exam: bool = True) -> dict:
         rule["window"] = None
     if rule["window"] is None:
         del rule["window"]
-    missing = draw(st.sampled_from([None, True, False, "unknown", "false_if"] if exam else [None, True, False]))
+    missing = draw(
+        st.sampled_from([None, True, False, "unknown", "false_if"] if exam else [None, True, False])
+    )
     if missing == "false_if":
         exam_rule = {"event": "procedure", "codes": "exam", "window": {"within": "90 days"}}
         rule["missing"] = {"false_if": draw(st.sampled_from([exam_rule, {"not": exam_rule}]))}
@@ -246,7 +298,9 @@ def event_rules(draw, exam: bool = True) -> dict:
 def rules(depth: int = 0):
     leaves = st.one_of(
         event_rules(),
-        st.sampled_from([{"age": ">= 40"}, {"age": "between 20 and 80"}, {"sex": "female"}, {"sex": "male"}]),
+        st.sampled_from(
+            [{"age": ">= 40"}, {"age": "between 20 and 80"}, {"sex": "female"}, {"sex": "male"}]
+        ),
     )
     if depth >= 2:
         return leaves
@@ -268,14 +322,16 @@ def criteria(draw, cid: str, kind: str) -> dict:
     for j in range(draw(st.integers(0, 2))):
         sid = f"{cid}.s{j}"
         place = draw(st.sampled_from(["inside", "outside", "alone"]))
-        body = draw(event_rules())
+        body = draw(event_rules(sided=place == "inside"))
         if place != "inside" and draw(st.booleans()):
             body = {"limb": body}  # a sub-rule holding a limb group of its own
         sub = {"id": sid, "rule": body}
         if place != "alone" and draw(st.booleans()):
             sub["report"] = False
         subrules.append(sub)
-        (inside if place == "inside" else outside if place == "outside" else []).append({"ref": sid})
+        (inside if place == "inside" else outside if place == "outside" else []).append(
+            {"ref": sid}
+        )
     shape = draw(st.sampled_from(["plain", "limb", "limb_and", "limb_or", "manual"]))
     doc: dict = {"id": cid, "kind": kind, "text": f"criterion {cid}"}
     if subrules:
@@ -291,7 +347,7 @@ def criteria(draw, cid: str, kind: str) -> dict:
         rule = draw(rules())
         doc["rule"] = {"all": [rule, *outside]} if outside else rule
         return doc
-    body = [*draw(st.lists(event_rules(), min_size=1, max_size=2)), *inside]
+    body = [*draw(st.lists(event_rules(sided=True), min_size=1, max_size=2)), *inside]
     limb = {"limb": {"all": body} if len(body) > 1 else body[0]}
     if shape == "limb":
         doc["rule"] = {"all": [limb, *outside]} if outside else limb
@@ -319,11 +375,15 @@ def _connection(rows: dict) -> duckdb.DuckDBPyConnection:
     for table, columns in TABLE_COLUMNS.items():
         con.execute(f"create table {table} ({', '.join(f'{c} {t}' for c, t in columns.items())})")
         names = list(columns)
-        data = [[r.get(c, 0 if c.endswith("_concept_id") else None) for c in names] for r in rows[table]]
+        data = [
+            [r.get(c, 0 if c.endswith("_concept_id") else None) for c in names] for r in rows[table]
+        ]
         if data:
             con.executemany(f"insert into {table} values ({', '.join('?' for _ in names)})", data)
     if rows["concept"] is not None:
-        con.execute("create table concept (concept_id bigint, vocabulary_id varchar, concept_code varchar)")
+        con.execute(
+            "create table concept (concept_id bigint, vocabulary_id varchar, concept_code varchar)"
+        )
         for cid, code in rows["concept"]:
             con.execute("insert into concept values (?, 'UCUM', ?)", [cid, code])
     return con
@@ -340,20 +400,31 @@ def _exact(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     for column in frame.columns:
         if frame[column].dtype == object or str(frame[column].dtype) in ("str", "string"):
-            frame[column] = frame[column].astype(object).where(frame[column].notna(), "<NULL>").astype(str)
+            frame[column] = (
+                frame[column].astype(object).where(frame[column].notna(), "<NULL>").astype(str)
+            )
     return frame.reset_index(drop=True)
 
 
-@settings(max_examples=45, deadline=None, report_multiple_bugs=False, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=45,
+    deadline=None,
+    report_multiple_bugs=False,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(trial_doc=trials(), rows=extracts())
 def test_engines_agree(tmp_path_factory, trial_doc, rows):
     trial = _load(tmp_path_factory, trial_doc)
     con = _connection(rows)
     try:
         by_sql = evaluate_sql(con, trial, D)
-        sql_limbs = con.execute("select person_id, target_limb from person_limb order by person_id").df()
+        sql_limbs = con.execute(
+            "select person_id, target_limb from person_limb order by person_id"
+        ).df()
         persons = screen_into_pandas(con, trial, D)
-        pandas_limbs = con.execute("select person_id, target_limb from person_limb order by person_id").df()
+        pandas_limbs = con.execute(
+            "select person_id, target_limb from person_limb order by person_id"
+        ).df()
         stored = con.execute(
             "select person_id, criterion_id, result, evidence, reason from criterion_result order by person_id, ord"
         ).df()
@@ -367,7 +438,12 @@ def test_engines_agree(tmp_path_factory, trial_doc, rows):
     pd.testing.assert_frame_equal(_exact(sql_limbs), _exact(pandas_limbs), check_dtype=False)
 
 
-@settings(max_examples=8, deadline=None, report_multiple_bugs=False, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=8,
+    deadline=None,
+    report_multiple_bugs=False,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(trial_doc=trials(), rows=extracts())
 def test_sql_batches_and_status_pass_agree(tmp_path_factory, trial_doc, rows):
     trial = _load(tmp_path_factory, trial_doc)

@@ -29,7 +29,9 @@ ROW_COLUMNS = [
 ]  # fmt: skip
 
 
-def matched_rows(con: duckdb.DuckDBPyConnection, plan: Plan, *, exact_concepts: bool = False) -> pd.DataFrame:
+def matched_rows(
+    con: duckdb.DuckDBPyConnection, plan: Plan, *, exact_concepts: bool = False
+) -> pd.DataFrame:
     """One row per (staging row, code set of its domain the plan reads) that matches
     (ROW_COLUMNS); `side` is the coded side, else the row's modifier side."""
     ancestors = _ancestors(con, plan, exact_concepts)
@@ -132,7 +134,9 @@ def _ancestors(con: duckdb.DuckDBPyConnection, plan: Plan, exact: bool) -> pd.Da
     if not wanted:
         return None
     if _table_rows(con, "concept_ancestor"):
-        return con.sql("select ancestor_concept_id, descendant_concept_id from concept_ancestor").df()
+        return con.sql(
+            "select ancestor_concept_id, descendant_concept_id from concept_ancestor"
+        ).df()
     coded = sorted(
         DOMAIN_TABLES[d] for d in plan.domains() if d != "death" and _has_concept_ids(con, d)
     )
@@ -156,5 +160,7 @@ def _table_rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
 
 
 def _has_concept_ids(con: duckdb.DuckDBPyConnection, domain: str) -> bool:
-    found = con.execute(f"select count(*) from (select 1 from stg_{domain} where concept_id <> 0 limit 1)")
+    found = con.execute(
+        f"select count(*) from (select 1 from stg_{domain} where concept_id <> 0 limit 1)"
+    )
     return bool(found.fetchall()[0][0])

@@ -76,4 +76,6 @@ def _screen(
     values = node_values(plan, persons, instance_results(pairs, plan))
     person_ids = persons["person_id"].to_numpy(dtype=np.int64)
     frame, limb = result_rows(plan, person_ids, values)
-    return frame, pd.DataFrame({"person_id": person_ids, "target_limb": pd.Series(limb, dtype=object)})
+    return frame, pd.DataFrame(
+        {"person_id": person_ids, "target_limb": pd.Series(limb, dtype=object)}
+    )

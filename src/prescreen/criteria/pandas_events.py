@@ -30,7 +30,9 @@ def instance_results(pairs: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     rows = _key_rows(ordered, stat.index, meta["pick"].to_numpy(dtype=object))
     extreme = rows["extreme"]
     stat["ext_sat"] = (extreme >= 0) & (ordered["cat"].to_numpy()[np.maximum(extreme, 0)] == SAT)
-    stat["cnt"] = np.where(meta["distinct"].to_numpy(dtype=bool), np.bitwise_count(stat["gm"].to_numpy()), stat["n_in"])
+    stat["cnt"] = np.where(
+        meta["distinct"].to_numpy(dtype=bool), np.bitwise_count(stat["gm"].to_numpy()), stat["n_in"]
+    )
     v, reason = _decide(stat, meta)
     shown = _shown_row(stat, meta, rows)
     return pd.DataFrame(
@@ -55,7 +57,9 @@ def _aggregates(p: pd.DataFrame) -> pd.DataFrame:
     def any_(mask: np.ndarray) -> pd.Series:
         return pd.Series(mask, index=p.index).groupby(keys).any()
 
-    stat = pd.DataFrame({"n_in": pd.Series(inw.astype(np.int64), index=p.index).groupby(keys).sum()})
+    stat = pd.DataFrame(
+        {"n_in": pd.Series(inw.astype(np.int64), index=p.index).groupby(keys).sum()}
+    )
     stat.index.names = KEY
     stat["unsided"] = any_(p["unsided_in"].to_numpy(dtype=bool))
     stat["before"] = any_(p["before"].to_numpy(dtype=bool))
@@ -67,7 +71,9 @@ def _aggregates(p: pd.DataFrame) -> pd.DataFrame:
     stat["l_sat"] = any_(on_latest & (cat == SAT))
     stat["l_bad"] = any_(on_latest & (cat == BAD))
     stat["l_not"] = any_(on_latest & (cat == NOT_SAT))
-    stat["last_before"] = p["event_date"].where(p["before"].to_numpy(dtype=bool)).groupby(keys).max()
+    stat["last_before"] = (
+        p["event_date"].where(p["before"].to_numpy(dtype=bool)).groupby(keys).max()
+    )
     gmask = p["gmask"].to_numpy(dtype=np.int64)
     seen = np.zeros(len(stat), dtype=np.int64)
     for bit in range(63):  # bit_or over the window, one bit at a time
@@ -84,8 +90,12 @@ def inst_meta(plan: Plan) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "has_count": pd.Series([i.event.count is not None for i in insts], dtype=bool),
-            "cnt_op": pd.Series([i.event.count[0] if i.event.count else "=" for i in insts], dtype=object),
-            "cnt_n": pd.Series([float(i.event.count[1]) if i.event.count else 0.0 for i in insts], dtype=float),
+            "cnt_op": pd.Series(
+                [i.event.count[0] if i.event.count else "=" for i in insts], dtype=object
+            ),
+            "cnt_n": pd.Series(
+                [float(i.event.count[1]) if i.event.count else 0.0 for i in insts], dtype=float
+            ),
             "distinct": pd.Series([i.event.count_distinct for i in insts], dtype=bool),
             "missing": pd.Series([tri(i.event.missing) for i in insts], dtype=np.int8),
             "vkind": pd.Series([i.vkind for i in insts], dtype=object),
@@ -124,17 +134,26 @@ def _decide(stat: pd.DataFrame, meta: pd.DataFrame) -> tuple[np.ndarray, np.ndar
         (empty, missing),  # 3. nothing in the window
         (meta["vkind"].to_numpy(dtype=object) == "none", TRUE),  # 4. presence
         (pick == "any", np.where(w_sat, TRUE, np.where(w_bad, UNKNOWN, FALSE))),  # 5.
-        (pick == "latest", np.where(l_bad | (l_sat & l_not), UNKNOWN, np.where(l_sat, TRUE, FALSE))),  # 6.
+        (
+            pick == "latest",
+            np.where(l_bad | (l_sat & l_not), UNKNOWN, np.where(l_sat, TRUE, FALSE)),
+        ),  # 6.
         (w_bad, UNKNOWN),  # 7. min/max with an uninterpretable row
     ]
     extreme = np.where(stat["ext_sat"].to_numpy(dtype=bool), TRUE, FALSE)
     v = np.select(
-        [c for c, _ in cases], [np.broadcast_to(np.asarray(x, dtype=np.int8), n) for _, x in cases], extreme
+        [c for c, _ in cases],
+        [np.broadcast_to(np.asarray(x, dtype=np.int8), n) for _, x in cases],
+        extreme,
     ).astype(np.int8)
     stale = np.where(stat["before"].to_numpy(dtype=bool), "stale", "no_data")
     reason = np.select(
         [empty & unsided, has_count | empty, (pick == "latest") & ~l_bad],
-        [np.full(n, "side_unknown", dtype=object), stale.astype(object), np.full(n, "conflict", dtype=object)],
+        [
+            np.full(n, "side_unknown", dtype=object),
+            stale.astype(object),
+            np.full(n, "conflict", dtype=object),
+        ],
         np.full(n, "unit_unknown", dtype=object),
     )
     return v, np.where(v == UNKNOWN, reason, None).astype(object)
@@ -161,15 +180,21 @@ def _key_rows(p: pd.DataFrame, index: pd.MultiIndex, pick: np.ndarray) -> dict[s
     }
 
 
-def _extreme_rows(p: pd.DataFrame, mask: np.ndarray, index: pd.MultiIndex, pick: np.ndarray) -> np.ndarray:
+def _extreme_rows(
+    p: pd.DataFrame, mask: np.ndarray, index: pd.MultiIndex, pick: np.ndarray
+) -> np.ndarray:
     """min/max: the row with the smallest (largest) value, ties to the latest day, then
     the lowest rid; -1 for keys without an interpretable row in the window."""
     rows = p[mask]
     wants_max = pd.Series(pick == "max", index=index).reindex(pd.MultiIndex.from_frame(rows[KEY]))
     conv = rows["conv"].to_numpy(dtype=float)
-    ranked = rows.assign(_k=np.where(wants_max.to_numpy(dtype=bool), -conv, conv), _pos=rows.index.to_numpy())
+    ranked = rows.assign(
+        _k=np.where(wants_max.to_numpy(dtype=bool), -conv, conv), _pos=rows.index.to_numpy()
+    )
     ranked = ranked.sort_values(
-        KEY + ["_k", "event_date", "rid"], ascending=[True, True, True, False, True], kind="mergesort"
+        KEY + ["_k", "event_date", "rid"],
+        ascending=[True, True, True, False, True],
+        kind="mergesort",
     )
     first = ranked.drop_duplicates(KEY)
     found = pd.Series(first["_pos"].to_numpy(), index=pd.MultiIndex.from_frame(first[KEY]))
@@ -198,5 +223,7 @@ def _shown_row(stat: pd.DataFrame, meta: pd.DataFrame, rows: dict[str, np.ndarra
     ]
     n = len(stat)
     return np.select(
-        [c for c, _ in choices], [np.broadcast_to(np.asarray(x, dtype=np.int64), n) for _, x in choices], rows["extreme"]
+        [c for c, _ in choices],
+        [np.broadcast_to(np.asarray(x, dtype=np.int64), n) for _, x in choices],
+        rows["extreme"],
     )

@@ -60,7 +60,9 @@ def _unknown_reason(v: np.ndarray, reasons: np.ndarray) -> np.ndarray:
     return np.where(v == UNKNOWN, reasons, None).astype(object)
 
 
-def _leaf(plan: Plan, node: Node, events: pd.DataFrame, persons: pd.Index, done: list[NodeValue]) -> NodeValue:
+def _leaf(
+    plan: Plan, node: Node, events: pd.DataFrame, persons: pd.Index, done: list[NodeValue]
+) -> NodeValue:
     """The instance's result; a person without any row gets the documented default. With
     `missing: {false_if}`, no row in the window is a negative finding once the exam holds."""
     inst = plan.insts[node.inst]
@@ -110,8 +112,16 @@ def _age_value(node: Node, age: np.ndarray, index_date: date) -> NodeValue:
             holds = np.asarray(compare(age, pred.op, pred.v1), dtype=bool)
     v = np.where(known, np.where(holds, TRUE, FALSE), UNKNOWN).astype(np.int8)
     years = np.char.mod("%d", np.nan_to_num(age).astype(np.int64)).astype(object)
-    text = np.where(known, "age " + years + f" on {index_date:%Y-%m-%d}", "year of birth not recorded")
-    return NodeValue(v, _unknown_reason(v, np.full(len(v), "no_data", dtype=object)), text.astype(object), _blank(len(v)), _blank(len(v)))
+    text = np.where(
+        known, "age " + years + f" on {index_date:%Y-%m-%d}", "year of birth not recorded"
+    )
+    return NodeValue(
+        v,
+        _unknown_reason(v, np.full(len(v), "no_data", dtype=object)),
+        text.astype(object),
+        _blank(len(v)),
+        _blank(len(v)),
+    )
 
 
 def _sex_value(node: Node, gender: np.ndarray) -> NodeValue:
@@ -119,7 +129,13 @@ def _sex_value(node: Node, gender: np.ndarray) -> NodeValue:
     wanted = female if node.sex == "female" else male
     v = np.where(female | male, np.where(wanted, TRUE, FALSE), UNKNOWN).astype(np.int8)
     text = np.where(female, "female", np.where(male, "male", "sex not recorded")).astype(object)
-    return NodeValue(v, _unknown_reason(v, np.full(len(v), "no_data", dtype=object)), text, _blank(len(v)), _blank(len(v)))
+    return NodeValue(
+        v,
+        _unknown_reason(v, np.full(len(v), "no_data", dtype=object)),
+        text,
+        _blank(len(v)),
+        _blank(len(v)),
+    )
 
 
 def _first_unknown_reason(kids: list[NodeValue]) -> np.ndarray:
@@ -157,7 +173,9 @@ def _combined(node: Node, kids: list[NodeValue]) -> NodeValue:
     decisive = FALSE if node.kind == "all" else TRUE
     every = join([k.text for k in kids], "; ")
     unknown = join([np.where(k.v == UNKNOWN, k.text, None) for k in kids], "; ")
-    text = np.where(v == decisive, _first_text_where(kids, decisive), np.where(v == UNKNOWN, unknown, every))
+    text = np.where(
+        v == decisive, _first_text_where(kids, decisive), np.where(v == UNKNOWN, unknown, every)
+    )
     return NodeValue(v, reason, text.astype(object), _blank(n), _blank(n))
 
 
@@ -168,7 +186,10 @@ def _limb_text(v: np.ndarray, kids: list[NodeValue]) -> np.ndarray:
     r_text, l_text = "right: " + _text(right.text), "left: " + _text(left.text)
     holds = np.where(right.v == TRUE, r_text, l_text)
     fails = join([r_text, l_text], " | ")
-    unknown = join([np.where(right.v == UNKNOWN, r_text, None), np.where(left.v == UNKNOWN, l_text, None)], " | ")
+    unknown = join(
+        [np.where(right.v == UNKNOWN, r_text, None), np.where(left.v == UNKNOWN, l_text, None)],
+        " | ",
+    )
     return np.where(v == TRUE, holds, np.where(v == FALSE, fails, unknown)).astype(object)
 
 
@@ -182,7 +203,9 @@ def _groups(node: Node, values: list[NodeValue]) -> NodeValue:
     reason = _unknown_reason(v, _first_unknown_reason(groups))
     with_rows = join([np.where(g.inside, g.text, None) for g in groups], "; ")
     unknown = join([np.where(g.v == UNKNOWN, g.text, None) for g in groups], "; ")
-    text = np.where(v == TRUE, _first_text_where(groups, TRUE), np.where(v == FALSE, with_rows, unknown))
+    text = np.where(
+        v == TRUE, _first_text_where(groups, TRUE), np.where(v == FALSE, with_rows, unknown)
+    )
     inside = whole.inside
     return NodeValue(
         np.where(inside, v, whole.v).astype(np.int8),

@@ -46,7 +46,13 @@ def target_limb(plan: Plan, values: list[NodeValue], n: int) -> tuple[np.ndarray
     (nf_r, nu_r), (nf_l, nu_l) = counts["R"], counts["L"]
     clean_r, clean_l = (nf_r == 0) & (nu_r == 0), (nf_l == 0) & (nu_l == 0)
     limb = np.select(
-        [clean_r & clean_l, clean_r, clean_l, (nf_r == 0) & ((nf_l > 0) | (nu_r <= nu_l)), nf_l == 0],
+        [
+            clean_r & clean_l,
+            clean_r,
+            clean_l,
+            (nf_r == 0) & ((nf_l > 0) | (nu_r <= nu_l)),
+            nf_l == 0,
+        ],
         ["R,L", "R", "L", "R", "L"],
         None,
     ).astype(object)
@@ -56,7 +62,9 @@ def target_limb(plan: Plan, values: list[NodeValue], n: int) -> tuple[np.ndarray
     return limb, shown
 
 
-def result_rows(plan: Plan, person_ids: np.ndarray, values: list[NodeValue]) -> tuple[pd.DataFrame, np.ndarray]:
+def result_rows(
+    plan: Plan, person_ids: np.ndarray, values: list[NodeValue]
+) -> tuple[pd.DataFrame, np.ndarray]:
     """(criterion_result rows with `ord`, sorted by person then output order; target
     limb per person)."""
     n = len(person_ids)
@@ -92,8 +100,16 @@ def _output(
     output: Output, values: list[NodeValue], limb: np.ndarray, shown: np.ndarray, n: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if output.manual:
-        text = values[output.evidence_node].text if output.evidence_node is not None else np.full(n, None)
-        return np.full(n, MANUAL, dtype=object), np.full(n, None, dtype=object), np.asarray(text, dtype=object)
+        text = (
+            values[output.evidence_node].text
+            if output.evidence_node is not None
+            else np.full(n, None)
+        )
+        return (
+            np.full(n, MANUAL, dtype=object),
+            np.full(n, None, dtype=object),
+            np.asarray(text, dtype=object),
+        )
     if output.sides is None:
         value = values[output.node]
         return _result(value.v, output), _reason(value), value.text

@@ -46,7 +46,9 @@ def _inst_frame(plan: Plan) -> pd.DataFrame:
             "domain": pd.Series([i.event.domain for i in plan.insts], dtype=object),
             "codeset": pd.Series([i.event.codeset for i in plan.insts], dtype=object),
             "scope": pd.Series([i.scope for i in plan.insts], dtype=object),
-            "gbit": pd.Series([-1 if i.gbit is None else i.gbit for i in plan.insts], dtype="int64"),
+            "gbit": pd.Series(
+                [-1 if i.gbit is None else i.gbit for i in plan.insts], dtype="int64"
+            ),
             "lo": _dates([i.bounds.lo for i in plan.insts]),
             "hi": _dates([i.bounds.hi for i in plan.insts]),
             "active": pd.Series([i.bounds.active for i in plan.insts], dtype=bool),
@@ -91,7 +93,11 @@ def _converted(pairs: pd.DataFrame, plan: Plan) -> np.ndarray:
             [(i.idx, c.unit, c.factor, c.offset) for i in plan.insts for c in i.conversions],
             columns=["inst", "unit", "factor", "offset"],
         ).astype({"inst": "int64", "unit": object, "factor": float, "offset": float})
-        found = pairs[["inst", "unit"]].astype({"unit": object}).merge(table, on=["inst", "unit"], how="left")
+        found = (
+            pairs[["inst", "unit"]]
+            .astype({"unit": object})
+            .merge(table, on=["inst", "unit"], how="left")
+        )
         scaled = num * found["factor"].to_numpy(dtype=float) + found["offset"].to_numpy(dtype=float)
         conv = np.where(numeric, scaled, conv)
         pairs["factor"] = found["factor"].to_numpy(dtype=float)
@@ -111,7 +117,12 @@ def _in_set(pairs: pd.DataFrame, plan: Plan) -> np.ndarray:
     """`in [...]`: 1 when the trimmed lower-case value text is listed, 0 when it is not,
     NaN without a text."""
     listed = pd.DataFrame(
-        [(i.idx, value) for i in plan.insts if i.vkind == "in" for value in i.event.predicate.values],
+        [
+            (i.idx, value)
+            for i in plan.insts
+            if i.vkind == "in"
+            for value in i.event.predicate.values
+        ],
         columns=["inst", "value_key"],
     ).astype({"inst": "int64", "value_key": object})
     listed["listed"] = True

@@ -39,7 +39,9 @@ def join(parts: list[np.ndarray], sep: str) -> np.ndarray:
         present = ~pd.isna(part)
         present[present] = part[present] != ""
         glue = np.where(out != "", sep, "")
-        out = np.where(present, out + glue + np.where(present, part, "").astype(object), out).astype(object)
+        out = np.where(
+            present, out + glue + np.where(present, part, "").astype(object), out
+        ).astype(object)
     return out
 
 
@@ -106,13 +108,17 @@ def _rows_at(p: pd.DataFrame, positions: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
-def _value_texts(plan: Plan, inst: np.ndarray, label: np.ndarray, vkind: np.ndarray, row: dict) -> np.ndarray:
+def _value_texts(
+    plan: Plan, inst: np.ndarray, label: np.ndarray, vkind: np.ndarray, row: dict
+) -> np.ndarray:
     """`<label> <value>[ <unit>][ (unit_concept_id <id>)][ = <conv>[ <target unit>]]
     [ (ULN <x>)]<side part> on <day><code part>`."""
     text = row["value_text"]
     has_text = ~pd.isna(text)
     qual = np.where(
-        has_text, text, np.where(row["qual"] == 1.0, "positive", np.where(row["qual"] == 0.0, "negative", None))
+        has_text,
+        text,
+        np.where(row["qual"] == 1.0, "positive", np.where(row["qual"] == 0.0, "negative", None)),
     )
     number = g(row["num"])
     value = np.where(vkind == "qual", qual, np.where(vkind == "in", text, number))
@@ -149,7 +155,9 @@ def _count_texts(plan: Plan, p: pd.DataFrame, stat: pd.DataFrame, meta: pd.DataF
     for bit in range(width):
         name_of = np.array([x[bit] if bit < len(x) else None for x in names], dtype=object)
         seen_groups.append(np.where(((gm >> bit) & 1) == 1, name_of[inst], None))
-    group_list = _join_all(seen_groups, ", ") if seen_groups else np.full(len(stat), "", dtype=object)
+    group_list = (
+        _join_all(seen_groups, ", ") if seen_groups else np.full(len(stat), "", dtype=object)
+    )
     groups = _opt(meta["distinct"].to_numpy(dtype=bool) & (gm != 0), " (" + group_list + ")")
     return label + ": " + cnt + groups + _items(p, stat)
 
@@ -158,9 +166,13 @@ def _items(p: pd.DataFrame, stat: pd.DataFrame) -> np.ndarray:
     """` — <code> <day>, …` over the distinct (day, code) pairs in the window, newest
     day first, then code; at most five, `, …` when there are more."""
     w = p.loc[p["in_window"].to_numpy(dtype=bool), KEY + ["event_date", "code"]].drop_duplicates()
-    w = w.sort_values(KEY + ["event_date", "code"], ascending=[True, True, False, True], kind="mergesort")
+    w = w.sort_values(
+        KEY + ["event_date", "code"], ascending=[True, True, False, True], kind="mergesort"
+    )
     w["rank"] = w.groupby(KEY).cumcount()
-    w["item"] = w["code"].astype(object).fillna("") + " " + _fill(day_text(w["event_date"].to_numpy()))
+    w["item"] = (
+        w["code"].astype(object).fillna("") + " " + _fill(day_text(w["event_date"].to_numpy()))
+    )
     count = w.groupby(KEY).size().reindex(stat.index).fillna(0).to_numpy()
     firsts = []
     for rank in range(MAX_ITEMS):
@@ -177,5 +189,7 @@ def _join_all(parts: list[np.ndarray], sep: str) -> np.ndarray:
     for part in parts:
         present = ~pd.isna(part)
         both = present & ~pd.isna(out)
-        out = np.where(both, _fill(out) + sep + _fill(part), np.where(present, part, out)).astype(object)
+        out = np.where(both, _fill(out) + sep + _fill(part), np.where(present, part, out)).astype(
+            object
+        )
     return _fill(out)
