@@ -22,7 +22,6 @@ from rich.console import Console
 
 from prescreen.database import database_file, open_database
 from prescreen.errors import CriteriaError, PrescreenError
-from prescreen.extract.tables import ALWAYS_PRESENT
 from prescreen.outputs import MANIFEST, staged_output
 from prescreen.status import patient_status, status_counts
 
@@ -32,8 +31,6 @@ if TYPE_CHECKING:  # the report package imports matplotlib: only when reporting
 log = logging.getLogger("prescreen")
 
 CRITERIA_COLUMNS = ["person_id", "criterion_id", "result", "evidence", "reason"]
-# what the pandas engine reads: the tables the loader always creates, but care_site
-ENGINE_TABLES = tuple(name for name in ALWAYS_PRESENT if name != "care_site")
 
 
 @dataclass
@@ -109,8 +106,7 @@ def evaluate_stage(
         return evaluate_sql(con, trial, as_of)
     from prescreen.criteria.pandas_engine import evaluate_pandas
 
-    tables = {name: con.table(name).df() for name in ENGINE_TABLES}
-    return evaluate_pandas(tables, trial, as_of)
+    return evaluate_pandas(con, trial, as_of)
 
 
 def person_sites(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
