@@ -59,7 +59,8 @@ def _code_members(
     """(code, concept_id) → code set, coded side and group mask, for the code sets the
     plan reads in `domain`."""
     distinct = codes.drop_duplicates(ignore_index=True)
-    text = distinct["code"].astype(object).fillna("").astype(str)
+    # object dtype: Python `re` semantics for the translated globs (not an Arrow regex engine)
+    text = distinct["code"].astype(object).fillna("")
     pieces = []
     for name in sorted({i.event.codeset for i in plan.insts if i.event.domain == domain}):
         cs = plan.codesets[name]
