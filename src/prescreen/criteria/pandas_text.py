@@ -6,10 +6,12 @@ YYYY-MM-DD, ` (<side>)` only for rows with a side, ` [<code>]` only for rows wit
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
-from prescreen.criteria.plan import Plan
+from prescreen.criteria.plan import Inst, Plan
 
 KEY = ["person_id", "inst"]
 MAX_ITEMS = 5  # counted events listed in a count text
@@ -66,7 +68,7 @@ def instance_texts(
         (pick == "latest") & ~stat["l_bad"].to_numpy(dtype=bool)
         & stat["l_sat"].to_numpy(dtype=bool) & stat["l_not"].to_numpy(dtype=bool)
     )  # fmt: skip
-    no_data = np.array([plan.insts[k].no_data_text() for k in inst], dtype=object)
+    no_data = _per_inst(plan, lambda i: i.no_data_text())[inst]
     last = day_text(stat["last_before"])
     choices = [
         (meta["has_count"].to_numpy(dtype=bool), _count_texts(plan, p, stat, meta)),
@@ -77,6 +79,11 @@ def instance_texts(
     ]  # fmt: skip
     value = _value_texts(plan, inst, label, meta["vkind"].to_numpy(dtype=object), row)
     return np.select([c for c, _ in choices], [t for _, t in choices], value).astype(object)
+
+
+def _per_inst(plan: Plan, text_of: Callable[[Inst], str]) -> np.ndarray:
+    """One text per rule instance, indexed by instance number (looked up per row)."""
+    return np.array([text_of(i) for i in plan.insts], dtype=object)
 
 
 def _fill(texts: np.ndarray) -> np.ndarray:
@@ -130,7 +137,7 @@ def _value_texts(
         np.isin(vkind, ["num", "between"]) & ~np.isnan(row["num"]) & ~np.isnan(factor)
         & ~((factor == 1.0) & (offset == 0.0))
     )  # fmt: skip
-    target = np.array([plan.insts[k].target_unit for k in inst], dtype=object)
+    target = _per_inst(plan, lambda i: i.target_unit)[inst]
     conversion = " = " + _fill(g(row["conv"])) + _opt(target != "", " " + target)
     uln = " (ULN " + np.where(np.isnan(row["range_high"]), "?", _fill(g(row["range_high"]))) + ")"
     return (
