@@ -407,7 +407,7 @@ def _exact(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 @settings(
-    max_examples=45,
+    max_examples=40,
     deadline=None,
     report_multiple_bugs=False,
     suppress_health_check=[HealthCheck.too_slow],
@@ -439,7 +439,7 @@ def test_engines_agree(tmp_path_factory, trial_doc, rows):
 
 
 @settings(
-    max_examples=8,
+    max_examples=6,
     deadline=None,
     report_multiple_bugs=False,
     suppress_health_check=[HealthCheck.too_slow],
