@@ -124,7 +124,7 @@ def results(tmp_path_factory):
     try:
         return {
             "sql": evaluate_sql(con, trial, D),
-            "pandas": evaluate_pandas({t: con.table(t).df() for t in TABLE_COLUMNS}, trial, D),
+            "pandas": evaluate_pandas(con, trial, D),
         }
     finally:
         con.close()
@@ -140,6 +140,7 @@ def test_construct_boundaries(results, engine, key):
 
 
 def test_min_evidence_shows_the_lowest_value_as_recorded(results):
+    # v1.1: a converted value also shows what it reads as in the rule's unit
     for frame in results.values():
         row = frame[(frame["person_id"] == 3) & (frame["criterion_id"] == "I3")].iloc[0]
-        assert row["evidence"] == "hb 9.9 g/dL on 2025-11-01 [718-7]"
+        assert row["evidence"] == "hb 9.9 g/dL = 99 g/L on 2025-11-01 [718-7]"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from nl003_cases import CASES, TABLE_COLUMNS, Case, D, build_extract
+from nl003_cases import CASES, Case, D, build_extract
 
 TRIAL_FILE = Path(__file__).resolve().parents[1] / "criteria" / "nl003-cli-iii-2.yaml"
 INCLUSION_IDS = [f"I{n}" for n in range(1, 7)]
@@ -145,8 +145,7 @@ def _screen(engine: str, overrides: dict[str, str] | None = None) -> pd.DataFram
             return evaluate_sql(con, trial, D)
         from prescreen.criteria.pandas_engine import evaluate_pandas
 
-        tables = {name: con.table(name).df() for name in TABLE_COLUMNS}
-        return evaluate_pandas(tables, trial, D)
+        return evaluate_pandas(con, trial, D)
     finally:
         con.close()
 

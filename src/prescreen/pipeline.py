@@ -21,7 +21,6 @@ from rich.console import Console
 
 from prescreen.console import print_counts  # noqa: F401  (its old home; tests import it here)
 from prescreen.errors import PrescreenError
-from prescreen.extract.tables import ALWAYS_PRESENT
 from prescreen.status import patient_status, status_counts
 
 if TYPE_CHECKING:  # the report package imports matplotlib: only when reporting
@@ -30,8 +29,6 @@ if TYPE_CHECKING:  # the report package imports matplotlib: only when reporting
 log = logging.getLogger("prescreen")
 
 CRITERIA_COLUMNS = ["person_id", "criterion_id", "result", "evidence", "reason"]
-# what the pandas engine reads: the tables the loader always creates, but care_site
-ENGINE_TABLES = tuple(name for name in ALWAYS_PRESENT if name != "care_site")
 
 
 @dataclass

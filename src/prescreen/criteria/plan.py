@@ -62,6 +62,8 @@ class Inst:
         pred = self.event.predicate
         if pred is None or pred.kind not in ("qual", "in"):
             return None
+        if pred.kind == "in":
+            return 1.0  # the recorded category is one of the listed values
         return 0.0 if pred.values == ("negative",) else 1.0
 
     @property

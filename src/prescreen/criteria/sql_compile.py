@@ -444,8 +444,10 @@ def _groups_exprs(n: Node, kids: list[str], evidence: bool) -> dict[str, str]:
     out = {"v": f"case when not {inside} then {whole} else {any_group} end"}
     if evidence:
         first_true = "coalesce(" + ", ".join(f"case when {g} = 1 then {g}_e end" for g in groups) + ")"
-        with_rows = "concat_ws('; ', " + ", ".join(f"case when {g}_i then {g}_e end" for g in groups) + ")"
-        unknown = "concat_ws('; ', " + ", ".join(f"case when {g} >= 2 then {g}_e end" for g in groups) + ")"
+        with_rows = "concat_ws('; ', " + ", ".join(f"case when {g}_i then nullif({g}_e, '') end" for g in groups) + ")"
+        unknown = "concat_ws('; ', " + ", ".join(
+            f"case when {g} >= 2 then nullif({g}_e, '') end" for g in groups
+        ) + ")"
         out["e"] = (
             f"case when not {inside} then {whole}_e when {' or '.join(f'{g} = 1' for g in groups)}"
             f" then {first_true} when greatest({', '.join(groups)}) = 0 then {with_rows} else {unknown} end"
@@ -465,8 +467,9 @@ def _combined_evidence(n: Node, kids: list[str]) -> str:
         )
     decisive = "0" if n.kind == "all" else "1"
     first = "coalesce(" + ", ".join(f"case when {c} = {decisive} then {c}_e end" for c in kids) + ")"
-    every = "concat_ws('; ', " + ", ".join(f"{c}_e" for c in kids) + ")"
-    unknown = "concat_ws('; ', " + ", ".join(f"case when {c} >= 2 then {c}_e end" for c in kids) + ")"
+    # empty texts are never joined ('x; ; y'): a `per: group` rule without rows in any group has none
+    every = "concat_ws('; ', " + ", ".join(f"nullif({c}_e, '')" for c in kids) + ")"
+    unknown = "concat_ws('; ', " + ", ".join(f"case when {c} >= 2 then nullif({c}_e, '') end" for c in kids) + ")"
     return (
         f"case when {me} = {decisive} then {first}"
         f" when {me} < 2 then {every} else {unknown} end"
