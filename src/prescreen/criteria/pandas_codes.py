@@ -4,7 +4,9 @@ The match runs on each domain's distinct (code, concept_id) pairs, not on its ro
 is written here independently of the SQL engine's code map: globs become anchored
 regular expressions (`codes.to_regex`), concept sets grow by their descendants from
 `concept_ancestor`, and each matching code gets the side it names itself and a bit per
-group of its code set.
+group of its code set. A code set with a `vocabulary` also matches the concepts its globs
+name in the extract's concept table (and their descendants); descendants whose concept
+row is invalid are left out, as OHDSI Circe does.
 """
 
 from __future__ import annotations
@@ -35,10 +37,11 @@ def matched_rows(
     """One row per (staging row, code set of its domain the plan reads) that matches
     (ROW_COLUMNS); `side` is the coded side, else the row's modifier side."""
     ancestors = _ancestors(con, plan, exact_concepts)
+    vocab = _vocabulary(con)
     frames = []
     for domain in plan.domains():
         rows = con.sql(f"select * from stg_{domain}").df()
-        members = _code_members(plan, domain, rows[["code", "concept_id"]], ancestors)
+        members = _code_members(plan, domain, rows[["code", "concept_id"]], ancestors, vocab)
         hit = rows.merge(members, on=["code", "concept_id"], how="inner")
         hit["side"] = hit["coded_side"].where(hit["coded_side"].notna(), hit["modifier_side"])
         hit["domain"] = domain
@@ -54,7 +57,8 @@ def matched_rows(
 
 
 def _code_members(
-    plan: Plan, domain: str, codes: pd.DataFrame, ancestors: pd.DataFrame | None
+    plan: Plan, domain: str, codes: pd.DataFrame, ancestors: pd.DataFrame | None,
+    vocab: pd.DataFrame | None,
 ) -> pd.DataFrame:
     """(code, concept_id) → code set, coded side and group mask, for the code sets the
     plan reads in `domain`."""
@@ -64,14 +68,14 @@ def _code_members(
     pieces = []
     for name in sorted({i.event.codeset for i in plan.insts if i.event.domain == domain}):
         cs = plan.codesets[name]
-        member = _membership(cs, text, distinct["concept_id"], ancestors)
+        member = _membership(cs, text, distinct["concept_id"], ancestors, vocab)
         if not member.any():
             continue
         hit = distinct[member].copy()
         hit_text = text[member]
         hit["codeset"] = name
         hit["coded_side"] = _coded_side(cs, hit_text)
-        hit["gmask"] = _group_mask(cs, hit_text)
+        hit["gmask"] = _group_mask(cs, hit_text, hit["concept_id"], ancestors, vocab)
         pieces.append(hit)
     if not pieces:
         return pd.DataFrame(
@@ -90,7 +94,8 @@ def _matches(text: pd.Series, patterns: tuple[str, ...]) -> np.ndarray:
 
 
 def _membership(
-    cs: Codeset, text: pd.Series, concept_id: pd.Series, ancestors: pd.DataFrame | None
+    cs: Codeset, text: pd.Series, concept_id: pd.Series, ancestors: pd.DataFrame | None,
+    vocab: pd.DataFrame | None,
 ) -> np.ndarray:
     """An include glob or a listed concept (with its descendants) matches; an exclude
     glob removes the code again. A `match_all` set (death) takes every row."""
@@ -98,13 +103,31 @@ def _membership(
         member = np.ones(len(text), dtype=bool)
     else:
         member = _matches(text, cs.codes)
-        if cs.concepts:
-            wanted = set(cs.concepts)
-            if cs.descendants and ancestors is not None:
-                below = ancestors["ancestor_concept_id"].isin(wanted)
-                wanted |= set(ancestors.loc[below, "descendant_concept_id"].tolist())
-            member |= concept_id.isin(wanted).to_numpy(dtype=bool)
+        wanted = _concept_set(cs, set(cs.concepts), cs.codes, ancestors, vocab)
+        if wanted:
+            member = member | concept_id.isin(wanted).to_numpy(dtype=bool)
     return member & ~_matches(text, cs.exclude)
+
+
+def _concept_set(
+    cs: Codeset, listed: set[int], patterns: tuple[str, ...], ancestors: pd.DataFrame | None,
+    vocab: pd.DataFrame | None,
+) -> set[int]:
+    """Listed concepts, plus those `patterns` name in the code set's vocabulary, plus (with
+    descendants) every valid descendant of either."""
+    wanted = set(listed)
+    if cs.vocabulary and vocab is not None and patterns:
+        mine = vocab[vocab["vocabulary_id"] == cs.vocabulary]
+        named = _matches(mine["concept_code"].astype(object).fillna(""), patterns)
+        wanted |= set(mine.loc[named, "concept_id"].astype("int64").tolist())
+    if cs.descendants and ancestors is not None and wanted:
+        below = ancestors[ancestors["ancestor_concept_id"].isin(wanted)]
+        children = set(below["descendant_concept_id"].astype("int64").tolist())
+        if vocab is not None:
+            invalid = set(vocab.loc[vocab["invalid_reason"].notna(), "concept_id"].astype("int64"))
+            children -= invalid
+        wanted |= children
+    return wanted
 
 
 def _coded_side(cs: Codeset, text: pd.Series) -> np.ndarray:
@@ -119,11 +142,19 @@ def _coded_side(cs: Codeset, text: pd.Series) -> np.ndarray:
     return side.astype(object)
 
 
-def _group_mask(cs: Codeset, text: pd.Series) -> np.ndarray:
-    """Bit g set when the code matches group g's patterns (a code may be in several)."""
+def _group_mask(
+    cs: Codeset, text: pd.Series, concept_id: pd.Series, ancestors: pd.DataFrame | None,
+    vocab: pd.DataFrame | None,
+) -> np.ndarray:
+    """Bit g set when the code matches group g's patterns, or (vocabulary code sets) its
+    concept is one group g's patterns name; a code may be in several groups."""
     mask = np.zeros(len(text), dtype=np.int64)
     for bit, (_, patterns) in enumerate(cs.groups):
-        mask |= _matches(text, patterns).astype(np.int64) << bit
+        hit = _matches(text, patterns)
+        if cs.vocabulary:
+            concepts = _concept_set(cs, set(), patterns, ancestors, vocab)
+            hit = hit | concept_id.isin(concepts).to_numpy(dtype=bool)
+        mask |= hit.astype(np.int64) << bit
     return mask
 
 
@@ -131,7 +162,9 @@ def _ancestors(con: duckdb.DuckDBPyConnection, plan: Plan, exact: bool) -> pd.Da
     """(ancestor, descendant) concept pairs when a code set asks for descendants and the
     extract has them; refuses, like the SQL engine, to match such a code set silently
     without them when the extract carries concept ids (unless `exact`)."""
-    wanted = sorted(name for name, cs in plan.codesets.items() if cs.descendants and cs.concepts)
+    wanted = sorted(
+        name for name, cs in plan.codesets.items() if cs.descendants and (cs.concepts or cs.vocabulary)
+    )
     if not wanted:
         return None
     if _table_rows(con, "concept_ancestor"):
@@ -165,3 +198,12 @@ def _has_concept_ids(con: duckdb.DuckDBPyConnection, domain: str) -> bool:
         f"select count(*) from (select 1 from stg_{domain} where concept_id <> 0 limit 1)"
     )
     return bool(found.fetchall()[0][0])
+
+
+def _vocabulary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
+    """The extract's concept table (id, vocabulary, code, validity), or None without one."""
+    if not _table_rows(con, "concept"):
+        return None
+    return con.sql(
+        "select concept_id, vocabulary_id, concept_code, invalid_reason from concept"
+    ).df()

@@ -224,7 +224,7 @@ def _optional_aggregates(plan: Plan) -> str:
     lines = [
         "count(case when in_window then 1 end) as n_in" if counts else "cast(null as bigint) as n_in",
         "bit_or(case when in_window then gmask end) as gm" if groups else "cast(null as bigint) as gm",
-        "min(case when in_window and cat <> 2 then case when pick = 'max' then -conv else conv end end) as ext"
+        "min(case when in_window and cat <> 2 then case when pk = 3 then -conv else conv end end) as ext"
         if extremes
         else "cast(null as double) as ext",
     ]
