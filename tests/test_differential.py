@@ -44,6 +44,9 @@ CODESETS = {
     "rutherford": {"codes": ["RUTH*"]},
     "drugs": {
         "codes": ["C03*", "C07*", "C09*", "L04*"],
+        # the ATC codes also find the extract's ATC concepts, and their RxNorm descendants
+        "vocabulary": "ATC",
+        "descendants": True,
         # a fixed-dose combination (C09DA: ARB + diuretic) belongs to two groups
         "groups": {"C03": ["C03*", "C09DA*"], "C07": ["C07*"], "C09": ["C09*"], "L04": ["L04*"]},
     },
@@ -128,8 +131,10 @@ def extracts(draw) -> dict[str, list[dict]]:
                     "drug_exposure_end_date": draw(maybe(dates)),
                     "days_supply": draw(maybe(st.sampled_from([1, 14, 400]))),
                     "drug_source_value": draw(
-                        st.sampled_from(["C03AA01", "C07AB02", "C09AA05", "C09DA01", "L04AX01"])
+                        st.sampled_from(["C03AA01", "C07AB02", "C09AA05", "C09DA01", "L04AX01", "LOCAL7"])
                     ),
+                    # RxNorm-like ids under the test ATC concepts (303 is under an invalid one)
+                    "drug_concept_id": draw(st.sampled_from([0, 301, 302, 303, 304])),
                 }
             )
         for _ in range(draw(st.integers(0, 4))):
@@ -153,6 +158,11 @@ def extracts(draw) -> dict[str, list[dict]]:
     rows["concept_ancestor"] = [
         {"ancestor_concept_id": 100, "descendant_concept_id": 101},
         {"ancestor_concept_id": 100, "descendant_concept_id": 100},
+        # test ATC classes (concept table below) over RxNorm-like drugs; 303 is invalid
+        {"ancestor_concept_id": 201, "descendant_concept_id": 301},
+        {"ancestor_concept_id": 202, "descendant_concept_id": 302},
+        {"ancestor_concept_id": 202, "descendant_concept_id": 303},
+        {"ancestor_concept_id": 203, "descendant_concept_id": 304},
     ]
     # the extract's own UCUM concepts (or none: the built-in ids then name the units)
     rows["concept"] = draw(maybe(st.lists(st.sampled_from(UCUM_ROWS), unique=True, max_size=5)))
@@ -382,10 +392,15 @@ def _connection(rows: dict) -> duckdb.DuckDBPyConnection:
             con.executemany(f"insert into {table} values ({', '.join('?' for _ in names)})", data)
     if rows["concept"] is not None:
         con.execute(
-            "create table concept (concept_id bigint, vocabulary_id varchar, concept_code varchar)"
+            "create table concept (concept_id bigint, vocabulary_id varchar, concept_code varchar,"
+            " invalid_reason varchar)"
         )
         for cid, code in rows["concept"]:
-            con.execute("insert into concept values (?, 'UCUM', ?)", [cid, code])
+            con.execute("insert into concept values (?, 'UCUM', ?, null)", [cid, code])
+        # ATC classes: C03AA (a diuretic), C09D (ARB combinations, also in group C03 by its
+        # code C09DA…), and a deprecated drug; L99 matches no pattern of the code set
+        atc = [(201, "C03AA", None), (202, "C09DA", None), (203, "L99", None), (303, "X", "D")]
+        con.executemany("insert into concept values (?, 'ATC', ?, ?)", atc)
     return con
 
 

@@ -204,6 +204,6 @@ def _vocabulary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
     """The extract's concept table (id, vocabulary, code, validity), or None without one."""
     if not _table_rows(con, "concept"):
         return None
-    return con.sql(
-        "select concept_id, vocabulary_id, concept_code, invalid_reason from concept"
-    ).df()
+    columns = {r[0] for r in con.execute("describe concept").fetchall()}
+    validity = "invalid_reason" if "invalid_reason" in columns else "cast(null as varchar) as invalid_reason"
+    return con.sql(f"select concept_id, vocabulary_id, concept_code, {validity} from concept").df()

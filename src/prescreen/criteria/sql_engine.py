@@ -152,7 +152,7 @@ def _descendants_sql(con: duckdb.DuckDBPyConnection, plan: Plan, exact: bool) ->
         valid = (
             "\nand not exists (select 1 from concept as c where c.concept_id = a.descendant_concept_id"
             " and c.invalid_reason is not null)"
-            if _rows(con, "concept") > 0
+            if _rows(con, "concept") > 0 and _has_column(con, "concept", "invalid_reason")
             else ""
         )
         return (
@@ -186,6 +186,15 @@ def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return bool(
         con.execute(
             "select count(*) from information_schema.tables where table_name = ?", [table]
+        ).fetchall()[0][0]
+    )
+
+
+def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.columns where table_name = ? and column_name = ?",
+            [table, column],
         ).fetchall()[0][0]
     )
 
