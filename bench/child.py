@@ -140,7 +140,8 @@ def floor_run(extract: Path) -> dict[str, Any]:
 
 
 def sql_only_run(extract: Path, trial_path: Path, db_file: Path) -> dict[str, Any]:
-    """load, then the screen SQL for every person batch into Arrow, dropped: the SQL alone."""
+    """load, then the criteria engine alone: the status pass for everyone (what sweeps and
+    the peer compute), then the evidence pass for the persons someone reads."""
     from prescreen.criteria import sql_engine as engine
     from prescreen.criteria.parse import load_trial
     from prescreen.database import open_database
@@ -151,30 +152,31 @@ def sql_only_run(extract: Path, trial_path: Path, db_file: Path) -> dict[str, An
     con.execute("set enable_progress_bar = false")
     timings: dict[str, float] = {}
     with timed("load_validate", timings):
-        load_extract(extract, con, extract_date=AS_OF, max_quarantine=0.05)
+        report = load_extract(extract, con, extract_date=AS_OF, max_quarantine=0.05)
+    del report
     with timed("floor_tables", timings):
         con.sql(floor_sql()).fetchall()
-    with timed("screen_sql", timings):
-        compiled = engine.compile_sql(trial, AS_OF)
-        con.execute(compiled.macros)
-        batches = engine.person_batches(con, engine.BATCH_PERSONS)
-        rows = 0
-        for lo, hi in batches:
-            params = {**compiled.params, "person_lo": lo, "person_hi": hi}
-            rows += con.sql(compiled.sql, params=params).to_arrow_table().num_rows
+    with timed("screen_statuses", timings):
+        engine.screen_into(con, trial, AS_OF, evidence="none")
+    with timed("screen_sql", timings):  # statuses and the evidence a run writes
+        tables = engine.screen_into(con, trial, AS_OF, evidence="needed")
+    rows = int(con.execute("select count(*) from criterion_result").fetchall()[0][0])
     con.close()
-    return {"timings": timings, "criterion_rows": rows, "batches": len(batches)}
+    return {
+        "timings": timings,
+        "criterion_rows": rows,
+        "evidence_persons": tables.evidence_persons,
+        "persons": tables.persons,
+    }
 
 
 def profile_run(extract: Path, trial_path: Path, out: Path, db_file: Path) -> dict[str, Any]:
-    """The screen query under DuckDB's JSON profiler; the profile goes to `out`.
-
-    When the engine screens in person batches, one batch (the first) is profiled and its
-    rows are dropped in Arrow: the profile shows where a batch spends its time without
-    holding the whole criterion_result in pandas.
-    """
+    """The per-batch status statement (states.sql) of the first person batch under DuckDB's
+    JSON profiler, then the rule tree over every person; profiles go next to `out`."""
     from prescreen.criteria import sql_engine as engine
     from prescreen.criteria.parse import load_trial
+    from prescreen.criteria.plan import build_plan
+    from prescreen.criteria.sql_compile import compile_screen
     from prescreen.database import open_database
     from prescreen.extract import load_extract
 
@@ -184,15 +186,16 @@ def profile_run(extract: Path, trial_path: Path, out: Path, db_file: Path) -> di
     stage("load_validate")
     load_extract(extract, con, extract_date=AS_OF, max_quarantine=0.05)
     stage("profile")
-    compiled = engine.compile_sql(trial, AS_OF)
-    con.execute(compiled.macros)
+    plan = build_plan(trial, AS_OF)
+    engine.prepare_screen(con, plan)
+    compiled = compile_screen(plan, evidence=False)
     batches = engine.person_batches(con, engine.BATCH_PERSONS)
-    params = {**compiled.params, "person_lo": batches[0][0], "person_hi": batches[0][1]}
+    params = {**compiled.states_params, "person_lo": batches[0][0], "person_hi": batches[0][1]}
     out.parent.mkdir(parents=True, exist_ok=True)
     con.execute("pragma enable_profiling = 'json'")
     con.execute(f"pragma profiling_output = '{out}'")
     tick = time.perf_counter()
-    rows = con.sql(compiled.sql, params=params).to_arrow_table().num_rows
+    con.execute(f"create or replace temp table ps_states as\n{compiled.states_sql}", params)
     elapsed = time.perf_counter() - tick
     con.execute("pragma disable_profiling")
     con.close()
@@ -201,7 +204,6 @@ def profile_run(extract: Path, trial_path: Path, out: Path, db_file: Path) -> di
         "profile": str(out),
         "batches": len(batches),
         "profiled_batch": list(batches[0]),
-        "profiled_rows": rows,
     }
 
 
