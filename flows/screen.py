@@ -41,7 +41,8 @@ from prescreen.database import database_file, open_database
 from prescreen.errors import PrescreenError
 from prescreen.outputs import MANIFEST, WORKLIST_LIMIT, staged_output
 from prescreen.provenance import provenance
-from prescreen.status import patient_status, status_counts
+from prescreen.report.options import ReportOptions
+from prescreen.status import patient_status, status_counts, store_results
 
 IO_RETRIES = 2
 IO_RETRY_DELAY_SECONDS = 1
@@ -110,7 +111,7 @@ def evaluate(
     from prescreen.criteria.parse import load_trial
 
     trial = load_trial(trial_ref, overrides)
-    screen = pipeline.screen_stage(con, trial, as_of, engine, in_database=True)
+    screen = pipeline.screen_stage(con, trial, as_of, engine)
     get_run_logger().info("evaluated %d persons", len(screen.patients))
     return screen
 
@@ -146,35 +147,28 @@ def sweep(
 def report(
     folder: Path,
     run: ScreenRun,
-    min_cell: int,
-    worklist: bool = True,
-    worklist_limit: int = WORKLIST_LIMIT,
-    con: duckdb.DuckDBPyConnection | None = None,
+    options: ReportOptions,
+    con: duckdb.DuckDBPyConnection,
 ) -> tuple[dict[str, Any], Any]:
     """patients.csv, criteria.csv, the reports and run.json into the staging folder.
 
-    `con`: the screen's connection, open, when the results stay in DuckDB (the worklist
-    reads the evidence of the patients it lists from there). Returns the provenance and
-    who the worklist lists.
+    `con`: the screen's connection, open (every output reads its tables). Returns the
+    provenance and who the worklist lists (None without a worklist).
     """
     from prescreen.report import write_reports
 
-    pipeline.write_patient_files(folder, run.screen, con)
+    pipeline.write_patient_files(folder, run.screen, con, options)
     tick = time.perf_counter()
-    selection = write_reports(
+    written = write_reports(
         folder,
+        con,
         trial=run.screen.trial,
-        criterion_result=run.screen.results,
-        patients=run.screen.patients,
-        validation=run.load_report.validation,
-        reasons=run.load_report.reasons,
         provenance=run.provenance,
-        min_cell=min_cell,
+        load_report=run.load_report,
         sweep=run.screen.sweep,
-        worklist=worklist,
-        worklist_limit=worklist_limit,
-        con=con if run.screen.results_table is not None else None,
+        options=options,
     )
+    selection = written.worklist if options.worklist else None
     run.timings["report"] = time.perf_counter() - tick
     prov = dict(run.provenance)
     prov["timings_seconds"] = {k: round(v, 3) for k, v in run.timings.items()}
@@ -242,6 +236,7 @@ def screen_into(
     override_map = {k: v[-1] for k, v in pipeline.parse_assignments(overrides, "--set").items()}
     sweep_map = pipeline.parse_assignments(sweeps, "--sweep")
     trial_def = load_trial(trial, override_map)  # criteria errors before any data is read
+    options = ReportOptions(min_cell=min_cell, worklist=worklist, worklist_limit=worklist_limit)
     timings: dict[str, float] = {}
     with database_file(db_path) as db_file:
         con = open_database(db_file)
@@ -260,7 +255,7 @@ def screen_into(
                 timings["screen"] = time.perf_counter() - tick
                 tick = time.perf_counter()
                 # criteria.csv comes from DuckDB while the connection is open
-                pipeline.write_patient_files(folder, screen, con)
+                pipeline.write_patient_files(folder, screen, con, options)
                 timings["write_results"] = time.perf_counter() - tick
             timings.setdefault("screen", time.perf_counter() - tick)
             if reasons:
@@ -282,9 +277,7 @@ def screen_into(
             )
             run = ScreenRun(provenance=prov, load_report=load, screen=screen, timings=timings)
             # before closing: with results in DuckDB the worklist reads its evidence there
-            run.provenance, run.worklist = report(
-                folder, run, min_cell, worklist, worklist_limit, con
-            )
+            run.provenance, run.worklist = report(folder, run, options, con)
         finally:
             con.close()
     return run
@@ -298,8 +291,9 @@ def _partitioned(db_file, trial_ref, overrides, as_of, engine, parts, trial_def)
     ]
     results = combined_result([f.result() for f in futures])
     con = partition_connection(db_file)
-    patients = patient_status(results, trial_def.criterion_ids(), pipeline.person_sites(con))
-    return con, pipeline.ScreenResult(trial=trial_def, patients=patients, criterion_result=results)
+    store_results(con, results)  # one result form: the table every report reads
+    patients = patient_status(con, trial_def.criterion_ids())
+    return con, pipeline.ScreenResult(trial=trial_def, patients=patients)
 
 
 @flow(name="screen", persist_result=False, validate_parameters=True)
