@@ -17,14 +17,16 @@ count outside its top three). The algorithm:
    printed as `<k`. Those cells, and implicit cells whose count is 1..k−1, are *protected*:
    no reader may work their value out. (A complementary `*` cell is ≥ k: working one out
    reveals no small count, and every check below already treats it as unknown.)
-2. Complementary suppression, repeated until stable: a protected cell is exposed when
+2. Complementary suppression, one protected cell after the other: it is exposed when
    a. a relation holds it as its only unknown (subtraction);
    b. its unit vector lies in the row space of the relations restricted to the unknown
       cells (any linear combination of relations pins it);
    c. interval reasoning pins it: a `<k` cell lies in 1..k−1, a `*` cell is ≥ k, an
       implicit cell ≥ 0, published values are exact, propagated through relations and
       orders with integer rounding (total 6 = `<5` + `*` gives 1 + 5).
-   An exposed cell gets a companion: of the published cells sharing a relation with it,
+   First, no hidden cell may be the only unknown of a relation (the classic rule:
+   each relation holding a hidden cell holds two); then each protected cell is checked
+   in full. An exposed cell gets a companion: of the published cells sharing a relation with it,
    the cheapest whose hiding leaves it unexposed (else the cheapest: the next round goes
    on from there). Cheapest = lowest `weight`, then fewest relations, then lowest value,
    zeros last: the site tables weigh a cell by its site's screened count, so the smallest
@@ -43,7 +45,6 @@ that *no* patient at a site has a property; feasibility counts accept that.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -52,8 +53,7 @@ Key = Hashable
 Relation = Mapping[Key, int]  # {cell: coefficient}; Σ coef · value = 0
 Order = tuple[Key, Key]  # (a, b): value(a) ≤ value(b)
 COMPLEMENTARY = "*"
-_MAX_ROUNDS = 10_000
-_BOUND_PASSES = 30
+_BOUND_PASSES = 200  # a chain of n relations takes n passes
 _TRIALS = 40  # companions tried per exposed cell before taking the cheapest
 
 
@@ -90,17 +90,56 @@ def suppressed_cells(
     reader = _Reader(values, relations, orders, min_cell, implicit)
     guarded = set(marks) | {key for key in implicit if 1 <= values[key] < min_cell}
     cost = _cost(values, weights or {}, relations)
-    for _ in range(_MAX_ROUNDS):
-        exposed = reader.pinned(marks, guarded)
-        if not exposed:
-            return marks
-        key = exposed[0]
-        companion = _companion(key, reader, marks, cost)
-        if companion is None:  # every cell around it is hidden already: nothing more to do
-            guarded.discard(key)
-            continue
-        marks[companion] = COMPLEMENTARY
-    raise RuntimeError("small-cell suppression did not converge")  # pragma: no cover
+    _close(reader, marks, cost)
+    # hiding a cell only takes knowledge away, so a cell once safe stays safe: each
+    # protected cell is settled in turn (with every safe one of its component), never
+    # to be looked at again
+    settled: set = set()
+    for key in sorted(guarded, key=repr):
+        while key not in settled:
+            unknown = set(marks) | implicit
+            component = reader.component(key, unknown)
+            pinned = reader.pinned_in(component, marks)
+            settled |= (component & guarded) - pinned
+            if key not in pinned:
+                break
+            companion = _companion(key, reader, marks, cost)
+            if companion is None:  # every cell around it is hidden already
+                break
+            marks[companion] = COMPLEMENTARY
+            _close(reader, marks, cost)
+    return marks
+
+
+def _close(reader: _Reader, marks: dict, cost) -> None:
+    """No hidden cell is the only unknown of a relation (else subtraction gives it away):
+    add the cheapest companion to each such relation until none is left (in place).
+
+    The classic first rule of complementary suppression, cheap to apply; it also makes
+    the cells that must fall together (a site's screened count and each of its
+    evaluability rows) fall together, which single trials in `_companion` cannot see."""
+    changed = True
+    while changed:
+        changed = False
+        unknown = set(marks) | reader.implicit
+        for relation in reader.relations:
+            hidden = [k for k in relation if k in unknown]
+            if len(hidden) != 1 or hidden[0] not in marks:
+                continue
+            candidates = [k for k in relation if k not in unknown]
+            if not candidates:
+                continue
+            companion = min(candidates, key=lambda c: (_alone(reader, c, unknown), *cost(c)))
+            marks[companion] = COMPLEMENTARY
+            unknown.add(companion)
+            changed = True
+
+
+def _alone(reader: _Reader, cell: Key, unknown: set) -> int:
+    """Relations in which `cell` would be the only unknown once hidden."""
+    return sum(
+        1 for r in reader.relations_of.get(cell, ()) if not any(k in unknown for k in r if k != cell)
+    )
 
 
 def _cost(values: Mapping[Key, int], weights: Mapping[Key, float], relations):
@@ -121,22 +160,26 @@ def _cost(values: Mapping[Key, int], weights: Mapping[Key, float], relations):
 def _companion(key: Key, reader: _Reader, marks: dict, cost) -> Key | None:
     """The cheapest published cell whose hiding unpins `key`, from the relations around
     its component; else the cheapest sharing a relation with `key` (progress: the next
-    round goes on from there)."""
+    round goes on from there). Cells whose every relation already holds an unknown come
+    first: hiding one of them gives nothing away by subtraction."""
     unknown = set(marks) | reader.implicit
+
+    def order(cell: Key) -> tuple:
+        return (_alone(reader, cell, unknown), *cost(cell))
+
     component = reader.component(key, unknown)
     around = {
         k for c in component for r in reader.relations_of.get(c, ()) for k in r if k not in unknown
     }
-    for candidate in sorted(around, key=cost)[:_TRIALS]:
-        trial = {**marks, candidate: COMPLEMENTARY}
-        if key not in reader.pinned(trial, {key}):
+    for candidate in sorted(around, key=order)[:_TRIALS]:
+        if not reader.pins(key, {**marks, candidate: COMPLEMENTARY}):
             return candidate
     holding = reader.relations_of.get(key, ())
     # a relation giving `key` away by subtraction is the one to break first
     exposing = [r for r in holding if sum(1 for k in r if k in unknown) == 1] or holding
     direct = {k for r in exposing for k in r if k not in unknown}
     direct = direct or {k for r in holding for k in r if k not in unknown}
-    return min(direct, key=cost) if direct else None
+    return min(direct, key=order) if direct else None
 
 
 class _Reader:
@@ -144,6 +187,7 @@ class _Reader:
 
     def __init__(self, values, relations, orders, min_cell: int, implicit: set) -> None:
         self.values = values
+        self.rank = {key: i for i, key in enumerate(sorted(values, key=repr))}
         self.relations = list(relations)
         self.orders = list(orders)
         self.min_cell = min_cell
@@ -167,7 +211,7 @@ class _Reader:
                 continue
             component = self.component(key, unknown)
             seen |= component
-            pinned = self._pinned_in(component, marks, unknown)
+            pinned = self.pinned_in(component, marks)
             found.extend(k for k in sorted(component & guarded, key=repr) if k in pinned)
         return found
 
@@ -184,95 +228,117 @@ class _Reader:
                     todo.append(other)
         return component
 
-    def _pinned_in(self, component: set, marks, unknown: set) -> set:
-        relations = [r for r in self.relations if any(k in component for k in r)]
-        pinned = set()
-        for relation in relations:  # subtraction
-            hidden = [k for k in relation if k in unknown]
-            if len(hidden) == 1:
-                pinned.add(hidden[0])
-        pinned |= _determined(relations, component)
-        pinned |= self._bounded(relations, component, marks, unknown)
-        return pinned
+    def pins(self, key: Key, marks) -> bool:
+        """Whether a reader can pin `key` down (bounds first: they are the cheaper test)."""
+        system = _System(self, self.component(key, set(marks) | self.implicit), marks)
+        return key in system.bounded() or key in system.determined()
 
-    def _bounded(self, relations, component: set, marks, unknown: set) -> set:
-        """Cells of the component that integer interval reasoning pins down."""
-        low: dict[Key, float] = {}
-        high: dict[Key, float] = {}
-        for key in component:
+    def pinned_in(self, component: set, marks) -> set:
+        """Cells of an unknown component a reader can pin down to one value."""
+        system = _System(self, component, marks)
+        return system.determined() | system.bounded()
+
+
+class _System:
+    """One component as a reader sees it: A·x = b over its unknown cells x (A sparse:
+    one entry per cell of a relation), their bounds, and the orders touching them."""
+
+    def __init__(self, reader: _Reader, component: set, marks) -> None:
+        self.keys = sorted(component, key=reader.rank.__getitem__)
+        index = {key: i for i, key in enumerate(self.keys)}
+        relations = {id(r): r for k in self.keys for r in reader.relations_of.get(k, ())}
+        rows, cols, coefs, rhs = [], [], [], []
+        for i, relation in enumerate(relations.values()):
+            known = 0.0
+            for key, coef in relation.items():
+                if key in index:
+                    rows.append(i)
+                    cols.append(index[key])
+                    coefs.append(float(coef))
+                else:  # a published cell: a known term
+                    known -= coef * reader.values[key]
+            rhs.append(known)
+        self.rows, self.cols = np.array(rows, dtype=int), np.array(cols, dtype=int)
+        self.coefs, self.rhs = np.array(coefs), np.array(rhs)
+        self.low = np.empty(len(self.keys))
+        self.high = np.empty(len(self.keys))
+        for i, key in enumerate(self.keys):
             mark = marks.get(key)
             if mark is None:  # implicit: any count
-                low[key], high[key] = 0.0, math.inf
+                self.low[i], self.high[i] = 0.0, np.inf
             elif mark == COMPLEMENTARY:  # ≥ k, or (rarely) a hidden zero
-                low[key] = float(self.min_cell) if self.values[key] else 0.0
-                high[key] = math.inf
+                self.low[i] = float(reader.min_cell) if reader.values[key] else 0.0
+                self.high[i] = np.inf
             else:
-                low[key], high[key] = 1.0, float(self.min_cell - 1)
-        orders = [o for o in self.orders if o[0] in component or o[1] in component]
+                self.low[i], self.high[i] = 1.0, float(reader.min_cell - 1)
+        orders = list({o: None for k in self.keys for o in reader.orders_of.get(k, ())})
+        # each side of an order: its cell's index (−1: a published cell) and known value
+        sides = [
+            [(index[k], 0.0) if k in index else (-1, float(reader.values[k])) for k in order]
+            for order in orders
+        ]
+        self.smaller = np.array([s[0][0] for s in sides], dtype=int)
+        self.smaller_value = np.array([s[0][1] for s in sides])
+        self.larger = np.array([s[1][0] for s in sides], dtype=int)
+        self.larger_value = np.array([s[1][1] for s in sides])
+
+    def determined(self) -> set:
+        """Cells whose value follows exactly from the relations (row-space test)."""
+        if not len(self.rhs):
+            return set()
+        matrix = np.zeros((len(self.rhs), len(self.keys)))
+        np.add.at(matrix, (self.rows, self.cols), self.coefs)
+        _, singular, vt = np.linalg.svd(matrix, full_matrices=False)
+        rank = int((singular > 1e-9 * max(1.0, singular.max(initial=0.0))).sum())
+        # e_j lies in the row space iff its projection onto it keeps its whole length
+        length = (vt[:rank] ** 2).sum(axis=0)
+        return {key for key, n in zip(self.keys, length, strict=True) if n > 1 - 1e-6}
+
+    def bounded(self) -> set:
+        """Cells that integer interval reasoning over relations and orders pins down."""
+        low, high = self.low.copy(), self.high.copy()
         for _ in range(_BOUND_PASSES):
-            changed = False
-            for relation in relations:
-                changed |= self._propagate(relation, unknown, low, high)
-            for smaller, larger in orders:
-                if smaller in component:
-                    top = high[larger] if larger in component else self.values[larger]
-                    changed |= _tighten(low, high, smaller, -math.inf, top)
-                if larger in component:
-                    bottom = low[smaller] if smaller in component else self.values[smaller]
-                    changed |= _tighten(low, high, larger, bottom, math.inf)
-            if not changed:
+            before_low, before_high = low.copy(), high.copy()
+            if len(self.rhs):
+                x_low, x_high = self._relation_bounds(low, high)
+                low = np.maximum(low, np.ceil(x_low - 1e-9))
+                high = np.minimum(high, np.floor(x_high + 1e-9))
+            self._order_bounds(low, high)
+            if np.array_equal(before_low, low) and np.array_equal(before_high, high):
                 break
-        return {k for k in component if high[k] - low[k] < 0.5}
+        return {key for key, lo, hi in zip(self.keys, low, high, strict=True) if hi - lo < 0.5}
 
-    def _propagate(self, relation, unknown: set, low: dict, high: dict) -> bool:
-        hidden = [k for k in relation if k in unknown]
-        known = sum(c * self.values[k] for k, c in relation.items() if k not in unknown)
-        lows = {k: min(relation[k] * low[k], relation[k] * high[k]) for k in hidden}
-        highs = {k: max(relation[k] * low[k], relation[k] * high[k]) for k in hidden}
-        all_lo, all_hi = sum(lows.values()), sum(highs.values())
-        changed = False
-        for key in hidden:
-            coef = relation[key]
-            # the others' sum, from the totals (infinite bounds: recompute without key)
-            rest_lo = _without(all_lo, lows, key, hidden)
-            rest_hi = _without(all_hi, highs, key, hidden)
-            # coef · x = −(known + rest)  →  x within [−(known + rest_hi), −(known + rest_lo)] / coef
-            lo, hi = sorted((-(known + rest_hi) / coef, -(known + rest_lo) / coef))
-            changed |= _tighten(low, high, key, lo, hi)
-        return changed
+    def _relation_bounds(self, low, high) -> tuple[np.ndarray, np.ndarray]:
+        """Each relation's bounds on each of its cells given the others' (Σ a·x = b per
+        relation); the tightest per cell (±inf where none bounds it)."""
+        a, rows, m = self.coefs, self.rows, len(self.rhs)
+        positive = a > 0
+        term_low = np.where(positive, a * low[self.cols], a * high[self.cols])
+        term_high = np.where(positive, a * high[self.cols], a * low[self.cols])
+        rest = []
+        for term, infinity in ((term_low, -np.inf), (term_high, np.inf)):
+            infinite = ~np.isfinite(term)
+            finite = np.where(infinite, 0.0, term)
+            total = np.bincount(rows, weights=finite, minlength=m)[rows] - finite
+            others_infinite = np.bincount(rows, weights=infinite, minlength=m)[rows] - infinite
+            rest.append(np.where(others_infinite > 0, infinity, total))
+        ax_low, ax_high = self.rhs[rows] - rest[1], self.rhs[rows] - rest[0]
+        x_low = np.where(positive, ax_low / a, ax_high / a)
+        x_high = np.where(positive, ax_high / a, ax_low / a)
+        new_low = np.full(len(self.keys), -np.inf)
+        new_high = np.full(len(self.keys), np.inf)
+        np.maximum.at(new_low, self.cols, x_low)
+        np.minimum.at(new_high, self.cols, x_high)
+        return new_low, new_high
 
-
-def _without(total: float, parts: dict, key: Key, keys: list) -> float:
-    if math.isfinite(total):
-        return total - parts[key]
-    return sum(parts[k] for k in keys if k != key)
-
-
-def _determined(relations, component: set) -> set:
-    """Cells of the component whose value follows exactly from the relations (row space)."""
-    columns = sorted(component, key=repr)
-    index = {key: i for i, key in enumerate(columns)}
-    matrix = np.zeros((len(relations), len(columns)))
-    for i, relation in enumerate(relations):
-        for key, coef in relation.items():
-            if key in index:
-                matrix[i, index[key]] = coef
-    if not len(relations):
-        return set()
-    _, singular, vt = np.linalg.svd(matrix, full_matrices=False)
-    rank = int((singular > 1e-9 * max(1.0, singular.max(initial=0.0))).sum())
-    # e_j lies in the row space iff its projection onto it keeps its whole length
-    length = (vt[:rank] ** 2).sum(axis=0)
-    return {key for key in columns if length[index[key]] > 1 - 1e-6}
-
-
-def _tighten(low, high, key, lo: float, hi: float) -> bool:
-    """Narrow key's interval to [lo, hi] rounded inward to integers; True if it moved."""
-    lo = math.ceil(lo - 1e-9) if math.isfinite(lo) else lo
-    hi = math.floor(hi + 1e-9) if math.isfinite(hi) else hi
-    moved = False
-    if lo > low[key]:
-        low[key], moved = float(lo), True
-    if hi < high[key]:
-        high[key], moved = float(hi), True
-    return moved
+    def _order_bounds(self, low, high) -> None:
+        """smaller ≤ larger: the larger's top caps the smaller, the smaller's floor lifts
+        the larger (in place)."""
+        if not len(self.smaller):
+            return
+        top = np.where(self.larger >= 0, high[self.larger], self.larger_value)
+        floor = np.where(self.smaller >= 0, low[self.smaller], self.smaller_value)
+        cap = self.smaller >= 0
+        np.minimum.at(high, self.smaller[cap], top[cap])
+        lift = self.larger >= 0
+        np.maximum.at(low, self.larger[lift], floor[lift])
