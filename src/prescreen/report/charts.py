@@ -127,7 +127,8 @@ def impact_chart(published: Published) -> str:
         y, [criterion_tick(c, lab) for c, lab in zip(f["criterion_id"], f["label"], strict=True)]
     )
     ax.set_xlabel("patients")
-    ax.legend(frameon=False, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2)
+    if ax.get_legend_handles_labels()[0]:  # every bar hidden: nothing to name
+        ax.legend(frameon=False, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2)
     return _svg(fig, "impact")
 
 
