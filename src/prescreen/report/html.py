@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pandas as pd
@@ -13,14 +14,14 @@ from prescreen.report.labels import criterion_label, percent, share
 from prescreen.report.published import Published
 from prescreen.report.worklist import WorklistSelection, truncation_note
 
-# evaluability heat bins: lower bound of the share (inclusive), colour, text colour, label;
-# steps chosen so 85 % and 100 % look different at a glance (a smooth scale did not)
+# evaluability heat bins: lowest whole percent of the bin (inclusive), colour, text colour,
+# legend; steps chosen so 85 % and 100 % look different at a glance (a smooth scale did not)
 HEAT_BINS = (
-    (0.95, "#1f4e79", "#ffffff", "95–100 %"),
-    (0.80, "#5b8ec4", "#ffffff", "80–94 %"),
-    (0.50, "#b9d0e8", "#1f2933", "50–79 %"),
-    (0.20, "#fde2b8", "#1f2933", "20–49 %"),
-    (0.00, "#f4a582", "#1f2933", "0–19 %"),
+    (100, "#173f63", "#ffffff", "100 %"),
+    (95, "#3d6f9e", "#ffffff", "95–99 %"),
+    (80, "#9dbfe0", "#1f2933", "80–94 %"),
+    (50, "#fde2b8", "#1f2933", "50–79 %"),
+    (0, "#f4a582", "#1f2933", "0–49 %"),
 )
 FINDINGS_SHOWN = 50  # data-quality findings listed on the page (the rest: counted)
 
@@ -123,10 +124,15 @@ def worklist_note(selection: WorklistSelection | None, published: Published) -> 
     return truncation_note(shown, total, selection.limit)
 
 
-def heat_colour(share_value: float) -> tuple[str, str]:
-    """(background, text colour) of an evaluability cell with this share (0..1)."""
+def whole_percent(share_value: float) -> int:
+    """A share as the whole percent shown, rounded down: 999 of 1,000 is 99 %, not 100 %."""
+    return math.floor(100 * share_value + 1e-9)
+
+
+def heat_colour(percent_value: int) -> tuple[str, str]:
+    """(background, text colour) of an evaluability cell showing this whole percent."""
     for low, background, ink, _ in HEAT_BINS:
-        if share_value >= low:
+        if percent_value >= low:
             return background, ink
     return HEAT_BINS[-1][1], HEAT_BINS[-1][2]
 
@@ -143,8 +149,8 @@ def evaluability_grid(table: pd.DataFrame, trial: Any) -> dict[str, Any]:
             rec = cells[(site, cid)]
             text, background, ink = rec.share_decided or "–", "", ""
             if rec.share_decided not in ("", "*"):
-                value = float(rec.share_decided)
-                text = f"{round(100 * value)} %"
+                value = whole_percent(float(rec.share_decided))
+                text = f"{value} %"
                 background, ink = heat_colour(value)
             row.append(
                 {
