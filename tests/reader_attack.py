@@ -99,7 +99,9 @@ def read_outputs(folder: Path, truth: dict, *, min_cell: int, round_to: int = 0)
     for row in site_rows.itertuples(index=False):
         for col in COUNTS:
             reader.shown(("site", row.site, col), getattr(row, col))
-        model.equal({("site", row.site, "screened"): 1, **{("site", row.site, s): -1 for s in STATUSES}})
+        model.equal(
+            {("site", row.site, "screened"): 1, **{("site", row.site, s): -1 for s in STATUSES}}
+        )
         _top_failing(model, reader, row.site, row.top_failing, ids)
 
     previous = ("total", "screened")
@@ -167,7 +169,7 @@ def _top_failing(model: Model, reader, site: str, text: str, ids: list[str]) -> 
     protocol order; only criteria with a fail are listed."""
     listed = [part.split(" (") for part in text.split("; ") if part]
     names = [("site_fail", site, cid) for cid, _ in listed]
-    for (cid, shown), name in zip(listed, names, strict=True):
+    for (_, shown), name in zip(listed, names, strict=True):
         reader.shown(name, shown.rstrip(")"))
         model.bound(name, 1, np.inf)
     for (a, _), (b, _) in zip(listed, listed[1:], strict=False):

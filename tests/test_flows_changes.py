@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pandas as pd
-
 from test_report_fixtures import screen_connection, small_trial
 
 from prescreen.changes import CHANGE_COLUMNS, patient_reasons, status_changes
@@ -71,6 +70,6 @@ def test_reasons_are_failing_or_unknown_top_level_criteria_in_protocol_order():
 
 
 def test_a_site_name_that_is_a_formula_is_written_as_text():
-    current = _frame([(1, "=HYPERLINK(\"http://x\")", "likely_eligible", "")])
+    current = _frame([(1, '=HYPERLINK("http://x")', "likely_eligible", "")])
     changes = status_changes(None, current)
-    assert changes["site"].tolist() == ["'=HYPERLINK(\"http://x\")"]
+    assert changes["site"].tolist() == ['\'=HYPERLINK("http://x")']

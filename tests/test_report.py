@@ -105,7 +105,11 @@ def test_evaluability_counts_decided_and_undecided():
     published = published_tables(report_counts(_connection(), TRIAL), TRIAL, min_cell=1)
     e = published.evaluability.set_index(["site", "criterion_id"])
     assert "E2" not in e.index.get_level_values("criterion_id")  # manual: not computable
-    assert e.loc[("B", "I2"), ["n_decided", "n_screened", "n_undecided"]].tolist() == ["1", "3", "2"]
+    assert e.loc[("B", "I2"), ["n_decided", "n_screened", "n_undecided"]].tolist() == [
+        "1",
+        "3",
+        "2",
+    ]
     assert e.loc[("A", "I2"), "share_decided"] == "1.000"
 
 

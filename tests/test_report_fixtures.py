@@ -73,8 +73,10 @@ def screen_connection(
             "person_source_value": [f"R{pid:05d}" for pid in sites],
         }
     )
-    con.execute("create table person_site as select * from person_site")
-    con.execute("create table person as select * from person")
+    for name, frame in (("person_site", person_site), ("person", person)):
+        con.register(f"{name}_frame", frame)
+        con.execute(f"create table {name} as select * from {name}_frame")
+        con.unregister(f"{name}_frame")
     patient_status(con, trial.criterion_ids())
     return con
 

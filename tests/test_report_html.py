@@ -16,8 +16,7 @@ from test_report_fixtures import (
 )
 
 from prescreen.criteria.model import Criterion
-from prescreen.report import ReportOptions, published_tables, report_counts, write_reports
-from prescreen.report import charts
+from prescreen.report import ReportOptions, charts, published_tables, report_counts, write_reports
 from prescreen.report.html import HEAT_BINS, evaluability_grid, heat_colour, whole_percent
 
 

@@ -60,12 +60,20 @@ def test_both_engines_write_the_same_files(extract, tmp_path):
     for engine in ("sql", "pandas"):
         (tmp_path / engine).mkdir()
         screens[engine] = _outputs(extract, engine, tmp_path / engine)
-    assert set(screens["sql"].patients["status"]) == {"likely_eligible", "needs_review", "ineligible"}
+    assert set(screens["sql"].patients["status"]) == {
+        "likely_eligible",
+        "needs_review",
+        "ineligible",
+    }
     pd.testing.assert_frame_equal(screens["sql"].patients, screens["pandas"].patients)
     pd.testing.assert_frame_equal(screens["sql"].reasons, screens["pandas"].reasons)
     for name in FILES:
-        assert (tmp_path / "sql" / name).read_bytes() == (tmp_path / "pandas" / name).read_bytes(), name
-    parquet = [duckdb.sql(f"select * from '{tmp_path / e / 'criteria.parquet'}'").df() for e in screens]
+        assert (tmp_path / "sql" / name).read_bytes() == (
+            tmp_path / "pandas" / name
+        ).read_bytes(), name
+    parquet = [
+        duckdb.sql(f"select * from '{tmp_path / e / 'criteria.parquet'}'").df() for e in screens
+    ]
     pd.testing.assert_frame_equal(parquet[0], parquet[1])
 
 
@@ -80,9 +88,7 @@ def test_statuses_only_screen_matches_the_full_screen(extract, override):
         expected = full[["person_id", "site", "status"]]
         for engine in ("sql", "pandas"):
             got = pipeline.statuses_stage(con, trial, AS_OF, engine)
-            pd.testing.assert_frame_equal(
-                got.reset_index(drop=True), expected, check_dtype=False
-            )
+            pd.testing.assert_frame_equal(got.reset_index(drop=True), expected, check_dtype=False)
         assert set(expected["status"]) == {"likely_eligible", "needs_review", "ineligible"}
     finally:
         con.close()

@@ -221,7 +221,10 @@ def _site_grid(site_rows):
             for _ in range(n):
                 pid += 1
                 sites[pid] = site
-                rows += [(pid, cid, r) for cid, r in zip(("I1", "E1", "E2"), results[status], strict=True)]
+                rows += [
+                    (pid, cid, r)
+                    for cid, r in zip(("I1", "E1", "E2"), results[status], strict=True)
+                ]
     return rows, sites
 
 

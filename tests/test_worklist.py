@@ -47,7 +47,9 @@ def _connection(patients=PATIENTS, trial=TRIAL):
 
 def _listed(con, limit):
     select_worklist(con, limit)
-    return [pid for (pid,) in con.sql("select person_id from worklist_person order by 1").fetchall()]
+    return [
+        pid for (pid,) in con.sql("select person_id from worklist_person order by 1").fetchall()
+    ]
 
 
 def test_cap_takes_likely_eligible_first_then_needs_review_by_person_id():
@@ -58,7 +60,7 @@ def test_cap_takes_likely_eligible_first_then_needs_review_by_person_id():
     capped = select_worklist(con, 4)
     assert (capped.shown, capped.candidates, capped.complete) == (4, 5, False)
     assert capped.note().startswith("worklist.xlsx shows 4 of 5 likely_eligible / needs_review")
-    assert "the full list is patients.csv / criteria.parquet" in capped.note()
+    assert "the full list is patients.csv / criteria.csv" in capped.note()
     assert select_worklist(con, 5).complete and select_worklist(con, 50).complete
     with pytest.raises(ValueError, match="worklist limit -1"):
         select_worklist(con, -1)
@@ -93,7 +95,7 @@ def test_capped_worklist_says_so_in_workbook_and_report(tmp_path):
     readme = _book_text(tmp_path / "worklist.xlsx")
     assert "1 patients (likely_eligible or needs_review)" in readme
     assert "NOT EVERY PATIENT IS LISTED: worklist.xlsx shows 1 of 5 likely_eligible" in readme
-    assert "--worklist-limit 1" in readme and "patients.csv / criteria.parquet" in readme
+    assert "--worklist-limit 1" in readme and "patients.csv / criteria.csv" in readme
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     # the shared page names the cap, not the hidden counts (likely_eligible is `<5` here)
     assert 'id="worklist-note"' in html
@@ -129,7 +131,9 @@ def test_console_repeats_the_note(tmp_path):
 
 def _sheet_rows(sheet):
     header = [c.value for c in sheet[2]]
-    return header, [dict(zip(header, [c.value for c in row], strict=True)) for row in sheet.iter_rows(min_row=3)]
+    return header, [
+        dict(zip(header, [c.value for c in row], strict=True)) for row in sheet.iter_rows(min_row=3)
+    ]
 
 
 def test_coordinator_reads_registry_number_limb_and_evidence_per_criterion(tmp_path):
@@ -156,9 +160,9 @@ def test_coordinator_reads_registry_number_limb_and_evidence_per_criterion(tmp_p
     checks = [v for v in validations if v.type == "list"]
     assert checks and checks[0].formula1 == '"' + ",".join(CHECK_VALUES) + '"'
     column = header.index("check E2") + 1
-    assert any(
-        openpyxl.utils.get_column_letter(column) in str(v.sqref) for v in checks
-    ), "the check column has the drop-down"
+    assert any(openpyxl.utils.get_column_letter(column) in str(v.sqref) for v in checks), (
+        "the check column has the drop-down"
+    )
 
 
 def test_single_workbook_is_for_the_coordinator_and_per_site_workbooks_for_each_team(tmp_path):

@@ -89,9 +89,7 @@ def _check_results(con: duckdb.DuckDBPyConnection) -> None:
     rows = con.execute(read_sql("marts/unexpected_results.sql")).fetchall()
     if rows:
         found = ", ".join(f"{value!r} ({n} rows)" for value, n in rows)
-        raise RuntimeError(
-            f"criterion_result holds results outside {', '.join(RESULTS)}: {found}"
-        )
+        raise RuntimeError(f"criterion_result holds results outside {', '.join(RESULTS)}: {found}")
 
 
 def _limb_view(con: duckdb.DuckDBPyConnection) -> None:

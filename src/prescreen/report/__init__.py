@@ -44,16 +44,16 @@ class ReportResult:
 
     worklist: WorklistSelection
     worklist_files: list[str] = field(default_factory=list)
-    published: Published | None = None
 
 
 def write_patient_files(
-    folder: Path, con: duckdb.DuckDBPyConnection, options: ReportOptions = ReportOptions()
+    folder: Path, con: duckdb.DuckDBPyConnection, options: ReportOptions | None = None
 ) -> bool:
     """patients.csv, criteria.parquet and criteria.csv (local: identifiers) into `folder`.
 
     Returns True when criteria.csv lists every person (else the worklist's persons).
     """
+    options = options or ReportOptions()
     select_worklist(con, options.worklist_limit)  # leaves worklist_person for criteria.csv
     screened = con.table("patient_status").aggregate("count(*)").fetchall()[0][0]
     return _write_patient_files(con, Path(folder), options, int(screened))
@@ -67,7 +67,7 @@ def write_reports(
     provenance: dict[str, Any],
     load_report: Any = None,
     sweep: pd.DataFrame | None = None,
-    options: ReportOptions = ReportOptions(),
+    options: ReportOptions | None = None,
 ) -> ReportResult:
     """funnel/sites/evaluability(/sweep).csv, summary.json, feasibility.xlsx, report.html
     and the worklist(s) into `folder`.
@@ -77,6 +77,7 @@ def write_reports(
     """
     from prescreen.report.html import report_html  # matplotlib: imported only to report
 
+    options = options or ReportOptions()
     folder = Path(folder)
     published = published_tables(
         report_counts(con, trial),
@@ -110,4 +111,4 @@ def write_reports(
     files: list[str] = []
     if options.worklist:
         files = write_worklists(con, folder, trial, selection, per_site=options.worklist_per_site)
-    return ReportResult(worklist=selection, worklist_files=files, published=published)
+    return ReportResult(worklist=selection, worklist_files=files)

@@ -54,8 +54,7 @@ class ReportOptions:
             )
         if self.worklist_limit < 0:
             raise PrescreenError(
-                f"--worklist-limit {self.worklist_limit}: give 0 (no limit) or a number of "
-                "patients"
+                f"--worklist-limit {self.worklist_limit}: give 0 (no limit) or a number of patients"
             )
         if self.criteria_csv not in CRITERIA_CSV_MODES:
             raise PrescreenError(

@@ -135,7 +135,8 @@ def published_tables(
     site_table = pd.DataFrame(site_rows)
     site_table["top_failing"] = site_table["top_failing"].fillna("")
     site_table["share_likely_eligible"] = [
-        share(le, n) for le, n in zip(site_table["likely_eligible"], site_table["screened"], strict=True)
+        share(le, n)
+        for le, n in zip(site_table["likely_eligible"], site_table["screened"], strict=True)
     ]
     funnel = counts.funnel[["step", "criterion_id", "kind"]].copy()
     for col in FUNNEL_COUNTS:
@@ -149,9 +150,7 @@ def published_tables(
         sites=site_table[SITE_COLUMNS],
         evaluability=_evaluability_table(eval_keys, sites, site_keys, total, trial, shown),
         sweep=_sweep_table(sweep, sweep_keys, shown),
-        top_failing={
-            sites[sk]: [(cid, shown(key)) for cid, key in tops[sk]] for sk in sites
-        },
+        top_failing={sites[sk]: [(cid, shown(key)) for cid, key in tops[sk]] for sk in sites},
     )
 
 
@@ -245,14 +244,18 @@ def _top_fail_cells(cells, counts: ReportCounts, sites: dict, site_keys: dict, f
     for sk, group in _by_site(counts.site_criteria, sites).items():
         fails = dict(zip(group["criterion_id"], group["n_fail"], strict=True))
         order = sorted(
-            (cid for cid in fails if fails[cid] > 0), key=lambda c: (-fails[c], list(fails).index(c))
+            (cid for cid in fails if fails[cid] > 0),
+            key=lambda c: (-fails[c], list(fails).index(c)),
         )
         listed = order[:_TOP]
         keys = {}
         for cid, value in fails.items():
             implicit = cid not in listed and len(listed) == _TOP
             keys[cid] = cells.add(
-                ("sitefail", sk, cid), value, shown=not implicit, weight=_weight(cells, site_keys, sk)
+                ("sitefail", sk, cid),
+                value,
+                shown=not implicit,
+                weight=_weight(cells, site_keys, sk),
             )
         for higher, lower in zip(listed, listed[1:], strict=False):
             cells.at_most(keys[lower], keys[higher])
@@ -301,7 +304,9 @@ def _evaluability_cells(cells, counts, trial, sites, site_keys, funnel_keys, tot
         cells.relate(all_rest, [u for _, u in site_pairs])
         cells.relate(total["screened"], [all_decided, all_rest])
         # undecided = unknown or manual, for every patient has one result
-        cells.relate(all_rest, [funnel_keys[("unknown_any", cid)], funnel_keys[("manual_any", cid)]])
+        cells.relate(
+            all_rest, [funnel_keys[("unknown_any", cid)], funnel_keys[("manual_any", cid)]]
+        )
     for criterion in trial.criteria:
         if criterion.manual:  # never pass or fail: everyone is unknown or manual
             cells.relate(

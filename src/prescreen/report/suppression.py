@@ -138,7 +138,9 @@ def _close(reader: _Reader, marks: dict, cost) -> None:
 def _alone(reader: _Reader, cell: Key, unknown: set) -> int:
     """Relations in which `cell` would be the only unknown once hidden."""
     return sum(
-        1 for r in reader.relations_of.get(cell, ()) if not any(k in unknown for k in r if k != cell)
+        1
+        for r in reader.relations_of.get(cell, ())
+        if not any(k in unknown for k in r if k != cell)
     )
 
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from itertools import groupby
 from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -69,17 +69,20 @@ class WorklistSelection:
 
 
 def truncation_note(shown: str, candidates: str, limit: int) -> str:
-    """`worklist.xlsx shows N of M …; the full list is patients.csv / criteria.parquet`."""
+    """`worklist.xlsx shows N of M …; the full list is patients.csv / criteria.csv …`."""
     cap = f"--worklist-limit {limit}" if limit else "no --worklist-limit"
     return (
         f"worklist.xlsx shows {shown} of {candidates} likely_eligible / needs_review patients "
         f"({cap}; at most {SHEET_MAX_PATIENTS:,} per site sheet, Excel's row limit; "
         "likely_eligible first, then needs_review, each by person_id); "
-        "the full list is patients.csv / criteria.parquet."
+        "the full list is patients.csv / criteria.csv (criteria.parquet when criteria.csv "
+        "holds the worklist's patients only)."
     )
 
 
-def select_worklist(con: duckdb.DuckDBPyConnection, limit: int = DEFAULT_LIMIT) -> WorklistSelection:
+def select_worklist(
+    con: duckdb.DuckDBPyConnection, limit: int = DEFAULT_LIMIT
+) -> WorklistSelection:
     """Leave the table `worklist_person` (who the worklist lists) and say how many.
 
     At most `limit` in total (0 = no limit) and SHEET_MAX_PATIENTS per site;
