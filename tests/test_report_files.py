@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import duckdb
 import openpyxl
 import pandas as pd
@@ -134,3 +136,20 @@ def test_feasibility_workbook_holds_suppressed_counts_only(tmp_path):
     ]
     assert counts and all(isinstance(v, int) or v in ("<5", "*") for v in counts)
     assert not any(isinstance(v, int) and 1 <= v < 5 for v in counts)
+
+
+@pytest.mark.usefixtures("prefect_harness")
+@pytest.mark.parametrize("bad", ["0", "-3"])
+def test_a_threshold_below_one_is_refused_before_any_data_is_read(tmp_path, bad):
+    from test_flows_support import tiny_extract
+    from typer.testing import CliRunner
+
+    from prescreen.cli import app
+
+    extract = tiny_extract(tmp_path / "registry", [(1, date(1960, 1, 1), 1, "R1")])
+    args = ["run", "--trial", "nl003-cli-iii-2", "--extract", str(extract)]
+    args += ["--as-of", "2026-11-01", "--out", str(tmp_path / "out"), "--min-cell", bad]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1, result.output
+    assert f"--min-cell {bad}: give 1 or more" in " ".join(result.output.split())
+    assert not (tmp_path / "out").exists()
