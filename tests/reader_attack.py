@@ -31,6 +31,7 @@ class Model:
     low: list = field(default_factory=list)
     high: list = field(default_factory=list)
     rows: list = field(default_factory=list)  # (coefficients {name: c}, lower, upper)
+    marked: set = field(default_factory=set)  # counts printed as `<k` or `*`
 
     def var(self, name) -> str:
         if name not in self.names:
@@ -216,17 +217,23 @@ class _Reader:
             self.model.bound(name, int(text), int(text))
         elif text == f"<{self.min_cell}":
             self.model.bound(name, 1, self.min_cell - 1)
+            self.model.marked.add(name)
         elif text == "*":  # ≥ k, unless it is one of the rare hidden zeros
             self.model.bound(name, self.min_cell if self.truth.get(name, 1) else 0, np.inf)
+            self.model.marked.add(name)
         else:
             raise AssertionError(f"unexpected printed count {text!r} for {name}")
 
 
-def recovered_small_counts(model: Model, truth: dict, small: int) -> dict:
-    """Counts whose true value is 1..small−1 that the model pins to one value."""
+def recovered_counts(model: Model, truth: dict, small: int) -> dict:
+    """Counts a reader pins to one value: every count printed as `<k` or `*`, and every
+    count 1..small−1 (printed rounded, or never printed but implied). A zero is no secret
+    (zeros are published), so a hidden zero worked out is not counted."""
     found = {}
     for name, value in truth.items():
-        if name not in model.names or not 1 <= value < small:
+        if name not in model.names or value == 0:
+            continue
+        if name not in model.marked and not 1 <= value < small:
             continue
         if model.extreme(name, -1) > value or model.extreme(name, 1) < value:
             continue  # another value fits everything published

@@ -2,8 +2,8 @@
 
 Small multi-site extracts are screened and reported; an attacker (reader_attack.py)
 reads sites.csv, funnel.csv, evaluability.csv, sweep.csv and summary.json, and integer
-programming looks for any count 1..k−1 (printed `<k`, or never printed but implied,
-such as n_screened − n_decided) whose value it can pin down.
+programming looks for any count printed `<k` or `*`, or 1..k−1 and never printed but
+implied (a site's fail count outside its top three), whose value it can pin down.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from reader_attack import read_outputs, recovered_small_counts
+from reader_attack import read_outputs, recovered_counts
 
 from prescreen import pipeline
 from prescreen.criteria.parse import load_trial
@@ -94,7 +94,7 @@ def test_no_suppressed_count_is_recovered(screened, tmp_path):
     model = read_outputs(tmp_path, values, min_cell=5)
     marks = pd.read_csv(tmp_path / "evaluability.csv", dtype=str).isin(["<5"]).to_numpy().sum()
     assert marks > 0, "the extract should have small cells to protect"
-    assert recovered_small_counts(model, values, small=5) == {}
+    assert recovered_counts(model, values, small=5) == {}
 
 
 def test_rounded_counts_give_no_small_count_away(screened, tmp_path):
@@ -103,4 +103,4 @@ def test_rounded_counts_give_no_small_count_away(screened, tmp_path):
                   load_report=report, options=ReportOptions(round_to=10, worklist=False))  # fmt: skip
     values = truth(con, trial)
     model = read_outputs(tmp_path, values, min_cell=5, round_to=10)
-    assert recovered_small_counts(model, values, small=10) == {}
+    assert recovered_counts(model, values, small=10) == {}

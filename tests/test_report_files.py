@@ -145,11 +145,14 @@ def test_a_threshold_below_one_is_refused_before_any_data_is_read(tmp_path, bad)
     from typer.testing import CliRunner
 
     from prescreen.cli import app
+    from prescreen.errors import PrescreenError
 
     extract = tiny_extract(tmp_path / "registry", [(1, date(1960, 1, 1), 1, "R1")])
     args = ["run", "--trial", "nl003-cli-iii-2", "--extract", str(extract)]
     args += ["--as-of", "2026-11-01", "--out", str(tmp_path / "out"), "--min-cell", bad]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 1, result.output
-    assert f"--min-cell {bad}: give 1 or more" in " ".join(result.output.split())
+    # a PrescreenError: prescreen.cli.main prints it as one line and exits 1
+    assert isinstance(result.exception, PrescreenError)
+    assert str(result.exception).startswith(f"--min-cell {bad}: give 1 or more")
     assert not (tmp_path / "out").exists()

@@ -69,9 +69,12 @@ def _assert_safe(values, relations, marks, unpublished=()):
             assert (
                 marks[key] == COMPLEMENTARY
             )  # normally ≥ k; a zero only when nothing else is left
+    secret = {
+        key for key in marks if values[key]
+    }  # a hidden zero is no secret: zeros are published
     recovered = _peel(values, relations, hidden)
-    assert not (set(recovered) & set(marks)), f"recoverable by subtraction: {recovered}"
-    assert not (set(_determined(relations, hidden)) & set(marks)), "recoverable by algebra"
+    assert not (set(recovered) & secret), f"recoverable by subtraction: {recovered}"
+    assert not (set(_determined(relations, hidden)) & secret), "recoverable by algebra"
 
 
 def _table(rows):

@@ -15,8 +15,8 @@ count outside its top three). The algorithm:
 
 1. Primary suppression: every published count in 1..k−1 (k = `min_cell`) is hidden and
    printed as `<k`. Those cells, and implicit cells whose count is 1..k−1, are *protected*:
-   no reader may work their value out. (A complementary `*` cell is ≥ k: working one out
-   reveals no small count, and every check below already treats it as unknown.)
+   no reader may work their value out; nor may a reader work out a complementary cell
+   (`*`) added on the way: every hidden count stays hidden.
 2. Complementary suppression, one protected cell after the other: it is exposed when
    a. a relation holds it as its only unknown (subtraction);
    b. its unit vector lies in the row space of the relations restricted to the unknown
@@ -88,17 +88,20 @@ def suppressed_cells(
     if min_cell == 1:
         return marks  # nothing is small
     reader = _Reader(values, relations, orders, min_cell, implicit)
-    guarded = set(marks) | {key for key in implicit if 1 <= values[key] < min_cell}
     cost = _cost(values, weights or {}, relations)
     _close(reader, marks, cost)
+    # zeros are published, so a hidden zero (a rare complement) is no secret to keep
+    guarded = {key for key in marks if values[key]}
+    guarded |= {key for key in implicit if 1 <= values[key] < min_cell}
     # hiding a cell only takes knowledge away, so a cell once safe stays safe: each
     # protected cell is settled in turn (with every safe one of its component), never
-    # to be looked at again
+    # to be looked at again; a cell hidden on the way joins the queue
+    todo = sorted(guarded, key=repr)
     settled: set = set()
-    for key in sorted(guarded, key=repr):
+    while todo:
+        key = todo.pop(0)
         while key not in settled:
-            unknown = set(marks) | implicit
-            component = reader.component(key, unknown)
+            component = reader.component(key, set(marks) | implicit)
             pinned = reader.pinned_in(component, marks)
             settled |= (component & guarded) - pinned
             if key not in pinned:
@@ -106,8 +109,12 @@ def suppressed_cells(
             companion = _companion(key, reader, marks, cost)
             if companion is None:  # every cell around it is hidden already
                 break
+            before = set(marks)
             marks[companion] = COMPLEMENTARY
             _close(reader, marks, cost)
+            added = sorted((k for k in set(marks) - before if values[k]), key=repr)
+            guarded.update(added)
+            todo.extend(added)
     return marks
 
 
