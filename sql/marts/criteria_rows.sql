@@ -1,7 +1,7 @@
 -- one row per person and reported criterion (criterion_result, in its person and
--- protocol order) of every person ($everyone) or of the worklist's persons only: the
--- rows of criteria.csv. Evidence is spreadsheet-safe text (csv_text).
-with chosen as (
+-- protocol order): the rows of criteria.csv when it lists every person. A plain
+-- projection, so DuckDB keeps the table's order. Evidence is spreadsheet-safe (csv_text).
+with rows_out as (
     select
         r.person_id,
         r.criterion_id,
@@ -9,7 +9,6 @@ with chosen as (
         csv_text(r.evidence) as evidence,
         r.reason
     from criterion_result as r
-    where $everyone or r.person_id in (select w.person_id from worklist_person as w)
 )
 
-select * from chosen
+select * from rows_out

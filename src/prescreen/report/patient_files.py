@@ -38,6 +38,8 @@ def write_patient_files(
     parquet = folder / "criteria.parquet"
     results.write_parquet(str(parquet), compression="zstd")
     everyone = criteria_csv_lists_everyone(options, screened)
-    rows = con.sql(read_sql("marts/criteria_rows.sql"), params={"everyone": everyone})
+    rows = con.sql(
+        read_sql("marts/criteria_rows.sql" if everyone else "marts/criteria_rows_worklist.sql")
+    )
     write_relation(rows, folder / "criteria.csv", bom=options.csv_bom)
     return everyone
