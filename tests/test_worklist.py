@@ -140,8 +140,10 @@ def test_coordinator_reads_registry_number_limb_and_evidence_per_criterion(tmp_p
     # #14.7: person_source_value beside person_id, the target limb, evidence in a column
     # per criterion (not one cell of every line), drop-downs on the check columns
     con = _connection()
-    con.execute("update criterion_result set evidence = 'ABI 0.42 (R) on 2026-10-02' "
-                "where person_id = 2 and criterion_id = 'I2'")  # fmt: skip
+    con.execute(
+        "update criterion_result set evidence = 'right: ABI 0.42 (R) on 2026-10-02; TcPO2 25"
+        " mmHg (R) | left: ABI 0.9 (L)' where person_id = 2 and criterion_id = 'I2'"
+    )
     con.execute("create table person_limb as select 2::bigint as person_id, 'R' as target_limb")
     from prescreen.status import patient_status
 
@@ -153,7 +155,10 @@ def test_coordinator_reads_registry_number_limb_and_evidence_per_criterion(tmp_p
     row = next(r for r in rows if r["person_id"] == 2)
     assert row["person_source_value"] == "R00002"
     assert row["target_limb"] == "R"
-    assert row["evidence I2"] == "ABI 0.42 (R) on 2026-10-02"
+    # each part on its own line of the (wrapped) cell
+    assert row["evidence I2"] == (
+        "right: ABI 0.42 (R) on 2026-10-02;\nTcPO2 25 mmHg (R)\nleft: ABI 0.9 (L)"
+    )
     assert row["evidence I1"] == "ev I1"
     assert "evidence" not in header  # no single cell of every criterion's evidence
     validations = book["B"].data_validations.dataValidation

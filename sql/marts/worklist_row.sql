@@ -1,6 +1,7 @@
 -- one row per worklist person, in workbook order (site, then person_id): what the
 -- coordinator reads beside the chart. results / evidence: one entry per top-level
--- criterion in protocol order (evidence null where none was computed).
+-- criterion in protocol order (evidence null where none was computed; its parts, joined by
+-- '; ' or a limb's ' | ', one per line so the cell reads like a list).
 -- $ids: top-level criterion ids in protocol order.
 with top_level as (
     select
@@ -21,7 +22,7 @@ evidence as (
     select
         r.person_id,
         t.position,
-        r.evidence
+        replace(replace(r.evidence, ' | ', chr(10)), '; ', ';' || chr(10)) as evidence
     from criterion_result as r
     inner join top_level as t on r.criterion_id = t.criterion_id
     semi join worklist_person as w on r.person_id = w.person_id
