@@ -85,11 +85,11 @@ def lib_run(
         con.sql(floor_sql()).fetchall()
     with timed("screen", timings):
         # as `prescreen run` does: full results stay in DuckDB, pandas holds per-person values
-        screen = screen_stage(con, trial, AS_OF, "sql", in_database=True)
+        screen = screen_stage(con, trial, AS_OF, "sql")
     timings["evaluate_sql"] = timings["screen"]  # key kept: earlier results.json runs have it
     patients = screen.patients
     counts = status_counts(patients)
-    rows = int(con.execute(f"select count(*) from {screen.results_table}").fetchall()[0][0])
+    rows = int(con.execute("select count(*) from criterion_result").fetchall()[0][0])
 
     if "report" in stages:
         out.mkdir(parents=True, exist_ok=True)
@@ -108,17 +108,7 @@ def lib_run(
                 counts=counts,
                 started=started_at,
             )
-            write_reports(
-                out,
-                trial=trial,
-                criterion_result=screen.results,
-                patients=patients,
-                validation=report.validation,
-                reasons=report.reasons,
-                provenance=prov,
-                min_cell=5,
-                con=con,
-            )
+            write_reports(out, con, trial=trial, provenance=prov, load_report=report)
     con.close()
     return {"timings": timings, "counts": counts, "criterion_rows": rows}
 

@@ -39,6 +39,12 @@ def screen(
     partitions: int = 1,
     worklist: bool = True,
     worklist_limit: int = WORKLIST_LIMIT,
+    round_to: int = 0,
+    worklist_per_site: bool = False,
+    csv_bom: bool = False,
+    criteria_csv: str = "auto",
+    evidence: str = "auto",
+    exact_concepts: bool = False,
 ) -> stages.ScreenRun:
     """Screen `extract_dir` against `trial` as of `index_date`; outputs appear in `out_dir` whole."""
     request = screen_request(**locals())  # the parameters are screen_request's, one for one

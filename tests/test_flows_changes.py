@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+from test_report_fixtures import screen_connection, small_trial
 
 from prescreen.changes import CHANGE_COLUMNS, patient_reasons, status_changes
 
@@ -52,16 +53,23 @@ def test_first_run_lists_everyone_as_new():
 
 
 def test_reasons_are_failing_or_unknown_top_level_criteria_in_protocol_order():
-    results = pd.DataFrame(
-        [
-            (1, "I1", "pass"),
-            (1, "E9", "fail"),
-            (1, "I2", "unknown"),
-            (1, "I2.abi", "fail"),  # sub-rule: evidence only, never a reason
-            (1, "I6", "manual"),  # manual never a reason
-            (2, "I1", "pass"),
-        ],
-        columns=["person_id", "criterion_id", "result"],
-    )
-    reasons = patient_reasons(results, ["I1", "I2", "I6", "E9"])
+    rows = [
+        (1, "I1", "pass"),
+        (1, "E9", "fail"),
+        (1, "I2", "unknown"),
+        (1, "I2.abi", "fail"),  # sub-rule: evidence only, never a reason
+        (1, "I6", "manual"),  # manual never a reason
+        (2, "I1", "pass"),
+        (2, "I2", "pass"),
+        (2, "I6", "manual"),
+        (2, "E9", "pass"),
+    ]
+    con = screen_connection(rows, {1: "A", 2: "A"}, small_trial(("I1", "I2", "I6", "E9"), ()))
+    reasons = patient_reasons(con, ["I1", "I2", "I6", "E9"])
     assert reasons.values.tolist() == [[1, "I2 unknown; E9 fail"], [2, ""]]
+
+
+def test_a_site_name_that_is_a_formula_is_written_as_text():
+    current = _frame([(1, '=HYPERLINK("http://x")', "likely_eligible", "")])
+    changes = status_changes(None, current)
+    assert changes["site"].tolist() == ['\'=HYPERLINK("http://x")']

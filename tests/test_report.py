@@ -6,19 +6,9 @@ import json
 
 import openpyxl
 import pandas as pd
-from test_report_fixtures import (
-    PROVENANCE,
-    REASONS,
-    VALIDATION,
-    patients_frame,
-    results_frame,
-    small_trial,
-)
+from test_report_fixtures import LOAD_REPORT, PROVENANCE, screen_connection, small_trial
 
-from prescreen.report import funnel_table, published_tables, site_table, write_reports
-from prescreen.report.evaluability import evaluability_counts
-from prescreen.report.funnel import funnel_counts
-from prescreen.report.sites import site_fail_counts, top_failing
+from prescreen.report import ReportOptions, published_tables, report_counts, write_reports
 from prescreen.report.worklist import manual_items, sheet_name
 
 TRIAL = small_trial()
@@ -34,51 +24,37 @@ GRID = {
 SITES = {1: "A", 2: "A", 3: "A", 4: "B", 5: "B", 6: "B"}
 
 
-def _frames(grid=GRID, sites=SITES, trial=TRIAL):
+def _rows(grid=GRID, trial=TRIAL):
     ids = trial.criterion_ids()
     rows = [
         (pid, cid, r) for pid, results in grid.items() for cid, r in zip(ids, results, strict=True)
     ]
-    rows += [(pid, "I2.check", "manual") for pid in grid]  # sub-rule rows never count
-    results = results_frame(rows)
-    return results, patients_frame(results, sites, trial)
+    return rows + [(pid, "I2.check", "manual") for pid in grid]  # sub-rule rows never count
+
+
+def _connection(grid=GRID, sites=SITES, trial=TRIAL):
+    return screen_connection(_rows(grid, trial), sites, trial)
+
+
+def _funnel(con, trial=TRIAL) -> pd.DataFrame:
+    return report_counts(con, trial).funnel.set_index("criterion_id")
 
 
 def test_funnel_sequential_counts_by_hand():
-    results, patients = _frames()
-    f = funnel_counts(results, patients, TRIAL).set_index("criterion_id")
+    con = _connection()
+    f = _funnel(con)
     # I1 removes 2, 3 (fail); I2 removes 4, 5 (unknown); E1 removes 6; E2 manual keeps 1
-    assert f.loc["I1", ["remaining_before", "fail", "unknown", "remaining_after"]].tolist() == [
-        6,
-        2,
-        0,
-        4,
-    ]
-    assert f.loc["I2", ["remaining_before", "fail", "unknown", "remaining_after"]].tolist() == [
-        4,
-        0,
-        2,
-        2,
-    ]
-    assert f.loc["E1", ["remaining_before", "fail", "unknown", "remaining_after"]].tolist() == [
-        2,
-        1,
-        0,
-        1,
-    ]
-    assert f.loc["E2", ["remaining_before", "fail", "unknown", "remaining_after"]].tolist() == [
-        1,
-        0,
-        0,
-        1,
-    ]
+    counts = ["remaining_before", "fail", "unknown", "remaining_after"]
+    assert f.loc["I1", counts].tolist() == [6, 2, 0, 4]
+    assert f.loc["I2", counts].tolist() == [4, 0, 2, 2]
+    assert f.loc["E1", counts].tolist() == [2, 1, 0, 1]
+    assert f.loc["E2", counts].tolist() == [1, 0, 0, 1]
     # the funnel ends at the likely-eligible count
-    assert f["remaining_after"].iloc[-1] == (patients["status"] == "likely_eligible").sum()
+    assert f["remaining_after"].iloc[-1] == report_counts(con, TRIAL).headline["likely_eligible"]
 
 
 def test_unique_exclusion_and_gained_if_dropped():
-    results, patients = _frames()
-    f = funnel_counts(results, patients, TRIAL).set_index("criterion_id")
+    f = _funnel(_connection())
     assert f.loc["I1", ["fail_any", "fail_only", "gained_if_dropped"]].tolist() == [2, 1, 1]
     assert f.loc["I2", ["fail_any", "fail_only", "gained_if_dropped"]].tolist() == [1, 0, 0]
     # E1: patients 4 and 6 fail only E1; 4 is unknown on I2, so only 6 would be likely eligible
@@ -87,32 +63,54 @@ def test_unique_exclusion_and_gained_if_dropped():
     assert f.loc["E2", "manual_any"] == 6
 
 
-def test_missing_result_row_counts_as_unknown():
-    results, patients = _frames()
-    results = results[~((results["person_id"] == 1) & (results["criterion_id"] == "E1"))]
-    f = funnel_counts(results, patients, TRIAL).set_index("criterion_id")
+def test_missing_result_row_counts_as_unknown_in_status_and_funnel():
+    rows = [r for r in _rows() if not (r[0] == 1 and r[1] == "E1")]
+    con = screen_connection(rows, SITES, TRIAL)
+    f = _funnel(con)
     assert f.loc["E1", "unknown_any"] == 1
+    # one rule: the status agrees with the funnel (patient 1 is no longer likely eligible)
+    status = con.sql("select status from patient_status where person_id = 1").fetchall()
+    assert status == [("needs_review",)]
+    assert f["remaining_after"].iloc[-1] == 0
+
+
+def test_site_criterion_counts():
+    counts = report_counts(_connection(), TRIAL).site_criteria
+    fails = counts.pivot(index="site", columns="criterion_id", values="n_fail")
+    assert fails.loc["A", ["I1", "I2", "E1", "E2"]].tolist() == [2, 1, 0, 0]
+    assert fails.loc["B", ["I1", "I2", "E1", "E2"]].tolist() == [0, 0, 2, 0]
+    decided = counts.pivot(index="site", columns="criterion_id", values="n_decided")
+    assert decided.loc["B", "I2"] == 1 and decided.loc["A", "I2"] == 3  # 4, 5 unknown
 
 
 def test_top_three_failing_most_first_ties_in_protocol_order():
-    counts = pd.Series({"I1": 3, "I2": 7, "E1": 3, "E2": 0, "E3": 9})
-    assert top_failing(counts) == [("E3", 9), ("I2", 7), ("I1", 3)]
-    assert top_failing(pd.Series({"I1": 0})) == []
+    ids = ("I1", "I2", "E1", "E2", "E3")
+    trial = small_trial(ids=ids, manual=())
+    fails = {"I1": 3, "I2": 7, "E1": 3, "E2": 0, "E3": 9}
+    grid, sites, pid = {}, {}, 0
+    for cid, n in fails.items():  # n patients fail only cid, plus 20 passing everything
+        for _ in range(n):
+            pid += 1
+            grid[pid] = tuple("fail" if c == cid else "pass" for c in ids)
+    for _ in range(20):
+        pid += 1
+        grid[pid] = ("pass",) * len(ids)
+    sites = {p: "A" for p in grid}
+    con = screen_connection(_rows(grid, trial), sites, trial)
+    published = published_tables(report_counts(con, trial), trial, min_cell=1)
+    assert published.sites["top_failing"].iloc[0] == "E3 (9); I2 (7); I1 (3)"
 
 
-def test_site_fail_counts():
-    results, patients = _frames()
-    wide = site_fail_counts(results, patients, TRIAL)
-    assert wide.loc["A"].tolist() == [2, 1, 0, 0]
-    assert wide.loc["B"].tolist() == [0, 0, 2, 0]
-
-
-def test_evaluability_counts_decided_share():
-    results, patients = _frames()
-    e = evaluability_counts(results, patients, TRIAL).set_index(["site", "criterion_id"])
+def test_evaluability_counts_decided_and_undecided():
+    published = published_tables(report_counts(_connection(), TRIAL), TRIAL, min_cell=1)
+    e = published.evaluability.set_index(["site", "criterion_id"])
     assert "E2" not in e.index.get_level_values("criterion_id")  # manual: not computable
-    assert e.loc[("B", "I2")].tolist() == [1, 3]  # patients 4, 5 unknown
-    assert e.loc[("A", "I2")].tolist() == [3, 3]
+    assert e.loc[("B", "I2"), ["n_decided", "n_screened", "n_undecided"]].tolist() == [
+        "1",
+        "3",
+        "2",
+    ]
+    assert e.loc[("A", "I2"), "share_decided"] == "1.000"
 
 
 def test_site_with_three_likely_eligible_is_suppressed_with_a_complement():
@@ -125,8 +123,8 @@ def test_site_with_three_likely_eligible_is_suppressed_with_a_complement():
                 ("pass", "pass", "pass", "manual") if i < n_le else ("fail",) * 3 + ("manual",)
             )
             sites[pid] = site
-    results, patients = _frames(grid, sites)
-    table = site_table(results, patients, TRIAL, min_cell=5).set_index("site")
+    con = _connection(grid, sites)
+    table = published_tables(report_counts(con, TRIAL), TRIAL).sites.set_index("site")
     assert table.loc["A", "likely_eligible"] == "<5"
     # row A: screened = 3 + 0 + 20, so one more cell of row A must hide
     row_a = table.loc["A", ["screened", "needs_review", "ineligible"]].tolist()
@@ -141,20 +139,22 @@ def test_funnel_table_suppresses_small_steps_and_a_neighbour():
     grid = {pid: ("pass", "pass", "pass", "manual") for pid in range(1, 41)}
     for pid in (1, 2):
         grid[pid] = ("fail", "pass", "pass", "manual")
-    results, patients = _frames(grid, {pid: "A" for pid in grid})
-    f = funnel_table(results, patients, TRIAL, min_cell=5).set_index("criterion_id")
+    con = _connection(grid, {pid: "A" for pid in grid})
+    f = published_tables(report_counts(con, TRIAL), TRIAL).funnel.set_index("criterion_id")
     assert f.loc["I1", "fail"] == "<5"
     # before − fail − unknown = after: with unknown = 0 published, before or after must hide
     assert "*" in (f.loc["I1", "remaining_before"], f.loc["I1", "remaining_after"])
 
 
 def test_no_published_count_is_small():
-    results, patients = _frames()
-    published = published_tables(results, patients, TRIAL, min_cell=5)
-    for table in (published.funnel, published.sites, published.evaluability):
-        for value in (
-            table.drop(columns=["step", "share_decided"], errors="ignore").to_numpy().ravel()
-        ):
+    published = published_tables(report_counts(_connection(), TRIAL), TRIAL, min_cell=5)
+    tables = (published.funnel, published.sites, published.evaluability)
+    for table in tables:
+        counts = table.drop(
+            columns=["step", "share_decided", "share_likely_eligible", "site_id", "label"],
+            errors="ignore",
+        )
+        for value in counts.to_numpy().ravel():
             assert not (str(value).isdigit() and 1 <= int(value) < 5), table
 
 
@@ -169,7 +169,7 @@ def test_worklist_helpers():
 
 
 def test_write_reports_files(tmp_path):
-    results, patients = _frames()
+    con = _connection()
     sweep = pd.DataFrame(
         {
             "parameter": ["I1.age_min"] * 2,
@@ -180,17 +180,8 @@ def test_write_reports_files(tmp_path):
             "ineligible": [3, 3],
         }
     )
-    write_reports(
-        tmp_path,
-        trial=TRIAL,
-        criterion_result=results,
-        patients=patients,
-        validation=VALIDATION,
-        reasons=REASONS,
-        provenance=PROVENANCE,
-        min_cell=5,
-        sweep=sweep,
-    )
+    write_reports(tmp_path, con, trial=TRIAL, provenance=PROVENANCE, load_report=LOAD_REPORT,
+                  sweep=sweep)  # fmt: skip
     names = {p.name for p in tmp_path.iterdir()}
     assert {
         "funnel.csv",
@@ -200,6 +191,7 @@ def test_write_reports_files(tmp_path):
         "summary.json",
         "report.html",
         "worklist.xlsx",
+        "feasibility.xlsx",
     } <= names
     document = json.loads((tmp_path / "summary.json").read_text())
     assert document["headline"]["screened"] == 6
@@ -216,16 +208,23 @@ def test_write_reports_files(tmp_path):
     assert "IDENTIFIERS" in book["README"]["A1"].value
     sheet_b = book["B"]
     header = [c.value for c in sheet_b[2]]
-    assert header[:6] == ["person_id", "site", "status", "n_unknown", "n_manual", "I1"]
-    assert "check E2" in header and "evidence" in header
+    assert header[:8] == [
+        "person_id",
+        "person_source_value",
+        "site",
+        "status",
+        "n_unknown",
+        "n_manual",
+        "target_limb",
+        "I1",
+    ]
+    assert "check E2" in header and "evidence I1" in header
     ids = [row[0].value for row in sheet_b.iter_rows(min_row=3)]
     assert ids == [5]  # patient 4 fails E1 (ineligible), 5 needs review
 
 
 def test_worklist_can_be_left_out(tmp_path):
-    results, patients = _frames()
-    common = {"validation": VALIDATION, "reasons": REASONS, "provenance": PROVENANCE}
-    write_reports(tmp_path, trial=TRIAL, criterion_result=results, patients=patients,
-                  worklist=False, **common)  # fmt: skip
+    options = ReportOptions(worklist=False)
+    write_reports(tmp_path, _connection(), trial=TRIAL, provenance=PROVENANCE, options=options)
     names = {p.name for p in tmp_path.iterdir()}
     assert "report.html" in names and "worklist.xlsx" not in names

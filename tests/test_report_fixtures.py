@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import duckdb
 import pandas as pd
 
 from prescreen.criteria.model import Criterion, Parameter, SubRule, Trial
+from prescreen.status import patient_status, store_results
 
 
 def small_trial(ids=("I1", "I2", "E1", "E2"), manual=("E2",)) -> Trial:
@@ -43,11 +45,45 @@ def results_frame(rows) -> pd.DataFrame:
     return frame
 
 
-def patients_frame(results: pd.DataFrame, sites: dict[int, str], trial: Trial) -> pd.DataFrame:
-    from prescreen.status import patient_status
+def screen_connection(
+    rows, sites: dict[int, str], trial: Trial, site_ids: dict[str, int | None] | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection holding what a screen leaves: criterion_result (from
+    (person_id, criterion_id, result) triples), person_site, person (registry numbers
+    `R<person_id>`), and the status tables derived from them.
 
-    person_site = pd.DataFrame({"person_id": list(sites), "site": list(sites.values())})
-    return patient_status(results, trial.criterion_ids(), person_site)
+    `site_ids`: care_site_id per site name (default: 1, 2, … in name order; 'unknown site'
+    has none)."""
+    if site_ids is None:
+        named = sorted(set(sites.values()) - {"unknown site"})
+        site_ids = {name: i for i, name in enumerate(named, start=1)} | {"unknown site": None}
+    con = duckdb.connect()
+    frame = rows if isinstance(rows, pd.DataFrame) else results_frame(rows)
+    store_results(con, frame)
+    person_site = pd.DataFrame(
+        {
+            "person_id": pd.Series(list(sites), dtype="int64"),
+            "site": pd.Series(list(sites.values()), dtype="str"),
+            "site_id": pd.Series([site_ids.get(s) for s in sites.values()], dtype="Int64"),
+        }
+    )
+    person = pd.DataFrame(
+        {
+            "person_id": pd.Series(list(sites), dtype="int64"),
+            "person_source_value": [f"R{pid:05d}" for pid in sites],
+        }
+    )
+    for name, frame in (("person_site", person_site), ("person", person)):
+        con.register(f"{name}_frame", frame)
+        con.execute(f"create table {name} as select * from {name}_frame")
+        con.unregister(f"{name}_frame")
+    patient_status(con, trial.criterion_ids())
+    return con
+
+
+def patients_of(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The patient_status rows as the patients frame (by person_id)."""
+    return con.sql("select * from patient_status order by person_id").df()
 
 
 VALIDATION = pd.DataFrame(
@@ -59,6 +95,24 @@ VALIDATION = pd.DataFrame(
         "quarantined": [0, 10],
     }
 )
+FINDINGS = pd.DataFrame(
+    {
+        "table": ["visit_occurrence"],
+        "finding": ["repeated visit_source_value"],
+        "rows": [12],
+    }
+)
+
+
+class LoadReport:
+    """The parts of the loader's report the report stage reads."""
+
+    def __init__(self, validation, reasons, findings=None) -> None:
+        self.validation, self.reasons = validation, reasons
+        if findings is not None:
+            self.findings = findings
+
+
 REASONS = pd.DataFrame(
     {
         "table": ["measurement"],
@@ -70,6 +124,9 @@ REASONS = pd.DataFrame(
 )
 PROVENANCE = {
     "prescreen_version": "0.1.0",
+    "index_date": "2026-11-01",
+    "extract_date": "2026-10-28",
+    "extract_date_source": "latest event date",
     "trial": {"id": "T-1", "version": "1.0", "criteria_sha256": "ab" * 32},
     "as_of": "2026-11-01",
     "engine": "sql",
@@ -78,3 +135,4 @@ PROVENANCE = {
     "input_files_sha256": {"person.csv": "cd" * 32},
     "counts": {"screened": 0},
 }
+LOAD_REPORT = LoadReport(VALIDATION, REASONS)

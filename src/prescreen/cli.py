@@ -188,6 +188,44 @@ def run(
             "the full list is patients.csv / criteria.csv.",
         ),
     ] = WORKLIST_LIMIT,
+    round_to: Annotated[
+        int,
+        typer.Option(
+            "--round",
+            min=0,
+            help="Publish every shareable count rounded up to a multiple of N instead of "
+            "suppressing small cells (e.g. 10; 0 = suppress with --min-cell).",
+        ),
+    ] = 0,
+    worklist_per_site: Annotated[
+        bool,
+        typer.Option(help="One workbook per site (worklist-<site>.xlsx) instead of worklist.xlsx."),
+    ] = False,
+    csv_bom: Annotated[
+        bool, typer.Option(help="Start CSV files with a UTF-8 byte-order mark (Excel on Windows).")
+    ] = False,
+    criteria_csv: Annotated[
+        str,
+        typer.Option(
+            help="Who criteria.csv lists: auto (everyone up to 20,000 screened, else the "
+            "worklist's patients), all, worklist. criteria.parquet always lists everyone."
+        ),
+    ] = "auto",
+    evidence: Annotated[
+        str,
+        typer.Option(
+            help="Evidence text: auto (every row up to 200,000 persons, else only where someone "
+            "reads it: the worklist, and the failing criteria of the ineligible), all, needed, "
+            "none. `prescreen explain --person` shows anyone's full evidence.",
+        ),
+    ] = "auto",
+    exact_concepts: Annotated[
+        bool,
+        typer.Option(
+            help="Run code sets with `descendants: true` on an extract without "
+            "concept_ancestor, matching their concepts exactly (a warning instead of an error).",
+        ),
+    ] = False,
 ) -> None:
     """Screen an extract against a trial and write patients.csv, criteria.csv and reports.
 
@@ -215,6 +253,12 @@ def run(
         worklist_limit=worklist_limit,
         db_path=db,
         partitions=partitions or (4 if runner == "dask" else 1),
+        round_to=round_to,
+        worklist_per_site=worklist_per_site,
+        csv_bom=csv_bom,
+        criteria_csv=criteria_csv,
+        evidence=evidence,
+        exact_concepts=exact_concepts,
     )
     check_output_folder(request.out_dir, (request.extract_dir, request.db_path))
     _check_memory_budget()
@@ -227,7 +271,21 @@ def run(
     result = screened(request, runner=runner, address=address)
     if result.load is not None:
         print_validation_summary(result.load, err)
+    _print_unmatched(result.screen.unmatched if result.screen else [])
     print_counts(out, result.counts, request.out_dir, _worklist_note(result.worklist))
+
+
+def _print_unmatched(unmatched: list[tuple[str, str]]) -> None:
+    """Code sets no row of the extract matched: usually a vocabulary the extract does not use."""
+    if not unmatched:
+        return
+    err.print(
+        f"{len(unmatched)} code set(s) matched no row of the extract (their criteria can only "
+        "be unknown or pass by absence; check the extract's vocabularies):",
+        markup=False,
+    )
+    for codeset, table in unmatched:
+        err.print(f"  {codeset} in {table}", markup=False)
 
 
 def _check_memory_budget() -> None:

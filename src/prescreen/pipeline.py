@@ -21,10 +21,10 @@ from rich.console import Console
 
 from prescreen.console import print_counts  # noqa: F401  (its old home; tests import it here)
 from prescreen.errors import PrescreenError
-from prescreen.status import patient_status, status_counts
+from prescreen.status import patient_status, patient_status_of, status_counts
 
 if TYPE_CHECKING:  # the report package imports matplotlib: only when reporting
-    from prescreen.report.results import ResultCodes, Results
+    from prescreen.report.options import ReportOptions
 
 log = logging.getLogger("prescreen")
 
@@ -33,31 +33,22 @@ CRITERIA_COLUMNS = ["person_id", "criterion_id", "result", "evidence", "reason"]
 
 @dataclass
 class ScreenResult:
-    """What one screen produced, kept in memory for the report stage.
+    """What one screen produced.
 
-    In memory (`criterion_result` set): the long frame, every row with its evidence.
-    In DuckDB (`results_table` set): the full results stay in that table and only
-    per-person values are here: `patients` and the top-level result `codes`.
+    The results themselves are tables of the screen's DuckDB connection, whichever
+    engine produced them: `criterion_result` and, derived from it, `top_result` and
+    `patient_status` (prescreen.status). In memory: the per-person statuses only.
     """
 
     trial: Any
     patients: pd.DataFrame
-    criterion_result: pd.DataFrame | None = None
-    codes: ResultCodes | None = None  # aligned with `patients` (in-database path)
     sweep: pd.DataFrame | None = None
     timings: dict[str, float] = field(default_factory=dict)
-    results_table: str | None = None
     criteria_written: bool = False
     reasons: pd.DataFrame | None = None  # person_id → change reasons, when asked for
-
-    @property
-    def results(self) -> Results:
-        """What the report functions count from: the codes, else the long frame."""
-        if self.codes is not None:
-            return self.codes
-        if self.criterion_result is None:
-            raise RuntimeError("a screen result holds neither codes nor a result frame")
-        return self.criterion_result
+    unmatched: list[tuple[str, str]] = field(default_factory=list)  # (code set, table)
+    evidence_policy: str = "all"  # who has evidence text: all, needed, none, persons
+    evidence_persons: int = 0
 
 
 def load_stage(
@@ -109,59 +100,50 @@ def screen_stage(
     as_of: date,
     engine: str,
     *,
-    in_database: bool = False,
+    evidence: str = "auto",
+    worklist_limit: int = 0,
+    exact_concepts: bool = False,
 ) -> ScreenResult:
-    """Evaluate the trial and derive each patient's status.
+    """Screen into the tables `criterion_result` and `person_limb`, and derive each
+    patient's status (the table `patient_status`).
 
-    `in_database` (SQL engine): keep the full results in DuckDB and hold in memory only
-    per-person values (patients, the top-level result codes); patients.csv and criteria.csv
-    are then written by DuckDB (`write_patient_files(folder, screen, con)`), and the
-    worklist reads its evidence from there.
+    Both engines write the same tables, so every report reads one form. The SQL engine
+    computes evidence text only where someone reads it (`evidence`: auto, all, needed,
+    none; `worklist_limit` as the worklist's, 0 = no cap); the pandas engine, the
+    independent oracle, always writes every row's evidence.
     """
-    if in_database and engine == "sql":
-        return _screen_in_database(con, trial, as_of)
     started = time.perf_counter()
-    results = evaluate_stage(con, trial, as_of, engine)
-    patients = patient_status(results, trial.criterion_ids(), person_sites(con))
-    return ScreenResult(
-        trial=trial,
-        criterion_result=results,
-        patients=patients,
-        timings={"screen": time.perf_counter() - started},
-    )
+    if engine == "sql":
+        from prescreen.criteria.sql_engine import screen_into
 
+        tables = screen_into(
+            con, trial, as_of, evidence=evidence, worklist_limit=worklist_limit,
+            exact_concepts=exact_concepts,
+        )  # fmt: skip
+        unmatched, policy, evidence_persons = (
+            tables.unmatched, tables.evidence_policy, tables.evidence_persons
+        )  # fmt: skip
+    else:
+        from prescreen.criteria.pandas_engine import screen_into_pandas
 
-def _screen_in_database(con: duckdb.DuckDBPyConnection, trial: Any, as_of: date) -> ScreenResult:
-    from prescreen import results_db
-    from prescreen.criteria.sql_engine import RESULT_TABLE, screen_into
-
-    started = time.perf_counter()
-    screen_into(con, trial, as_of)
-    patients = results_db.patient_status(con, trial.criterion_ids())
+        evidence_persons = screen_into_pandas(con, trial, as_of, exact_concepts=exact_concepts)
+        unmatched, policy = [], "all"
+    patients = patient_status(con, trial.criterion_ids())
     return ScreenResult(
         trial=trial,
         patients=patients,
-        codes=results_db.result_codes(con, patients, trial.criterion_ids()),
         timings={"screen": time.perf_counter() - started},
-        results_table=RESULT_TABLE,
+        unmatched=unmatched,
+        evidence_policy=policy,
+        evidence_persons=evidence_persons,
     )
 
 
 def patient_reasons(screen: ScreenResult, con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """person_id → change reasons (`E3 fail; I2 unknown`) for every patient, by person_id."""
-    from prescreen.changes import patient_reasons as reasons_of_frame
+    from prescreen.changes import patient_reasons as reasons_in_database
 
-    ids = screen.trial.criterion_ids()
-    if screen.results_table is not None:
-        from prescreen import results_db
-
-        return results_db.patient_reasons(con, ids)
-    if screen.criterion_result is None:
-        raise RuntimeError("a screen result holds neither a results table nor a result frame")
-    reasons = reasons_of_frame(screen.criterion_result, ids)
-    merged = screen.patients[["person_id"]].merge(reasons, on="person_id", how="left")
-    merged["reasons"] = merged["reasons"].fillna("").astype(str)
-    return merged
+    return reasons_in_database(con, screen.trial.criterion_ids())
 
 
 def statuses_stage(
@@ -175,7 +157,8 @@ def statuses_stage(
     sites = person_sites(con)
     if engine != "sql":
         results = evaluate_stage(con, trial, as_of, engine)
-        return patient_status(results, trial.criterion_ids(), sites)[["person_id", "site", "status"]]
+        statuses = patient_status_of(results, trial.criterion_ids(), sites)
+        return statuses[["person_id", "site", "status"]]
     from prescreen.criteria.sql_engine import person_statuses
 
     statuses = sites.merge(person_statuses(con, trial, as_of), on="person_id", how="left")
@@ -207,35 +190,18 @@ def sweep_stage(
 
 
 def write_patient_files(
-    folder: Path, screen: ScreenResult, con: duckdb.DuckDBPyConnection | None = None
+    folder: Path,
+    screen: ScreenResult,
+    con: duckdb.DuckDBPyConnection,
+    options: ReportOptions | None = None,
 ) -> None:
-    """patients.csv and criteria.csv exactly as the output contract fixes them.
+    """patients.csv, criteria.parquet and criteria.csv as the output contract fixes them
+    (prescreen.report.write_patient_files), once per screen."""
+    from prescreen.report import ReportOptions, write_patient_files
 
-    DuckDB's CSV writer produces the same bytes as pandas' to_csv, several times faster
-    (criteria.csv has one row per patient and criterion: tens of millions of rows).
-    """
     if screen.criteria_written:
         return
-    if screen.results_table is not None:
-        from prescreen import results_db
-
-        if con is None:
-            raise RuntimeError("patients and criteria live in DuckDB: pass the connection")
-        results_db.write_patients_csv(con, folder / "patients.csv")
-        con.execute("set preserve_insertion_order = true")
-        table = con.table(screen.results_table).select(", ".join(CRITERIA_COLUMNS))
-        table.write_csv(str(folder / "criteria.csv"), header=True)
-    else:
-        if screen.criterion_result is None:
-            raise RuntimeError("a screen result holds neither a results table nor a result frame")
-        writer = duckdb.connect()
-        try:
-            writer.execute("set preserve_insertion_order = true")
-            writer.from_df(screen.patients).write_csv(str(folder / "patients.csv"), header=True)
-            criteria = screen.criterion_result[CRITERIA_COLUMNS]
-            writer.from_df(criteria).write_csv(str(folder / "criteria.csv"), header=True)
-        finally:
-            writer.close()
+    write_patient_files(folder, con, options or ReportOptions())
     screen.criteria_written = True
 
 

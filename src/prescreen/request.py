@@ -24,8 +24,10 @@ from prescreen.outputs import WORKLIST_LIMIT
 
 if TYPE_CHECKING:
     from prescreen.criteria.model import Trial
+    from prescreen.report.options import ReportOptions
 
 ENGINES = ("sql", "pandas")
+EVIDENCE_POLICIES = ("auto", "all", "needed", "none")
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,27 @@ class ScreenRequest:
     worklist_limit: int = WORKLIST_LIMIT
     db_path: Path | None = None
     partitions: int = 1
+    round_to: int = 0
+    worklist_per_site: bool = False
+    csv_bom: bool = False
+    criteria_csv: str = "auto"
+    evidence: str = "auto"
+    exact_concepts: bool = False
+
+    @property
+    def report_options(self) -> ReportOptions:
+        """The report stage's options (prescreen.report.ReportOptions)."""
+        from prescreen.report.options import ReportOptions
+
+        return ReportOptions(
+            min_cell=self.min_cell,
+            round_to=self.round_to,
+            worklist=self.worklist,
+            worklist_limit=self.worklist_limit,
+            worklist_per_site=self.worklist_per_site,
+            csv_bom=self.csv_bom,
+            criteria_csv=self.criteria_csv,
+        )
 
     @property
     def override_map(self) -> dict[str, str]:
@@ -75,6 +98,12 @@ class ScreenRequest:
             "worklist_limit": self.worklist_limit,
             "db_path": str(self.db_path) if self.db_path else None,
             "partitions": self.partitions,
+            "round_to": self.round_to,
+            "worklist_per_site": self.worklist_per_site,
+            "csv_bom": self.csv_bom,
+            "criteria_csv": self.criteria_csv,
+            "evidence": self.evidence,
+            "exact_concepts": self.exact_concepts,
         }
         return params
 
@@ -154,6 +183,12 @@ def screen_request(
     worklist_limit: int = WORKLIST_LIMIT,
     db_path: str | Path | None = None,
     partitions: int = 1,
+    round_to: int = 0,
+    worklist_per_site: bool = False,
+    csv_bom: bool = False,
+    criteria_csv: str = "auto",
+    evidence: str = "auto",
+    exact_concepts: bool = False,
 ) -> ScreenRequest:
     """Check every option and parse the trial (once); raises PrescreenError on bad input.
 
@@ -173,6 +208,17 @@ def screen_request(
         )
     if partitions < 1:
         raise PrescreenError(f"--partitions {partitions}: give 1 or more")
+    if evidence not in EVIDENCE_POLICIES:
+        raise PrescreenError(
+            f"--evidence {evidence!r}: choose one of {', '.join(EVIDENCE_POLICIES)} "
+            "(auto: every row up to 200,000 persons, else the rows someone reads)"
+        )
+    from prescreen.report.options import ReportOptions
+
+    ReportOptions(  # checks --round, --criteria-csv and the rest before any data is read
+        min_cell=min_cell, round_to=round_to, worklist_limit=worklist_limit,
+        criteria_csv=criteria_csv,
+    )  # fmt: skip
     override_map = {k: v[-1] for k, v in parse_assignments(overrides or (), "--set").items()}
     sweep_map = parse_assignments(sweeps or (), "--sweep")
     ref = trial_reference(trial)
@@ -192,6 +238,12 @@ def screen_request(
         worklist_limit=int(worklist_limit),
         db_path=None if db_path is None else Path(db_path).resolve(),
         partitions=int(partitions),
+        round_to=int(round_to),
+        worklist_per_site=bool(worklist_per_site),
+        csv_bom=bool(csv_bom),
+        criteria_csv=criteria_csv,
+        evidence=evidence,
+        exact_concepts=bool(exact_concepts),
     )
 
 

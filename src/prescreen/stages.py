@@ -24,7 +24,7 @@ from prescreen.errors import ExtractError, PrescreenError
 from prescreen.outputs import staged_output
 from prescreen.provenance import RunManifest, started_now, trial_fields
 from prescreen.request import ScreenRequest
-from prescreen.status import patient_status, status_counts
+from prescreen.status import patient_status, status_counts, store_results
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -104,13 +104,16 @@ def load_validated(
         run.load = validated_extract(
             con,
             run.request.extract_dir,
-            extract_date=run.manifest.extract_date or date.today(),
+            extract_date=run.request.extract_date,
             max_quarantine=run.request.max_quarantine,
             folder=folder,
             out_dir=run.request.out_dir,
             console=console,
         )
     run.manifest.input_files = dict(run.load.input_files)
+    # the loader settles the extract date: cdm_source, else --extract-date, else the run date
+    run.manifest.extract_date = run.load.extract_date
+    run.manifest.extract_date_source = run.load.extract_date_source
     return run.load
 
 
@@ -118,7 +121,7 @@ def validated_extract(
     con: duckdb.DuckDBPyConnection,
     extract_dir: Path,
     *,
-    extract_date: date,
+    extract_date: date | None,
     max_quarantine: float,
     folder: Path,
     out_dir: Path,
@@ -143,7 +146,7 @@ def validated_extract(
         try:
             with staged_output(failed, inputs=(extract_dir,)) as staging:
                 write_validation_outputs(report, con, staging)
-                RunManifest(command="load", started_at=started_now(), extract_date=extract_date,
+                RunManifest(command="load", started_at=started_now(), extract_date=report.extract_date,
                             input_files=report.input_files).write(staging)  # fmt: skip
         except PrescreenError as refused:  # that folder holds the user's files: keep them
             raise ExtractError(f"{exc} (validation files not written: {refused})") from exc
@@ -157,8 +160,22 @@ def screened(run: ScreenRun, con: duckdb.DuckDBPyConnection) -> pipeline.ScreenR
     request = run.request
     with run.timed("screen"):
         run.screen = pipeline.screen_stage(
-            con, request.trial, request.index_date, request.engine, in_database=True
+            con,
+            request.trial,
+            request.index_date,
+            request.engine,
+            evidence=request.evidence,
+            worklist_limit=request.worklist_limit if request.worklist else 0,
+            exact_concepts=request.exact_concepts,
         )
+    # code sets no row of the extract matched: a vocabulary mismatch to look at, not an error
+    run.manifest.extra["unmatched_codesets"] = [
+        {"codeset": codeset, "table": table} for codeset, table in run.screen.unmatched
+    ]
+    run.manifest.extra["evidence"] = {
+        "policy": run.screen.evidence_policy,
+        "persons": run.screen.evidence_persons,
+    }
     return run.screen
 
 
@@ -168,19 +185,16 @@ def combined(
     """The partitions' criterion_result as one screen, in the single-process order."""
     from prescreen.partition import combined_result
 
-    results = combined_result(parts)
-    ids = run.request.trial.criterion_ids()
-    patients = patient_status(results, ids, pipeline.person_sites(con))
-    run.screen = pipeline.ScreenResult(
-        trial=run.request.trial, patients=patients, criterion_result=results
-    )
+    store_results(con, combined_result(parts))  # one result form: the table every report reads
+    patients = patient_status(con, run.request.trial.criterion_ids())
+    run.screen = pipeline.ScreenResult(trial=run.request.trial, patients=patients)
     return run.screen
 
 
 def results_written(run: ScreenRun, folder: Path, con: duckdb.DuckDBPyConnection) -> None:
-    """patients.csv and criteria.csv (criteria.csv from DuckDB while the connection is open)."""
+    """patients.csv, criteria.parquet and criteria.csv, written by DuckDB from its tables."""
     with run.timed("write_results"):
-        pipeline.write_patient_files(folder, run._screen, con)
+        pipeline.write_patient_files(folder, run._screen, con, run.request.report_options)
 
 
 def change_reasons(run: ScreenRun, con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -205,13 +219,10 @@ def swept(run: ScreenRun, con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None
     return run._screen.sweep
 
 
-def reports_written(
-    run: ScreenRun, folder: Path, con: duckdb.DuckDBPyConnection | None
-) -> dict[str, Any]:
-    """The shareable reports, worklist.xlsx and run.json into `folder`; returns run.json.
+def reports_written(run: ScreenRun, folder: Path, con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """The shareable reports, the worklist(s) and run.json into `folder`; returns run.json.
 
-    `con`: the screen's connection, still open, when the results stay in DuckDB (the
-    worklist reads the evidence of the patients it lists there).
+    `con`: the screen's connection, still open (every output is a query of its tables).
     """
     from prescreen.report import write_reports
 
@@ -220,20 +231,16 @@ def reports_written(
         raise RuntimeError("the load stage has not run yet")
     run.manifest.counts = run.counts
     with run.timed("report"):
-        run.worklist = write_reports(
+        written = write_reports(
             folder,
+            con,
             trial=request.trial,
-            criterion_result=screen.results,
-            patients=screen.patients,
-            validation=load.validation,
-            reasons=load.reasons,
             provenance=run.manifest.as_dict(),
-            min_cell=request.min_cell,
+            load_report=load,
             sweep=screen.sweep,
-            worklist=request.worklist,
-            worklist_limit=request.worklist_limit,
-            con=con if screen.results_table is not None else None,
+            options=request.report_options,
         )
+        run.worklist = written.worklist if request.worklist else None
     run.manifest.timings = dict(run.timings)
     return run.manifest.write(folder)
 

@@ -14,6 +14,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from prescreen.report.labels import cut_at_word  # noqa: E402
 from prescreen.report.published import Published  # noqa: E402
 
 STATUS_COLOURS = {"likely_eligible": "#2E7D32", "needs_review": "#F9A825", "ineligible": "#C62828"}
@@ -23,6 +24,16 @@ _FONT = ["Inter", "Segoe UI", "Helvetica Neue", "Arial", "DejaVu Sans"]
 
 def _number(text: str) -> float | None:
     return float(text) if text.isdigit() else None
+
+
+def plain(text: str) -> str:
+    """Text matplotlib draws as it is: a `$` would start mathtext (and a stray one crash)."""
+    return str(text).replace("$", r"\$")
+
+
+def criterion_tick(criterion_id: str, label: str, limit: int = 44) -> str:
+    """`E14 · hemoglobin < 80 g/L`: the id and the short label, cut to fit the axis."""
+    return plain(cut_at_word(f"{criterion_id} · {label}" if label else criterion_id, limit))
 
 
 def _svg(fig, salt: str) -> str:
@@ -63,7 +74,7 @@ def _bars(ax, y, texts, colour, nominal: float, height=0.62, label=None):
                 linewidth=0.8,
                 label=None,
             )
-            ax.text(nominal, pos, f"  {text}", va="center", color=_INK, fontsize=8)
+            ax.text(nominal, pos, f"  {plain(text)}", va="center", color=_INK, fontsize=8)
         else:
             ax.barh(pos, value, height=height, color=colour, label=None if labelled else label)
             labelled = True
@@ -78,7 +89,10 @@ def _nominal(texts) -> float:
 def funnel_chart(published: Published) -> str:
     """Patients still passing every criterion so far, screened first, in protocol order."""
     f = published.funnel
-    labels = ["screened", *[f"{s}. {c}" for s, c in zip(f["step"], f["criterion_id"], strict=True)]]
+    labels = [
+        "screened",
+        *[criterion_tick(c, lab) for c, lab in zip(f["criterion_id"], f["label"], strict=True)],
+    ]
     texts = [published.headline["screened"], *f["remaining_after"]]
     fig, ax = _axes(0.28 * len(labels) + 0.8)
     y = list(range(len(labels)))[::-1]
@@ -109,9 +123,12 @@ def impact_chart(published: Published) -> str:
         0.34,
         "fail only this criterion",
     )
-    ax.set_yticks(y, list(f["criterion_id"]))
+    ax.set_yticks(
+        y, [criterion_tick(c, lab) for c, lab in zip(f["criterion_id"], f["label"], strict=True)]
+    )
     ax.set_xlabel("patients")
-    ax.legend(frameon=False, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2)
+    if ax.get_legend_handles_labels()[0]:  # every bar hidden: nothing to name
+        ax.legend(frameon=False, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2)
     return _svg(fig, "impact")
 
 
@@ -143,14 +160,19 @@ def site_chart(published: Published) -> str:
             left[i] += width
     for i, pos in enumerate(y):
         hidden = [s[c].iloc[i] for c in statuses if _number(s[c].iloc[i]) is None]
-        note = f"  screened {s['screened'].iloc[i]}" + (
-            f" (hidden: {', '.join(hidden)})" if hidden else ""
+        note = plain(
+            f"  screened {s['screened'].iloc[i]}"
+            + (f" (hidden: {', '.join(hidden)})" if hidden else "")
         )
         ax.text(left[i], pos, note, va="center", fontsize=8, color=_INK)
-    ax.set_yticks(y, list(s["site"]))
+    ax.set_yticks(y, [plain(cut_at_word(name, 44)) for name in s["site"]])
     for status in statuses:  # legend from proxies: every status, even if all hidden
         ax.barh(0, 0, color=STATUS_COLOURS[status], label=status.replace("_", " "))
-    ax.set_xlabel("patients (hatched = suppressed small count, not to scale)")
+    ax.set_xlabel(
+        "patients (rounded up)"
+        if published.round_to
+        else "patients (hatched = suppressed small count, not to scale)"
+    )
     ax.legend(
         frameon=False,
         ncols=3,

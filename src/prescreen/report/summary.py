@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 
 from prescreen.report.published import Published
+from prescreen.report.suppression import COMPLEMENTARY, primary_mark
 
 
 def _records(table: pd.DataFrame | None) -> list[dict[str, Any]] | None:
@@ -22,8 +23,8 @@ def _value(value: Any) -> Any:
     return value
 
 
-def summary(published: Published, trial, provenance: dict[str, Any]) -> dict[str, Any]:
-    """The summary document (no person-level data; every count suppressed as in the report)."""
+def summary(published: Published, trial: Any, provenance: dict[str, Any]) -> dict[str, Any]:
+    """The summary document (no person-level data; every count protected as in the report)."""
     prov = {k: v for k, v in provenance.items() if k != "counts"}  # raw counts stay local
     return {
         "trial": {
@@ -34,9 +35,11 @@ def summary(published: Published, trial, provenance: dict[str, Any]) -> dict[str
         },
         "suppression": {
             "min_cell": published.min_cell,
-            "primary_mark": f"<{published.min_cell}",
-            "complementary_mark": "*",
+            "primary_mark": primary_mark(published.min_cell),
+            "complementary_mark": COMPLEMENTARY,
             "zero_published": True,
+            "round_to": published.round_to,
+            "method": published.protection,
         },
         "headline": {k: _value(v) for k, v in published.headline.items()},
         "funnel": _records(published.funnel),

@@ -1,59 +1,63 @@
-"""worklist.xlsx: the coordinator's patient list (contains identifiers; stays on site).
+"""worklist.xlsx: what a coordinator opens next to the chart (identifiers: stays on site).
 
-One sheet per site, one row per listed likely_eligible or needs_review patient, a result
-column per top-level criterion (coloured by conditional formatting, so 100k rows write in
-seconds), the evidence (one cell, a line per criterion), and empty columns for every
-manual checklist item.
+One row per listed likely_eligible or needs_review patient: person_id and the registry
+number (person_source_value) side by side, status, the target limb, a result column per
+top-level criterion (coloured by conditional formatting), the evidence in a column per
+criterion (wrapped, readable in the cell), and a `check …` column with a drop-down for
+every manual checklist item. One sheet per site; with `per_site`, one workbook per site
+instead, each for that site's team only.
 
 At registry scale there are millions of such patients: more than Excel's 1,048,576 rows a
 sheet and hours of a coordinator's time. The list is capped (`limit`, default 50,000 in
 total, and never more than a sheet holds): likely_eligible first, then needs_review, each
-by person_id; the README sheet says how many were left out and where the full list is.
-Evidence is read from DuckDB for the listed patients only, streamed in batches.
+by person_id (sql/marts/worklist_person.sql); the README sheet says how many were left
+out and where the full list is. Rows stream from DuckDB in batches.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
+from typing import Any
 
 import duckdb
-import numpy as np
-import pandas as pd
-import pyarrow as pa
 import xlsxwriter
 
 from prescreen.outputs import WORKLIST_LIMIT
-from prescreen.report.results import LABELS, ResultCodes, Results, codes_for
+from prescreen.report.labels import cut_at_word
+from prescreen.report.spreadsheet import TextCells
 from prescreen.sqltext import read_sql
 
 DEFAULT_LIMIT = WORKLIST_LIMIT
 EXCEL_MAX_ROWS = 1_048_576  # rows per worksheet, Excel's limit
 SHEET_MAX_PATIENTS = EXCEL_MAX_ROWS - 2  # below the warning row and the header row
-LISTED = ("likely_eligible", "needs_review")  # in the order the cap picks them
-_CHUNK = 10_000  # patients per batch of rows (bounds the Python objects alive at once)
+SHEET_NAME_CHARS = 31  # Excel's limit
+CHECK_VALUES = ["pass", "fail", "unclear"]
+_BATCH = 10_000  # patients per Arrow batch (bounds the Python objects alive at once)
 _COLOURS = {"pass": "#C6EFCE", "fail": "#FFC7CE", "unknown": "#FFEB9C", "manual": "#D9D9D9"}
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
-WARNING = (
-    "CONTAINS PATIENT IDENTIFIERS: for the site's screening team only. "
-    "Do not e-mail, upload or share outside the site."
-)
+_PERSON_COLUMNS = [
+    "person_id",
+    "person_source_value",
+    "site",
+    "status",
+    "n_unknown",
+    "n_manual",
+    "target_limb",
+]
+_SHARE_WARNING = "Do not e-mail, upload or share outside the site."
 
 
 @dataclass(frozen=True)
 class WorklistSelection:
-    """Who the worklist lists: positions in `patients` (patients order) and out of how many."""
+    """How many patients the worklist lists, out of how many candidates."""
 
-    rows: np.ndarray
+    shown: int
     candidates: int  # likely_eligible + needs_review patients
     limit: int  # the cap asked for; 0 = none (Excel's per-sheet limit still applies)
-
-    @property
-    def shown(self) -> int:
-        return len(self.rows)
 
     @property
     def complete(self) -> bool:
@@ -65,47 +69,52 @@ class WorklistSelection:
 
 
 def truncation_note(shown: str, candidates: str, limit: int) -> str:
-    """`worklist.xlsx shows N of M …; the full list is patients.csv / criteria.csv`."""
+    """`worklist.xlsx shows N of M …; the full list is patients.csv / criteria.csv …`."""
     cap = f"--worklist-limit {limit}" if limit else "no --worklist-limit"
     return (
         f"worklist.xlsx shows {shown} of {candidates} likely_eligible / needs_review patients "
         f"({cap}; at most {SHEET_MAX_PATIENTS:,} per site sheet, Excel's row limit; "
         "likely_eligible first, then needs_review, each by person_id); "
-        "the full list is patients.csv / criteria.csv."
+        "the full list is patients.csv / criteria.csv (criteria.parquet when criteria.csv "
+        "holds the worklist's patients only)."
     )
 
 
-def worklist_selection(patients: pd.DataFrame, limit: int = DEFAULT_LIMIT) -> WorklistSelection:
-    """The patients the worklist lists: at most `limit` in total (0 = no limit) and at most
-    SHEET_MAX_PATIENTS per site; likely_eligible before needs_review, then by person_id."""
+def select_worklist(
+    con: duckdb.DuckDBPyConnection, limit: int = DEFAULT_LIMIT
+) -> WorklistSelection:
+    """Leave the table `worklist_person` (who the worklist lists) and say how many.
+
+    At most `limit` in total (0 = no limit) and SHEET_MAX_PATIENTS per site;
+    likely_eligible before needs_review, then by person_id. Needs `patient_status`.
+    """
     if limit < 0:
         raise ValueError(f"worklist limit {limit}: use 0 (no limit) or a positive number")
-    rank = np.full(len(patients), len(LISTED), dtype="int8")
-    for i, status in enumerate(LISTED):
-        rank[patients["status"].eq(status).to_numpy(dtype=bool)] = i
-    candidates = np.flatnonzero(rank < len(LISTED))
-    person = patients["person_id"].to_numpy()[candidates]
-    order = candidates[np.lexsort((person, rank[candidates]))]
-    site = pd.Series(pd.factorize(patients["site"])[0][order])  # ints, not millions of str
-    order = order[site.groupby(site, sort=False).cumcount().to_numpy() < SHEET_MAX_PATIENTS]
-    if limit:
-        order = order[:limit]
-    return WorklistSelection(rows=np.sort(order), candidates=len(candidates), limit=limit)
+    params = {"limit": limit, "sheet_max": SHEET_MAX_PATIENTS}
+    con.execute(read_sql("marts/worklist_person.sql"), params)
+    shown, candidates = con.execute(read_sql("marts/worklist_counts.sql")).fetchall()[0]
+    return WorklistSelection(shown=int(shown), candidates=int(candidates), limit=limit)
 
 
 def sheet_name(site: str, used: set[str]) -> str:
-    """Excel-safe, unique sheet name: ≤31 chars, none of []:*?/\\, not blank or 'README'."""
-    base = _BAD_SHEET_CHARS.sub("_", str(site)).strip("'").strip() or "site"
-    base = base[:31]
-    name, n = base, 2
+    """Excel-safe, unique sheet name: ≤31 chars cut at a word boundary, none of []:*?/\\,
+    not blank or 'README'."""
+    base = " ".join(_BAD_SHEET_CHARS.sub("_", str(site)).split()).strip("'").strip() or "site"
+    name, n = cut_at_word(base, SHEET_NAME_CHARS, ellipsis=""), 2
     while name.lower() in used or name.lower() == "readme":
         suffix = f" ({n})"
-        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+        name, n = cut_at_word(base, SHEET_NAME_CHARS - len(suffix), ellipsis="") + suffix, n + 1
     used.add(name.lower())
     return name
 
 
-def manual_items(trial) -> list[str]:
+def workbook_name(site: str, site_id: int | None) -> str:
+    """`worklist-<site>.xlsx` for one site's workbook: ASCII, ≤ 80 chars, unique by id."""
+    slug = re.sub(r"[^a-z0-9]+", "-", site.lower()).strip("-")[:60].strip("-") or "site"
+    return f"worklist-{slug}" + (f"-{site_id}" if site_id is not None else "") + ".xlsx"
+
+
+def manual_items(trial: Any) -> list[str]:
     """Checklist ids: manual top-level criteria and manual sub-rules, in protocol order."""
     items = []
     for c in trial.criteria:
@@ -115,111 +124,135 @@ def manual_items(trial) -> list[str]:
     return items
 
 
-def write_worklist(
-    path: Path,
-    results: Results,
-    patients: pd.DataFrame,
-    trial,
+def write_worklists(
+    con: duckdb.DuckDBPyConnection,
+    folder: Path,
+    trial: Any,
+    selection: WorklistSelection,
     *,
-    limit: int = DEFAULT_LIMIT,
-    con: duckdb.DuckDBPyConnection | None = None,
-    selection: WorklistSelection | None = None,
-) -> WorklistSelection:
-    """Write the workbook; returns who it lists (`selection.shown` patient rows).
+    per_site: bool = False,
+) -> list[str]:
+    """worklist.xlsx (a sheet per site), or with `per_site` one workbook per site.
 
-    `results`: the long criterion_result frame or `ResultCodes` aligned with `patients`.
-    `con`: a DuckDB connection whose table `criterion_result` holds the evidence (the
-    in-database path); without it the evidence comes from `results`, then a frame.
+    Needs `worklist_person` (select_worklist). Returns the file names written.
     """
-    selection = selection or worklist_selection(patients, limit)
-    ids = trial.criterion_ids()
-    chosen = patients.iloc[selection.rows].reset_index(drop=True)
-    labels = np.array(LABELS, dtype=object)[codes_for(results, patients, ids)[selection.rows]]
-    # sheets in site order, patients in person_id order within a site; the evidence cells
-    # stream in exactly this row order
-    by_site = np.argsort(chosen["site"].to_numpy(dtype=object), kind="stable")
-    chosen, labels = chosen.iloc[by_site].reset_index(drop=True), labels[by_site]
-    checklist = manual_items(trial)
-    header = ["person_id", "site", "status", "n_unknown", "n_manual", *ids]
-    header += ["evidence"] + [f"check {item}" for item in checklist]
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    layout = _Layout(trial)
+    written: list[str] = []
+    book = None
     try:
-        _readme(book, trial, selection, checklist)
-        formats = _formats(book)
-        used: set[str] = set()
-        with _evidence_source(results, con) as source:
-            cells = _evidence_cells(source, chosen["person_id"].to_numpy(), ids)
-            try:
-                for site, rows in _site_runs(chosen["site"].to_numpy(dtype=object)):
-                    sheet = _site_sheet(book, formats, sheet_name(site, used), header)
-                    _write_rows(sheet, chosen.iloc[rows], labels[rows], cells)
-                    n_rows = rows.stop - rows.start
-                    _finish_sheet(sheet, formats, n_rows, header, len(ids), len(checklist))
-            finally:
-                cells.close()
+        for (site, site_id), rows in _site_rows(con, trial):
+            if per_site or book is None:
+                if book is not None:
+                    book.close()
+                name = workbook_name(site, site_id) if per_site else "worklist.xlsx"
+                book = _Book(folder / name, trial, selection, layout, site if per_site else None)
+                written.append(name)
+            book.add_site(site, rows)
+        if book is None and not per_site:  # nobody listed: the README alone says so
+            book = _Book(folder / "worklist.xlsx", trial, selection, layout, None)
+            written.append("worklist.xlsx")
     finally:
-        book.close()
-    return selection
+        if book is not None:
+            book.close()
+    return written
 
 
-def _site_runs(sites: np.ndarray) -> Iterator[tuple[str, slice]]:
-    """(site, slice of its rows) for each run of equal sites in an array sorted by site."""
-    starts = [0, *(np.flatnonzero(sites[1:] != sites[:-1]) + 1).tolist()]
-    for start, stop in zip(starts, [*starts[1:], len(sites)], strict=True):
-        if stop > start:
-            yield sites[start], slice(start, stop)
+def _site_rows(con, trial) -> Iterator[tuple[tuple[str, int | None], Iterator[dict]]]:
+    """(site, site_id) and an iterator of its rows, sites in workbook order."""
+    relation = con.sql(read_sql("marts/worklist_row.sql"), params={"ids": trial.criterion_ids()})
+    rows = (row for batch in relation.to_arrow_reader(_BATCH) for row in batch.to_pylist())
+    return groupby(rows, key=lambda row: (row["site"], row["site_id"]))
 
 
-@contextmanager
-def _evidence_source(
-    results: Results, con: duckdb.DuckDBPyConnection | None
-) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection with a `criterion_result` table or view: `con`, or the frame registered."""
-    if con is not None:
-        yield con
-        return
-    if isinstance(results, ResultCodes):
-        raise ValueError("the worklist shows evidence: pass the DuckDB connection holding it")
-    local = duckdb.connect()
-    try:
-        local.register("criterion_result", results)
-        yield local
-    finally:
-        local.close()
+class _Layout:
+    """Column order and widths of a site sheet."""
+
+    def __init__(self, trial: Any) -> None:
+        self.ids = trial.criterion_ids()
+        self.checks = manual_items(trial)
+        self.first_result = len(_PERSON_COLUMNS)
+        self.first_evidence = self.first_result + len(self.ids)
+        self.first_check = self.first_evidence + len(self.ids)
+        self.header = [
+            *_PERSON_COLUMNS,
+            *self.ids,
+            *(f"evidence {cid}" for cid in self.ids),
+            *(f"check {item}" for item in self.checks),
+        ]
 
 
-def _evidence_cells(
-    con: duckdb.DuckDBPyConnection, person_ids: np.ndarray, ids: Sequence[str]
-) -> Iterator[str]:
-    """One evidence cell per person of `person_ids`, in that order, streamed from DuckDB."""
-    shown = pa.table(
-        {
-            "person_id": pa.array(person_ids, pa.int64()),
-            "row": pa.array(np.arange(len(person_ids)), pa.int64()),
-        }
-    )
-    con.register("worklist_person", shown)
-    try:
-        relation = con.sql(read_sql("report/worklist_evidence.sql"), params={"ids": list(ids)})
-        for batch in relation.to_arrow_reader(_CHUNK):
-            yield from batch.column("evidence").to_pylist()
-    finally:
-        con.unregister("worklist_person")
+class _Book:
+    """One workbook being written (constant memory: rows in order, sheet after sheet)."""
+
+    def __init__(self, path, trial, selection, layout: _Layout, site: str | None) -> None:
+        self.book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+        self.layout = layout
+        self.used: set[str] = set()
+        self.formats = _formats(self.book)
+        self.text = TextCells(self.book)
+        self.evidence = TextCells(self.book, {"text_wrap": True, "valign": "top"})
+        self.warning = _warning(site)
+        _readme(self.book, trial, selection, layout.checks, self.warning, site)
+
+    def add_site(self, site: str, rows: Iterator[dict]) -> None:
+        sheet = self.book.add_worksheet(sheet_name(site, self.used))
+        sheet.write_string(0, 0, self.warning, self.formats["warn"])
+        sheet.write_row(1, 0, self.layout.header, self.formats["head"])
+        n = _write_rows(sheet, rows, self.layout, self.text, self.evidence)
+        _finish_sheet(sheet, self.formats, n, self.layout)
+
+    def close(self) -> None:
+        self.book.close()
 
 
-def _readme(book, trial, selection: WorklistSelection, checklist: list[str]) -> None:
+def _warning(site: str | None) -> str:
+    if site is None:
+        return (
+            "CONTAINS PATIENT IDENTIFIERS of every site: for the registry's screening "
+            "coordinator only; give each site's team only its own sheet, or write one "
+            f"workbook per site (prescreen run --worklist-per-site). {_SHARE_WARNING}"
+        )
+    return f"CONTAINS PATIENT IDENTIFIERS: for the screening team of {site} only. {_SHARE_WARNING}"
+
+
+def _write_rows(sheet, rows: Iterator[dict], layout: _Layout, text, evidence) -> int:
+    """Patient rows from row 3 on; returns how many. Typed writes (the generic write()
+    dispatch dominates otherwise); empty cells are not written."""
+    write_string, write_number = sheet.write_string, sheet.write_number
+    n = 0
+    for i, row in enumerate(rows, start=2):
+        for j, column in enumerate(_PERSON_COLUMNS):
+            value = row[column]
+            if isinstance(value, str):
+                text.write(sheet, i, j, value)
+            elif value is not None:
+                write_number(i, j, value)
+        for j, result in enumerate(row["results"], start=layout.first_result):
+            write_string(i, j, result)
+        for j, line in enumerate(row["evidence"], start=layout.first_evidence):
+            evidence.write(sheet, i, j, line or "")
+        n += 1
+    return n
+
+
+def _readme(book, trial, selection, checklist, warning: str, site: str | None) -> None:
     sheet = book.add_worksheet("README")
     bold = book.add_format({"bold": True, "font_color": "#9C0006", "font_size": 14})
     sheet.set_column(0, 0, 110)
+    scope = f"the patients of {site}" if site else "one sheet per site"
     lines = [
         f"Trial {trial.id} v{trial.version}: {trial.title}",
-        f"{selection.shown} patients (likely_eligible or needs_review), one sheet per site.",
+        f"{selection.shown} patients (likely_eligible or needs_review) in the worklist; "
+        f"this workbook: {scope}.",
+        "person_source_value is the registry number to look the patient up with.",
         "Result columns: pass (green), fail (red), unknown (amber: no, stale or ambiguous data), "
-        "manual (grey: needs a person to check).",
-        "Columns 'check …' are the manual checklist: fill them in when reviewing the chart.",
+        "manual (grey: needs a person to check); 'evidence …' columns say what decided each.",
+        "target_limb: the limb(s) through which the patient qualifies or comes closest.",
+        "Columns 'check …' are the manual checklist: pick pass, fail or unclear when reviewing "
+        "the chart.",
         "Checklist items: " + (", ".join(checklist) or "none"),
     ]
-    sheet.write_string(0, 0, WARNING, bold)
+    sheet.write_string(0, 0, warning, bold)
     for i, line in enumerate(lines, start=2):
         sheet.write_string(i, 0, line)
     if not selection.complete:
@@ -238,46 +271,39 @@ def _formats(book) -> dict:
     return formats
 
 
-def _site_sheet(book, formats, name: str, header: list[str]):
-    sheet = book.add_worksheet(name)
-    sheet.write_string(0, 0, WARNING, formats["warn"])
-    sheet.write_row(1, 0, header, formats["head"])
-    return sheet
-
-
-def _write_rows(sheet, rows: pd.DataFrame, labels: np.ndarray, cells: Iterator[str]) -> None:
-    """Patient rows from row 3 on, `_CHUNK` at a time (constant-memory mode writes in order)."""
-    write_string, write_number = sheet.write_string, sheet.write_number
-    columns = ["person_id", "site", "status", "n_unknown", "n_manual"]
-    for start in range(0, len(rows), _CHUNK):
-        part = rows.iloc[start : start + _CHUNK][columns].astype(object).to_numpy().tolist()
-        # native Python values and typed writes: the generic write() dispatch dominates otherwise
-        for i, (values, results) in enumerate(
-            zip(part, labels[start : start + _CHUNK].tolist(), strict=True), start=start + 2
-        ):
-            for j, value in enumerate([*values, *results, next(cells)]):
-                if isinstance(value, str):
-                    if value:
-                        write_string(i, j, value)
-                else:
-                    write_number(i, j, value)
-
-
-def _finish_sheet(sheet, formats, n: int, header: list[str], n_ids: int, n_checks: int) -> None:
-    first_result = 5
+def _finish_sheet(sheet, formats, n: int, layout: _Layout) -> None:
     last_row = max(n + 1, 2)
-    for label in _COLOURS:
-        sheet.conditional_format(
+    first, last = layout.first_result, layout.first_evidence - 1
+    if layout.ids:
+        for label in _COLOURS:
+            sheet.conditional_format(
+                2,
+                first,
+                last_row,
+                last,
+                {"type": "cell", "criteria": "==", "value": f'"{label}"', "format": formats[label]},
+            )
+    if layout.checks:
+        sheet.data_validation(
             2,
-            first_result,
+            layout.first_check,
             last_row,
-            first_result + n_ids - 1,
-            {"type": "cell", "criteria": "==", "value": f'"{label}"', "format": formats[label]},
+            layout.first_check + len(layout.checks) - 1,
+            {
+                "validate": "list",
+                "source": CHECK_VALUES,
+                "input_title": "Chart check",
+                "input_message": "pass: meets it for the trial; fail: excludes the patient; "
+                "unclear: ask the investigator",
+            },
         )
-    sheet.freeze_panes(2, 1)
-    sheet.autofilter(1, 0, last_row, len(header) - 1)
-    sheet.set_column(0, 4, 12)
-    sheet.set_column(first_result, first_result + n_ids - 1, 8)
-    sheet.set_column(first_result + n_ids, first_result + n_ids, 60)
-    if n_checks:
-        sheet.set_column(len(header) - n_checks, len(header) - 1, 14)
+    sheet.freeze_panes(2, 2)
+    sheet.autofilter(1, 0, last_row, len(layout.header) - 1)
+    sheet.set_column(0, 1, 14)
+    sheet.set_column(2, 2, 24)
+    sheet.set_column(3, len(_PERSON_COLUMNS) - 1, 11)
+    if layout.ids:
+        sheet.set_column(first, last, 8)
+        sheet.set_column(layout.first_evidence, layout.first_check - 1, 36)
+    if layout.checks:
+        sheet.set_column(layout.first_check, len(layout.header) - 1, 12)

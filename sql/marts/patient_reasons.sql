@@ -1,6 +1,6 @@
 -- one row per person of person_site, by person_id: the failing / unknown top-level
--- criteria in protocol order, written `E3 fail; I2 unknown` (empty when none), as
--- prescreen.changes.patient_reasons computes them from a frame.
+-- criteria in protocol order, written `E3 fail; I2 unknown` (empty when none): what a
+-- scan compares between runs (changes.csv).
 -- $ids: the trial's top-level criterion ids, in protocol order.
 with top_level as (
     select
@@ -11,10 +11,10 @@ with top_level as (
 flagged as (
     select
         r.person_id,
-        t.position,
-        r.criterion_id || ' ' || r.result as reason_text
-    from criterion_result as r
-    inner join top_level as t on r.criterion_id = t.criterion_id
+        r.position,
+        t.criterion_id || ' ' || r.result as reason_text
+    from top_result as r
+    inner join top_level as t on r.position = t.position
     where r.result in ('fail', 'unknown')
 ),
 
@@ -28,9 +28,9 @@ per_person as (
 
 reasons as (
     select
-        cast(p.person_id as bigint) as person_id,
+        p.person_id,
         coalesce(f.reasons, '') as reasons
-    from person_site as p
+    from patient_status as p
     left join per_person as f on p.person_id = f.person_id
 )
 

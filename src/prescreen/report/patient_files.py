@@ -1,0 +1,45 @@
+"""The local, person-level files: patients.csv, criteria.parquet and criteria.csv.
+
+criteria.parquet holds every person's rows (zstd-compressed: the form that stays small
+at millions of persons). criteria.csv is the readable one: every person's rows for runs
+up to CRITERIA_CSV_ALL_MAX_PERSONS screened (or with `criteria_csv="all"`), else the
+rows of the persons the worklist lists. Both are written by DuckDB from its tables.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from prescreen.report.csv_files import write_relation
+from prescreen.report.options import CRITERIA_CSV_ALL_MAX_PERSONS, ReportOptions
+from prescreen.sqltext import read_sql
+from prescreen.status import RESULT_COLUMNS
+
+
+def criteria_csv_lists_everyone(options: ReportOptions, screened: int) -> bool:
+    """Whether criteria.csv holds every person's rows (else the worklist persons')."""
+    if options.criteria_csv == "auto":
+        return screened <= CRITERIA_CSV_ALL_MAX_PERSONS
+    return options.criteria_csv == "all"
+
+
+def write_patient_files(
+    con: duckdb.DuckDBPyConnection, folder: Path, options: ReportOptions, screened: int
+) -> bool:
+    """patients.csv, criteria.parquet, criteria.csv into `folder`; True if criteria.csv
+    lists every person. Needs `patient_status` and, unless it lists everyone,
+    `worklist_person` (`prescreen.report.worklist.select_worklist`)."""
+    con.execute("set preserve_insertion_order = true")  # person, then protocol order
+    patients = con.sql(read_sql("marts/patients_file.sql"))
+    write_relation(patients, folder / "patients.csv", bom=options.csv_bom)
+    results = con.table("criterion_result").select(", ".join(RESULT_COLUMNS))
+    parquet = folder / "criteria.parquet"
+    results.write_parquet(str(parquet), compression="zstd")
+    everyone = criteria_csv_lists_everyone(options, screened)
+    rows = con.sql(
+        read_sql("marts/criteria_rows.sql" if everyone else "marts/criteria_rows_worklist.sql")
+    )
+    write_relation(rows, folder / "criteria.csv", bom=options.csv_bom)
+    return everyone
