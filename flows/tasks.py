@@ -18,7 +18,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from prescreen import stages
-from prescreen.partition import partition_result
+from prescreen.partition import PartitionResult, partition_result
 from prescreen.request import ScreenRequest
 
 IO_RETRIES = 2
@@ -64,8 +64,9 @@ def evaluate(run: stages.ScreenRun, con: duckdb.DuckDBPyConnection) -> None:
 
 
 @task(name="evaluate-partition", **_options())
-def evaluate_partition(db_file: Path, request: ScreenRequest, part: int) -> pd.DataFrame:
-    """criterion_result of one person partition, read from the DuckDB file (read-only)."""
+def evaluate_partition(db_file: Path, request: ScreenRequest, part: int) -> PartitionResult:
+    """criterion_result and person_limb of one person partition, read from the DuckDB
+    file (read-only)."""
     return partition_result(db_file, request, part)
 
 

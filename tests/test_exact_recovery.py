@@ -40,7 +40,7 @@ def _screened(tmp_path_factory, persons: int, sites: int, seed: int):
             extract_date=AS_OF, console=None,
         )  # fmt: skip
     con = open_database(None)
-    report = load_extract(extract, con, as_of=AS_OF, max_quarantine=0.05)
+    report = load_extract(extract, con, extract_date=AS_OF, max_quarantine=0.05)
     trial = load_trial(TRIAL, {})
     pipeline.screen_stage(con, trial, AS_OF, "sql")
     return con, trial, report

@@ -73,7 +73,7 @@ def report(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("report")
     con = open_database(None)
     try:
-        load_extract(SAMPLE, con, as_of=AS_OF, max_quarantine=0.05)
+        load_extract(SAMPLE, con, extract_date=AS_OF, max_quarantine=0.05)
         con.execute("update person_site set site = 'Site $\\foo{$ A' where site_id = 1")
         con.execute(
             "update person_site set site = 'Site 02 – Rotterdam University Hospital, Department"

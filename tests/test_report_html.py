@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
 
 import pytest
 from test_report_fixtures import (
@@ -20,20 +20,10 @@ from prescreen.report import ReportOptions, charts, published_tables, report_cou
 from prescreen.report.html import HEAT_BINS, evaluability_grid, heat_colour, whole_percent
 
 
-@dataclass(frozen=True)
-class LabelledCriterion(Criterion):
-    """A criterion with the short label the engine engineer is adding to the model."""
-
-    label: str = ""
-
-
 def _labelled_trial():
     trial = small_trial()
     labels = {"I1": "age 20–80", "I2": "ABI ≤ 0.6", "E1": "acute ischemia", "E2": "consent"}
-    trial.criteria = [
-        LabelledCriterion(**{f: getattr(c, f) for f in c.__dataclass_fields__}, label=labels[c.id])
-        for c in trial.criteria
-    ]
+    trial.criteria = [dataclasses.replace(c, label=labels[c.id]) for c in trial.criteria]
     return trial
 
 

@@ -42,7 +42,7 @@ def extract(tmp_path_factory):
 def _outputs(extract, engine: str, folder) -> pd.DataFrame:
     con = open_database(None)
     try:
-        report = load_extract(extract, con, as_of=AS_OF, max_quarantine=0.05)
+        report = load_extract(extract, con, extract_date=AS_OF, max_quarantine=0.05)
         trial = load_trial(TRIAL, {})
         screen = pipeline.screen_stage(con, trial, AS_OF, engine)
         options = ReportOptions(worklist_limit=30)
@@ -82,7 +82,7 @@ def test_statuses_only_screen_matches_the_full_screen(extract, override):
     """Sweeps and forecasts count from statuses_stage: one row per person, no evidence."""
     con = open_database(None)
     try:
-        load_extract(extract, con, as_of=AS_OF, max_quarantine=0.05)
+        load_extract(extract, con, extract_date=AS_OF, max_quarantine=0.05)
         trial = load_trial(TRIAL, override)
         full = pipeline.screen_stage(con, trial, AS_OF, "sql").patients
         expected = full[["person_id", "site", "status"]]

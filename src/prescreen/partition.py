@@ -12,18 +12,31 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from prescreen.pipeline import evaluate_stage
+from prescreen.pipeline import screen_stage
 from prescreen.request import ScreenRequest
+from prescreen.sqltext import read_sql
+
+PartitionResult = tuple[pd.DataFrame, pd.DataFrame]  # (criterion_result with ord, person_limb)
 
 
-def partition_result(db_file: Path, request: ScreenRequest, part: int) -> pd.DataFrame:
-    """criterion_result rows of persons with person_id % partitions == part (0-based part).
+def partition_result(db_file: Path, request: ScreenRequest, part: int) -> PartitionResult:
+    """criterion_result rows (with `ord`) and person_limb of the persons with
+    person_id % partitions == part (0-based part).
 
-    The request travels to the worker with its trial already parsed.
+    The request travels to the worker with its trial already parsed. Every partition
+    writes every row's evidence (unless --evidence none): the worklist is chosen over all
+    partitions, after they return.
     """
     con = partition_connection(db_file, part, request.partitions)
     try:
-        return evaluate_stage(con, request.trial, request.index_date, request.engine)
+        screen_stage(
+            con, request.trial, request.index_date, request.engine,
+            evidence="none" if request.evidence == "none" else "all",
+            exact_concepts=request.exact_concepts,
+        )  # fmt: skip
+        results = con.execute(read_sql("marts/partition_rows.sql")).df()
+        limbs = con.execute(read_sql("marts/partition_limbs.sql")).df()
+        return results, limbs
     finally:
         con.close()
 
@@ -46,11 +59,13 @@ def partition_connection(db_file: Path, part: int = 0, parts: int = 1) -> duckdb
     return con
 
 
-def combined_result(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """Partitions → one criterion_result in the single-process order (person, protocol)."""
-    frames = [p for p in parts if len(p)] or parts[:1]
-    combined = pd.concat(frames, ignore_index=True)
-    return combined.sort_values("person_id", kind="stable", ignore_index=True)
+def combined_result(parts: list[PartitionResult]) -> PartitionResult:
+    """Partitions → one criterion_result in the single-process order (person, protocol)
+    and one person_limb (by person)."""
+    results = pd.concat([r for r, _ in parts if len(r)] or [parts[0][0]], ignore_index=True)
+    limbs = pd.concat([lb for _, lb in parts if len(lb)] or [parts[0][1]], ignore_index=True)
+    results = results.sort_values(["person_id", "ord"], kind="stable", ignore_index=True)
+    return results, limbs.sort_values("person_id", kind="stable", ignore_index=True)
 
 
 def _source_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, bool]]:

@@ -196,8 +196,6 @@ def screen_request(
     """
     if engine not in ENGINES:
         raise PrescreenError(f"--engine {engine!r}: choose sql or pandas")
-    if min_cell < 1:
-        raise PrescreenError(f"--min-cell {min_cell}: give 1 (no suppression) or more")
     if not 0 <= max_quarantine <= 1:
         raise PrescreenError(
             f"--max-quarantine {max_quarantine}: give a share between 0 and 1 (0.05 = 5 %)"

@@ -24,12 +24,13 @@ from prescreen.errors import ExtractError, PrescreenError
 from prescreen.outputs import staged_output
 from prescreen.provenance import RunManifest, started_now, trial_fields
 from prescreen.request import ScreenRequest
-from prescreen.status import patient_status, status_counts, store_results
+from prescreen.status import patient_status, status_counts, store_limbs, store_results
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from prescreen.extract import LoadReport
+    from prescreen.partition import PartitionResult
     from prescreen.report import WorklistSelection
 
 
@@ -180,12 +181,14 @@ def screened(run: ScreenRun, con: duckdb.DuckDBPyConnection) -> pipeline.ScreenR
 
 
 def combined(
-    run: ScreenRun, con: duckdb.DuckDBPyConnection, parts: list[pd.DataFrame]
+    run: ScreenRun, con: duckdb.DuckDBPyConnection, parts: list[PartitionResult]
 ) -> pipeline.ScreenResult:
     """The partitions' criterion_result as one screen, in the single-process order."""
     from prescreen.partition import combined_result
 
-    store_results(con, combined_result(parts))  # one result form: the table every report reads
+    results, limbs = combined_result(parts)
+    store_results(con, results)  # one result form: the tables every report reads
+    store_limbs(con, limbs)
     patients = patient_status(con, run.request.trial.criterion_ids())
     run.screen = pipeline.ScreenResult(trial=run.request.trial, patients=patients)
     return run.screen

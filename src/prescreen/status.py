@@ -77,6 +77,15 @@ def store_results(con: duckdb.DuckDBPyConnection, criterion_result: pd.DataFrame
         con.unregister("criterion_frame")
 
 
+def store_limbs(con: duckdb.DuckDBPyConnection, person_limb: pd.DataFrame) -> None:
+    """Target limbs an engine produced as a frame become the table `person_limb` of `con`."""
+    con.register("limb_frame", person_limb[["person_id", "target_limb"]])
+    try:
+        con.execute(read_sql("marts/person_limb_from_frame.sql"))
+    finally:
+        con.unregister("limb_frame")
+
+
 def status_counts(patients: pd.DataFrame) -> dict[str, int]:
     """Screened total and the number of patients in each status (zeros included)."""
     counts = patients["status"].value_counts()

@@ -1,0 +1,8 @@
+-- one row per row of the registered frame limb_frame: the partitions' target limbs
+-- become the table person_limb, as a single-process screen leaves it
+create or replace table person_limb as
+select
+    cast(person_id as bigint) as person_id,
+    cast(target_limb as varchar) as target_limb
+from limb_frame
+order by person_id
