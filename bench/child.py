@@ -2,7 +2,7 @@
 
 Called by bench/run.py, never by hand (but it works by hand):
 
-    python bench/child.py lib --extract bench/data/p100000 --trial criteria/nl003-cli-iii-2.yaml --out DIR
+    python bench/child.py lib --extract bench/data/p100000 --trial trials/nl003-cli-iii-2.yaml --out DIR
     python bench/child.py floor --extract bench/data/p100000
     python bench/child.py profile --extract bench/data/p1000000 --trial ... --out FILE
 
@@ -201,7 +201,7 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("mode", choices=["lib", "floor", "profile", "sql"])
     parser.add_argument("--extract", type=Path, required=True)
-    parser.add_argument("--trial", type=Path, default=Path("criteria/nl003-cli-iii-2.yaml"))
+    parser.add_argument("--trial", type=Path, default=Path("trials/nl003-cli-iii-2.yaml"))
     parser.add_argument("--out", type=Path, default=BENCH / "data" / "out" / "lib")
     parser.add_argument("--stages", default="load,screen,report")
     args = parser.parse_args(argv)

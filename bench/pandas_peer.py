@@ -4,7 +4,7 @@
 
 Reads the Parquet tables with pandas, filters by code lists, groups by person (and limb),
 combines the computable criteria with three-valued logic (1 = true, 0 = false, NaN =
-unknown) and writes one status per person. It follows criteria/nl003-cli-iii-2.yaml
+unknown) and writes one status per person. It follows trials/nl003-cli-iii-2.yaml
 reasonably faithfully but is independent of prescreen (no validation/quarantine, no
 evidence text, no concept ids): a yardstick for speed, with status agreement as a sanity check.
 """

@@ -86,7 +86,7 @@ def _machine() -> list[str]:
     import prefect
 
     commit = _sh(["git", "rev-parse", "--short", "HEAD"])
-    dirty = _sh(["git", "status", "--porcelain", "--", "src", "sql", "flows", "criteria"])
+    dirty = _sh(["git", "status", "--porcelain", "--", "src", "sql", "flows", "trials"])
     return [
         f"- CPU: {model}, {os.cpu_count()} logical cores",
         f"- RAM: {mem_kb / 1024**2:.1f} GiB (/proc/meminfo MemTotal), no swap" if "SwapTotal:            0" in

@@ -2,7 +2,7 @@
 
 Every case is one patient built from a few OMOP rows around the index date D and the
 result of ONE top-level criterion, written by hand from the protocol text and the
-assumption register in `criteria/nl003-cli-iii-2.yaml` (never produced by an engine).
+assumption register in `trials/nl003-cli-iii-2.yaml` (never produced by an engine).
 Each case's docstring names the boundary it sits on.
 
 Inclusion: rule true -> pass, false -> fail. Exclusion: rule true -> fail, false -> pass.

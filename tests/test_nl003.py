@@ -15,7 +15,7 @@ import pytest
 import yaml
 from nl003_cases import CASES, Case, D, build_extract
 
-TRIAL_FILE = Path(__file__).resolve().parents[1] / "criteria" / "nl003-cli-iii-2.yaml"
+TRIAL_FILE = Path(__file__).resolve().parents[1] / "trials" / "nl003-cli-iii-2.yaml"
 INCLUSION_IDS = [f"I{n}" for n in range(1, 7)]
 EXCLUSION_IDS = [f"E{n}" for n in range(1, 20)]
 MANUAL_IDS = {"I4", "I6", "E3", "E10", "E17"}

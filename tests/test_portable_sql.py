@@ -16,7 +16,7 @@ from prescreen.criteria.parse import load_trial
 from prescreen.criteria.plan import build_plan
 from prescreen.criteria.sql_compile import compile_screen
 
-TRIAL = Path(__file__).resolve().parents[1] / "criteria" / "nl003-cli-iii-2.yaml"
+TRIAL = Path(__file__).resolve().parents[1] / "trials" / "nl003-cli-iii-2.yaml"
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from prescreen.synth.schema import TABLES, schema
 D = date(2026, 11, 1)
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
-TRIAL_FILE = ROOT / "criteria" / "nl003-cli-iii-2.yaml"
+TRIAL_FILE = ROOT / "trials" / "nl003-cli-iii-2.yaml"
 
 # source-value shapes from docs registry-profile.md
 ICD10CM = r"[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?"

@@ -544,7 +544,7 @@ def criteria_check(
 ) -> None:
     """Validate criteria files; report every problem with its line number (exit 1 if any).
 
-    Example: prescreen criteria check criteria/nl003-cli-iii-2.yaml
+    Example: prescreen criteria check trials/nl003-cli-iii-2.yaml
     """
     from prescreen.criteria.check import check_files
 
