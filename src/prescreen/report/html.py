@@ -100,6 +100,7 @@ def report_html(
         evaluability=evaluability_grid(published.evaluability, trial),
         heat_bins=HEAT_BINS,
         dates=dates(provenance),
+        unmatched=list(provenance.get("unmatched_codesets") or []),
         prov=provenance,
         worklist_note=worklist_note(worklist, published),
     )
