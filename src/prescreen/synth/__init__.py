@@ -11,7 +11,7 @@ from rich.progress import Progress
 
 from prescreen.synth.extract import chunk_tables
 from prescreen.synth.schema import EVENT_TABLES, TABLES
-from prescreen.synth.sites import care_site_table, location_table
+from prescreen.synth.sites import care_site_table, cdm_source_table, location_table
 from prescreen.synth.write import ExtractWriter
 
 CHUNK_PERSONS = 100_000
@@ -41,6 +41,7 @@ def generate_extract(
     writer = ExtractWriter(out_dir, fmt)
     progress = Progress(console=console, disable=console is None, transient=True)
     try:
+        writer.write("cdm_source", cdm_source_table(extract_date))
         writer.write("care_site", care_site_table(sites))
         writer.write("location", location_table(sites))
         with progress:

@@ -19,8 +19,9 @@ _ARROW = {
     "timestamp": pa.timestamp("s"),
 }
 
-# the tables the generator writes (no vocabulary, no cdm_source)
+# the tables the generator writes (no vocabulary tables)
 _WRITTEN = (
+    "cdm_source",
     "person",
     "care_site",
     "location",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pyarrow as pa
 
@@ -28,6 +30,22 @@ def _site(k: int) -> tuple[str, str, str, str, float, float]:
     city, state, zip_code, lat, lon = _CITIES[(k - 1) % len(_CITIES)]
     kind = "University Hospital" if k <= len(_CITIES) else f"Regional Hospital {k // len(_CITIES)}"
     return f"Site {k:02d} – {city} {kind}", city, state, zip_code, lat, lon
+
+
+def cdm_source_table(extract_date: date) -> pa.Table:
+    """The extract's own description: its release date is the extract date a load checks
+    dates against, so a screen of the sample gives the same answer on any day."""
+    return _table(
+        "cdm_source",
+        {
+            "cdm_source_name": pa.array(["Synthetic PAD/CLI registry (prescreen generate)"]),
+            "cdm_source_abbreviation": pa.array(["SYNTH-PAD"]),
+            "cdm_holder": pa.array(["prescreen"]),
+            "source_release_date": pa.array([extract_date], pa.date32()),
+            "cdm_release_date": pa.array([extract_date], pa.date32()),
+            "cdm_version": pa.array(["v5.4"]),
+        },
+    )
 
 
 def care_site_table(sites: int) -> pa.Table:
