@@ -1,0 +1,78 @@
+"""Evidence on demand (#13.2): the `needed` policy writes evidence text exactly where
+someone reads it (the worklist's persons, every row; the failing criteria of the
+ineligible, with their sub-rules) and the same text the `all` policy writes there; results
+and reasons never depend on the policy."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from prescreen.criteria.parse import load_trial
+from prescreen.criteria.sql_engine import screen_into
+from prescreen.database import open_database
+from prescreen.extract import load_extract
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+D = date(2026, 11, 1)
+WORKLIST = 120
+COLUMNS = "person_id, criterion_id, result, evidence, reason"
+
+
+@pytest.fixture(scope="module")
+def screens():
+    con = open_database(None)
+    load_extract(SAMPLE, con, extract_date=D, max_quarantine=0.05)
+    trial = load_trial("nl003-cli-iii-2", {})
+    frames = {}
+    for policy in ("all", "needed", "none"):
+        tables = screen_into(con, trial, D, evidence=policy, worklist_limit=WORKLIST)
+        assert tables.evidence_policy == policy
+        frames[policy] = con.execute(
+            f"select {COLUMNS} from criterion_result order by person_id, ord"
+        ).df()
+    con.close()
+    return trial, frames
+
+
+def _status(frame: pd.DataFrame, top: set[str]) -> pd.Series:
+    tops = frame[frame["criterion_id"].isin(top)]
+    fail = tops.groupby("person_id")["result"].apply(lambda r: (r == "fail").any())
+    unknown = tops.groupby("person_id")["result"].apply(lambda r: (r == "unknown").any())
+    labels = ["ineligible" if f else "needs_review" if u else "likely_eligible"
+              for f, u in zip(fail, unknown, strict=True)]  # fmt: skip
+    return pd.Series(labels, index=fail.index)
+
+
+def test_results_and_reasons_do_not_depend_on_the_policy(screens):
+    _, frames = screens
+    keep = ["person_id", "criterion_id", "result", "reason"]
+    for policy in ("needed", "none"):
+        pd.testing.assert_frame_equal(frames["all"][keep], frames[policy][keep])
+    assert frames["none"]["evidence"].isna().all()
+    assert frames["all"]["evidence"].notna().mean() > 0.8
+
+
+def test_needed_evidence_is_the_full_text_where_someone_reads_it(screens):
+    trial, frames = screens
+    full, needed = frames["all"], frames["needed"]
+    top = set(trial.criterion_ids())
+    status = _status(full, top)
+    candidates = status[status != "ineligible"]
+    order = sorted(candidates.index, key=lambda p: (candidates[p] != "likely_eligible", p))
+    worklist = set(order[:WORKLIST])
+    assert len(worklist) == WORKLIST < len(candidates)
+    parent = full["criterion_id"].str.split(".").str[0]
+    failed = full[full["result"].eq("fail") & full["criterion_id"].isin(top)]
+    failing = set(zip(failed["person_id"], failed["criterion_id"], strict=True))
+    ineligible = full["person_id"].map(status).eq("ineligible")
+    pairs = zip(full["person_id"], parent, strict=True)
+    decided = pd.Series([pair in failing for pair in pairs], index=full.index)
+    shown = full["person_id"].isin(worklist) | (ineligible & decided)
+    pd.testing.assert_series_equal(needed.loc[shown, "evidence"], full.loc[shown, "evidence"])
+    assert needed.loc[~shown, "evidence"].isna().all()
+    # the ineligible keep the evidence of what excluded them, never of the rest
+    assert (ineligible & decided).sum() > 0 and (ineligible & ~decided).sum() > 0
