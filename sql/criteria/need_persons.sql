@@ -1,12 +1,15 @@
 -- one row per person whose evidence someone will read ($policy):
 -- all: everyone, every row; needed: the worklist (likely eligible first, then needs
 -- review, each by person_id, at most $limit persons, 0 = no cap), every row; and the
--- ineligible, for their failing criteria. $top: 1-based positions of top-level rows.
+-- ineligible, for their failing criteria. $top: 1-based positions of top-level rows;
+-- $top_csks: per top-level row, the code set keys it and its sub-rules read (an
+-- ineligible person's evidence pass reads only those of its failing criteria: `csks`).
 create or replace temp table ps_need as
 with
 status as (
     select
         person_id,
+        codes,
         case
             when list_contains(list_select(codes, $top), 1) then 'ineligible'
             when list_contains(list_select(codes, $top), 2) then 'needs_review'
@@ -26,12 +29,21 @@ worklist as (
 ),
 
 needed as (
-    select person_id, true as all_rows from status where $policy = 'all'
+    select person_id, true as all_rows, cast(null as integer[]) as csks
+    from status where $policy = 'all'
     union all
-    select person_id, true as all_rows from worklist
+    select person_id, true as all_rows, cast(null as integer[]) as csks
+    from worklist
     where $policy = 'needed' and ($limit = 0 or place <= $limit)
     union all
-    select person_id, false as all_rows from status
+    select
+        person_id,
+        false as all_rows,
+        cast(flatten(list_transform(
+            list_filter(range(1, len($top) + 1), lambda j: codes[$top[j]] = 1),
+            lambda j: $top_csks[j]
+        )) as integer[]) as csks
+    from status
     where $policy = 'needed' and status = 'ineligible'
 )
 

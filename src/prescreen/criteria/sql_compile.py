@@ -56,6 +56,39 @@ def codeset_keys(plan: Plan) -> dict[str, int]:
     return {name: k for k, name in enumerate(sorted(plan.codesets))}
 
 
+def top_codeset_keys(plan: Plan) -> list[list[int]]:
+    """For each top-level output (in output order): the code set keys its rule and its
+    sub-rules read (for a limb-scoped one, also those of the others: they choose the
+    limb together). The evidence pass reads only these rows for an ineligible person
+    outside the worklist, whose evidence is kept for the failing criteria alone."""
+    keys = codeset_keys(plan)
+
+    def reach(node: int | None, seen: set[int]) -> None:
+        if node is None or node in seen:
+            return
+        seen.add(node)
+        n = plan.nodes[node]
+        for child in (*n.children, *((n.exam,) if n.exam is not None else ())):
+            reach(child, seen)
+
+    per_top: dict[str, set[int]] = {}
+    for out in plan.outputs:
+        nodes: set[int] = set()
+        for start in (out.node, out.evidence_node, *(out.sides or ())):
+            reach(start, nodes)
+        codesets = {plan.insts[plan.nodes[k].inst].event.codeset  # type: ignore[index]
+                    for k in nodes if plan.nodes[k].inst is not None}  # fmt: skip
+        per_top.setdefault(out.id.split(".", 1)[0], set()).update(keys[c] for c in codesets)
+    # the target limb, which a limb-scoped criterion's evidence names, is chosen over every
+    # top-level limb-scoped criterion: each of them reads the code sets of all of them
+    limb_keys = set().union(*(per_top[plan.outputs[k].id] for k in plan.selection))
+    return [
+        sorted(per_top[o.id] | (limb_keys if o.sides is not None else set()))
+        for o in plan.outputs
+        if o.top_level
+    ]
+
+
 # --------------------------------------------------------------------------- bound tables
 def code_rows(plan: Plan) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(pattern rows, concept rows); an inert first row keeps the column types.
@@ -175,7 +208,14 @@ def compile_screen(plan: Plan, *, evidence: bool, need_filter: bool = False) -> 
         params[f"i{inst.idx}_dc"] = _code_of(dv, dr)
         if evidence:
             params[f"i{inst.idx}_de"] = de
-    need = "\n        and r.person_id in (select person_id from ps_need)" if need_filter else ""
+    # the evidence pass: the persons of ps_need, and of an ineligible person outside the
+    # worklist only the rows of the code sets its failing criteria read
+    need = (
+        "\n        and exists (select 1 from ps_need as n where n.person_id = r.person_id"
+        " and (n.all_rows or list_contains(n.csks, m.csk)))"
+        if need_filter
+        else ""
+    )
     event = render(
         read_sql("criteria/event_result.sql"),
         optional_aggregates=_optional_aggregates(plan),

@@ -24,7 +24,13 @@ import pandas as pd
 
 from prescreen.criteria.model import Trial
 from prescreen.criteria.plan import Plan, build_plan
-from prescreen.criteria.sql_compile import RESULT_CODES, Compiled, codeset_keys, compile_screen
+from prescreen.criteria.sql_compile import (
+    RESULT_CODES,
+    Compiled,
+    codeset_keys,
+    compile_screen,
+    top_codeset_keys,
+)
 from prescreen.criteria.staging import DOMAIN_TABLES, prepare_staging
 from prescreen.errors import CriteriaError
 from prescreen.sqltext import read_sql, render
@@ -268,7 +274,12 @@ def _need_persons(
     else:
         con.execute(
             read_sql("criteria/need_persons.sql"),
-            {"top": top, "policy": policy, "limit": max(0, worklist_limit)},
+            {
+                "top": top,
+                "top_csks": top_codeset_keys(plan),
+                "policy": policy,
+                "limit": max(0, worklist_limit),
+            },
         )
     return int(con.execute("select count(*) from ps_need").fetchall()[0][0])
 
