@@ -39,7 +39,6 @@ RESULT_COLUMNS = ["person_id", "criterion_id", "result", "evidence", "reason"]
 RESULT_TABLE = "criterion_result"
 LIMB_TABLE = "person_limb"
 MATCH_TABLE = "codeset_match"
-SCRATCH_TABLE = "ps_statuses_only"
 # persons per statement run: bounds DuckDB's memory for the per-person aggregation
 BATCH_PERSONS = 50_000
 # up to this many persons every row gets its evidence; above, only where someone reads it
@@ -67,7 +66,7 @@ def screen_into(
     persons: list[int] | None = None,
     batch_persons: int = BATCH_PERSONS,
     exact_concepts: bool = False,
-    result_table: str = RESULT_TABLE,
+    result_table: str | None = RESULT_TABLE,
 ) -> ScreenTables:
     """Screen every person into `criterion_result` and `person_limb` (see module doc).
 
@@ -76,8 +75,9 @@ def screen_into(
     `persons`: evidence for exactly these persons, every row (`prescreen explain`).
     `exact_concepts`: allow code sets with `descendants: true` on an extract without
     concept_ancestor (their concepts then match exactly; a warning, not an error).
-    `result_table`: another name for criterion_result (sweeps and forecasts screen into a
-    scratch table, leaving the run's own results alone); person_limb is then not written.
+    `result_table`: another name for criterion_result; person_limb is then not written.
+    None: statuses only (sweeps and forecasts): the screen stops at `ps_status`, one row of
+    result codes per person, and the run's own criterion_result stays as it is.
     """
     if evidence not in EVIDENCE_POLICIES:
         raise CriteriaError(f"evidence {evidence!r}: choose one of {', '.join(EVIDENCE_POLICIES)}")
@@ -93,6 +93,8 @@ def screen_into(
         status.tree_params,
     )
     total = int(con.execute("select count(*) from ps_status").fetchall()[0][0])
+    if result_table is None:
+        return ScreenTables(total, 0, "none", unmatched)
     policy = evidence if evidence != "auto" else ("all" if total <= FULL_EVIDENCE_PERSONS else "needed")
     if persons is not None:
         policy = "persons"
@@ -339,11 +341,9 @@ def evaluate_sql(
 def person_statuses(
     con: duckdb.DuckDBPyConnection, trial: Trial, as_of: date, *, batch_persons: int = BATCH_PERSONS
 ) -> pd.DataFrame:
-    """person_id, status of every person, screened for statuses only (sweeps, forecasts)
-    into a scratch table: the run's own criterion_result stays as it is."""
-    screen_into(
-        con, trial, as_of, evidence="none", batch_persons=batch_persons, result_table=SCRATCH_TABLE
-    )
-    frame = con.execute(render(read_sql("criteria/person_status.sql"), table=SCRATCH_TABLE)).df()
-    con.execute(f"drop table if exists {SCRATCH_TABLE}")
-    return frame
+    """person_id, status of every person, screened for statuses only (sweeps, forecasts):
+    no result row is assembled, and the run's own criterion_result stays as it is."""
+    screen_into(con, trial, as_of, evidence="none", batch_persons=batch_persons, result_table=None)
+    plan = build_plan(trial, as_of)
+    top = [k + 1 for k, o in enumerate(plan.outputs) if o.top_level]
+    return con.execute(read_sql("criteria/person_status.sql"), {"top": top}).df()
