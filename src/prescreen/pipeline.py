@@ -21,6 +21,7 @@ from rich.console import Console
 
 from prescreen.console import print_counts  # noqa: F401  (its old home; tests import it here)
 from prescreen.errors import PrescreenError
+from prescreen.outputs import WORKLIST_LIMIT
 from prescreen.status import patient_status, patient_status_of, status_counts
 
 if TYPE_CHECKING:  # the report package imports matplotlib: only when reporting
@@ -101,7 +102,7 @@ def screen_stage(
     engine: str,
     *,
     evidence: str = "auto",
-    worklist_limit: int = 0,
+    worklist_limit: int = WORKLIST_LIMIT,
     exact_concepts: bool = False,
 ) -> ScreenResult:
     """Screen into the tables `criterion_result` and `person_limb`, and derive each

@@ -166,7 +166,7 @@ def screened(run: ScreenRun, con: duckdb.DuckDBPyConnection) -> pipeline.ScreenR
             request.index_date,
             request.engine,
             evidence=request.evidence,
-            worklist_limit=request.worklist_limit if request.worklist else 0,
+            worklist_limit=request.worklist_limit,  # criteria.csv lists them, worklist or not
             exact_concepts=request.exact_concepts,
         )
     # code sets no row of the extract matched: a vocabulary mismatch to look at, not an error
