@@ -10,11 +10,10 @@ status as (
     select
         person_id,
         codes,
-        case
-            when list_contains(list_select(codes, $top), 1) then 'ineligible'
-            when list_contains(list_select(codes, $top), 2) then 'needs_review'
-            else 'likely_eligible'
-        end as status
+        patient_status_of(
+            len(list_filter(list_select(codes, $top), lambda c: c = 1)),
+            len(list_filter(list_select(codes, $top), lambda c: c = 2))
+        ) as status
     from ps_status
 ),
 

@@ -17,6 +17,7 @@ from rich.table import Table
 from prescreen.criteria.model import Trial
 from prescreen.criteria.sql_engine import LIMB_TABLE, RESULT_COLUMNS, RESULT_TABLE, screen_into
 from prescreen.errors import PrescreenError
+from prescreen.sqltext import read_sql
 
 
 def explain_person(
@@ -38,15 +39,22 @@ def explain_person(
     return rows, (limb[0][0] if limb else None)
 
 
+def _status(rows: pd.DataFrame, trial: Trial) -> str:
+    """The person's status by the one status rule (sql/marts/macros.sql)."""
+    top = rows[rows["criterion_id"].isin(set(trial.criterion_ids()))]["result"]
+    con = duckdb.connect()
+    try:
+        con.execute(read_sql("marts/macros.sql"))
+        counts = {"n_fail": int((top == "fail").sum()), "n_unknown": int((top == "unknown").sum())}
+        found = con.execute(read_sql("marts/status_of_counts.sql"), counts).fetchall()
+    finally:
+        con.close()
+    return str(found[0][0])
+
+
 def print_explanation(console: Console, rows: pd.DataFrame, target_limb: str | None, trial: Trial) -> None:
     """A table: criterion, result, reason, evidence; the status and target limb above it."""
-    top = set(trial.criterion_ids())
-    results = rows[rows["criterion_id"].isin(top)]["result"]
-    status = (
-        "ineligible" if (results == "fail").any()
-        else "needs_review" if (results == "unknown").any()
-        else "likely_eligible"
-    )  # fmt: skip
+    status = _status(rows, trial)
     pid = int(rows["person_id"].iloc[0]) if len(rows) else "?"
     limb = {"R": "right", "L": "left", "R,L": "right and left"}.get(target_limb or "", "none")
     console.print(f"person {pid}: {status}; target limb: {limb}", highlight=False)

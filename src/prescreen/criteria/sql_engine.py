@@ -115,6 +115,7 @@ def prepare_screen(con: duckdb.DuckDBPyConnection, plan: Plan, *, exact_concepts
         if not _exists(con, table):
             raise CriteriaError(f"the trial reads {table}, which this database does not have")
     con.execute(read_sql("criteria/macros.sql"))
+    con.execute(read_sql("marts/macros.sql"))  # the status rule, written once
     compiled_tables = compile_screen(plan, evidence=False).tables
     con.execute(read_sql("criteria/code_pattern.sql"), {"patterns": compiled_tables["patterns"]})
     con.execute(
@@ -269,8 +270,7 @@ def _need_persons(
     top = [k + 1 for k, o in enumerate(plan.outputs) if o.top_level]
     if policy == "persons":
         con.execute(
-            "create or replace temp table ps_need as select cast(unnest($ids) as bigint) as person_id,"
-            " true as all_rows",
+            read_sql("criteria/need_listed_persons.sql"),
             {"ids": [int(p) for p in persons or []]},
         )
     else:
