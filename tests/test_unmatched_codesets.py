@@ -35,22 +35,28 @@ criteria:
 """
 
 
-def test_a_code_set_matching_nothing_is_named_everywhere(tmp_path, capsys):
+def _run(tmp_path, capsys, procedure_code: str) -> tuple[int, str, object]:
+    """The two-criterion trial on two persons, person 1 with one procedure row."""
     extract = tiny_extract(tmp_path / "extract", PEOPLE)
     (extract / "procedure_occurrence.csv").write_text(
         "procedure_occurrence_id,person_id,procedure_concept_id,procedure_date,"
         "procedure_type_concept_id,procedure_source_value,procedure_source_concept_id\n"
-        "1,1,0,2026-10-01,32817,99213,0\n",
+        f"1,1,0,2026-10-01,32817,{procedure_code},0\n",
         encoding="utf-8",
     )
     trial = tmp_path / "codes.yaml"
     trial.write_text(TRIAL, encoding="utf-8")
     out = tmp_path / "out"
-    code, stdout, stderr = run_cli(
+    code, _, stderr = run_cli(
         ["run", "--trial", str(trial), "--extract", str(extract), "--as-of", "2026-11-01",
          "--out", str(out)],
         capsys,
     )  # fmt: skip
+    return code, stderr, out
+
+
+def test_a_code_set_matching_nothing_is_named_everywhere(tmp_path, capsys):
+    code, stderr, out = _run(tmp_path, capsys, "99213")
     assert code == 0, stderr
     assert "1 code set(s) matched no row" in stderr and "dialysis in procedure_occurrence" in stderr
     manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
@@ -63,21 +69,7 @@ def test_a_code_set_matching_nothing_is_named_everywhere(tmp_path, capsys):
 
 
 def test_no_section_when_every_code_set_matches(tmp_path, capsys):
-    extract = tiny_extract(tmp_path / "extract", PEOPLE)
-    (extract / "procedure_occurrence.csv").write_text(
-        "procedure_occurrence_id,person_id,procedure_concept_id,procedure_date,"
-        "procedure_type_concept_id,procedure_source_value,procedure_source_concept_id\n"
-        "1,1,0,2026-10-01,32817,90935,0\n",
-        encoding="utf-8",
-    )
-    trial = tmp_path / "codes.yaml"
-    trial.write_text(TRIAL, encoding="utf-8")
-    out = tmp_path / "out"
-    code, _, stderr = run_cli(
-        ["run", "--trial", str(trial), "--extract", str(extract), "--as-of", "2026-11-01",
-         "--out", str(out)],
-        capsys,
-    )  # fmt: skip
+    code, stderr, out = _run(tmp_path, capsys, "90935")
     assert code == 0, stderr
     assert "matched no row" not in stderr
     assert json.loads((out / "run.json").read_text(encoding="utf-8"))["unmatched_codesets"] == []

@@ -67,3 +67,11 @@ create or replace temp macro ps_side_code(side) as
 -- their code set and side on equal keys (ps_inst_side)
 create or replace temp macro ps_join_key(dom, csk, side_code) as
     (cast(dom as bigint) * 65536 + csk) * 4 + side_code;
+
+-- a person's status from the result codes of its output rows (1 fail, 2 unknown) over the
+-- top-level positions `top`, by the one status rule (sql/marts/macros.sql)
+create or replace temp macro ps_status_of_codes(codes, top) as
+    patient_status_of(
+        len(list_filter(list_select(codes, top), lambda c: c = 1)),
+        len(list_filter(list_select(codes, top), lambda c: c = 2))
+    );

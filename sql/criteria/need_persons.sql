@@ -10,10 +10,7 @@ status as (
     select
         person_id,
         codes,
-        patient_status_of(
-            len(list_filter(list_select(codes, $top), lambda c: c = 1)),
-            len(list_filter(list_select(codes, $top), lambda c: c = 2))
-        ) as status
+        ps_status_of_codes(codes, $top) as status
     from ps_status
 ),
 

@@ -3,9 +3,6 @@
 -- 1-based positions), by the one status rule (sql/marts/macros.sql, patient_status_of)
 select
     person_id,
-    patient_status_of(
-        len(list_filter(list_select(codes, $top), lambda c: c = 1)),
-        len(list_filter(list_select(codes, $top), lambda c: c = 2))
-    ) as status
+    ps_status_of_codes(codes, $top) as status
 from ps_status
 order by person_id

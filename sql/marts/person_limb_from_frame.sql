@@ -1,5 +1,6 @@
--- one row per row of the registered frame limb_frame: the partitions' target limbs
--- become the table person_limb, as a single-process screen leaves it
+-- one row per row of the registered frame limb_frame: target limbs an engine produced in
+-- pandas (the pandas engine, the partitions of a distributed run) become the table
+-- person_limb, as the SQL engine leaves it
 create or replace table person_limb as
 select
     cast(person_id as bigint) as person_id,

@@ -55,12 +55,12 @@ def screen_into_pandas(
     frame, limbs = _screen(con, trial, index_date, exact_concepts)
     try:
         con.register("ps_pandas_result", frame)
-        con.register("ps_pandas_limb", limbs)
+        con.register("limb_frame", limbs)
         con.execute(read_sql("criteria/pandas_result.sql"))
-        con.execute(read_sql("criteria/pandas_limb.sql"))
+        con.execute(read_sql("marts/person_limb_from_frame.sql"))
     finally:
         con.unregister("ps_pandas_result")
-        con.unregister("ps_pandas_limb")
+        con.unregister("limb_frame")
     return len(limbs)
 
 

@@ -114,8 +114,8 @@ def prepare_screen(con: duckdb.DuckDBPyConnection, plan: Plan, *, exact_concepts
     for table in ("person", *(DOMAIN_TABLES[d] for d in plan.domains())):
         if not _exists(con, table):
             raise CriteriaError(f"the trial reads {table}, which this database does not have")
-    con.execute(read_sql("criteria/macros.sql"))
     con.execute(read_sql("marts/macros.sql"))  # the status rule, written once
+    con.execute(read_sql("criteria/macros.sql"))
     compiled_tables = compile_screen(plan, evidence=False).tables
     con.execute(read_sql("criteria/code_pattern.sql"), {"patterns": compiled_tables["patterns"]})
     con.execute(
