@@ -121,10 +121,6 @@ class Conversion:
     factor: float
     offset: float = 0.0
 
-    @property
-    def identity(self) -> bool:
-        return self.factor == 1.0 and self.offset == 0.0
-
 
 def tolerance(threshold: float) -> float:
     """How far from `threshold` a value still counts as equal to it (see RELATIVE_TOLERANCE)."""
@@ -295,14 +291,6 @@ class Trial:
     def criterion_ids(self) -> list[str]:
         """Top-level ids in protocol order: the rows the output contract reports."""
         return [c.id for c in self.criteria]
-
-    def result_ids(self) -> list[str]:
-        """Every reported id: each criterion followed by its reported sub-rules."""
-        ids: list[str] = []
-        for c in self.criteria:
-            ids.append(c.id)
-            ids.extend(s.id for s in c.subrules if s.report)
-        return ids
 
     def criterion(self, criterion_id: str) -> Criterion:
         return next(c for c in self.criteria if c.id == criterion_id)
