@@ -24,6 +24,7 @@ run: venv
 test: venv
 	bash scripts/ensure-chromium.sh
 	$(BIN)/ruff check src flows schemas tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 sample: venv

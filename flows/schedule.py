@@ -17,11 +17,10 @@ from prescreen.request import ScanRequest
 def checked_cron(cron: str) -> str:
     """`cron` if Prefect accepts it as a cron schedule; else a user error saying how to write it."""
     from prefect.client.schemas.schedules import CronSchedule
-    from pydantic import ValidationError
 
     try:
         CronSchedule(cron=cron)
-    except ValidationError:
+    except ValueError:  # pydantic's ValidationError is one; prescreen does not import pydantic
         raise PrescreenError(
             f'--cron {cron!r} is not a cron schedule: five fields "minute hour day month '
             'weekday", e.g. "0 6 * * 1" (Mondays 06:00) or "*/15 * * * *"'

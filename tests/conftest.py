@@ -1,6 +1,13 @@
 """Shared fixtures."""
 
-import pytest
+import os
+
+# OpenBLAS's worker threads spin while they wait: on a busy 2-core machine one SVD of the
+# suppression check (numpy.linalg.svd) took 30 times longer with them than without. Set before
+# numpy is first imported; subprocesses (the CLI tests) inherit it.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import pytest  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import coo_array
 
 STATUSES = ("likely_eligible", "needs_review", "ineligible")
 COUNTS = ("screened", *STATUSES)
@@ -55,27 +56,61 @@ class Model:
             self.var(name)
         self.rows.append((coefficients, -np.inf, value))
 
+
+class _Solver:
+    """A model's constraints built once, and the integer points its solves have found.
+
+    Every solve returns a point that satisfies everything a reader knows; once checked
+    exactly, such a point giving a count another value than the true one proves the
+    count is not pinned, so most counts need no solve of their own."""
+
+    def __init__(self, model: Model) -> None:
+        n = len(model.names)
+        self.index = model.names
+        rows, cols, coefs = [], [], []
+        for i, (coefficients, _, _) in enumerate(model.rows):
+            for key, coef in coefficients.items():
+                rows.append(i)
+                cols.append(model.names[key])
+                coefs.append(coef)
+        # duplicate (row, column) entries add up, as they did in a dense matrix
+        self.matrix = coo_array((coefs, (rows, cols)), shape=(len(model.rows), n)).tocsr()
+        self.lower = np.array([lo for _, lo, _ in model.rows], dtype=float)
+        self.upper = np.array([hi for _, _, hi in model.rows], dtype=float)
+        self.low = np.array(model.low, dtype=float)
+        self.high = np.array([min(h, 1e7) for h in model.high])  # a finite box keeps HiGHS exact
+        self.points: list[np.ndarray] = []
+
     def extreme(self, name, sense: int) -> float:
         """min (sense=1) or max (sense=−1) of a variable over the integer feasible set."""
-        n = len(self.names)
-        c = np.zeros(n)
-        c[self.names[name]] = sense
-        matrix = np.zeros((len(self.rows), n))
-        lower, upper = np.zeros(len(self.rows)), np.zeros(len(self.rows))
-        for i, (coefs, lo, hi) in enumerate(self.rows):
-            for key, coef in coefs.items():
-                matrix[i, self.names[key]] += coef
-            lower[i], upper[i] = lo, hi
-        high = np.array([min(h, 1e7) for h in self.high])  # a finite box keeps HiGHS exact
+        c = np.zeros(len(self.index))
+        c[self.index[name]] = sense
         result = milp(
             c,
-            constraints=LinearConstraint(matrix, lower, upper),
-            integrality=np.ones(n),
-            bounds=Bounds(np.array(self.low), high),
+            constraints=LinearConstraint(self.matrix, self.lower, self.upper),
+            integrality=np.ones(len(self.index)),
+            bounds=Bounds(self.low, self.high),
         )
         if result.status != 0:
             raise AssertionError(f"the attacker's model is infeasible: {result.message}")
+        self._keep(np.round(result.x))
         return sense * result.fun
+
+    def varies(self, name, value: int) -> bool:
+        """Whether a checked integer point gives `name` a value other than `value`."""
+        i = self.index[name]
+        return any(point[i] != value for point in self.points)
+
+    def _keep(self, point: np.ndarray) -> None:
+        """Keep `point` if it satisfies every bound and constraint exactly."""
+        product = self.matrix @ point
+        if (
+            np.all(point >= self.low)
+            and np.all(point <= self.high)
+            and np.all(product >= self.lower - 1e-9)
+            and np.all(product <= self.upper + 1e-9)
+        ):
+            self.points.append(point)
 
 
 def read_outputs(folder: Path, truth: dict, *, min_cell: int, round_to: int = 0) -> Model:
@@ -229,13 +264,16 @@ def recovered_counts(model: Model, truth: dict, small: int) -> dict:
     """Counts a reader pins to one value: every count printed as `<k` or `*`, and every
     count 1..small−1 (printed rounded, or never printed but implied). A zero is no secret
     (zeros are published), so a hidden zero worked out is not counted."""
+    solver = _Solver(model)
     found = {}
     for name, value in truth.items():
         if name not in model.names or value == 0:
             continue
         if name not in model.marked and not 1 <= value < small:
             continue
-        if model.extreme(name, -1) > value or model.extreme(name, 1) < value:
+        if solver.varies(name, value):
+            continue  # a point found earlier fits everything published with another value
+        if solver.extreme(name, -1) > value or solver.extreme(name, 1) < value:
             continue  # another value fits everything published
         found[name] = value
     return found

@@ -388,8 +388,10 @@ def _connection(rows: dict) -> duckdb.DuckDBPyConnection:
         data = [
             [r.get(c, 0 if c.endswith("_concept_id") else None) for c in names] for r in rows[table]
         ]
-        if data:
-            con.executemany(f"insert into {table} values ({', '.join('?' for _ in names)})", data)
+        if data:  # one statement for all rows: executemany binds and runs one per row
+            row = f"({', '.join('?' for _ in names)})"
+            values = [value for r in data for value in r]
+            con.execute(f"insert into {table} values {', '.join(row for _ in data)}", values)
     if rows["concept"] is not None:
         con.execute(
             "create table concept (concept_id bigint, vocabulary_id varchar, concept_code varchar,"

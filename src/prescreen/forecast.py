@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from prescreen.provenance import RunManifest
+from prescreen.report.suppression import primary_mark
 from prescreen.request import ForecastRequest, screen_request
 
 FORECAST_COLUMNS = ["site", "month", "newly_eligible"]
@@ -133,7 +134,7 @@ def newly_eligible(
 
 def suppressed_forecast(forecast: pd.DataFrame, min_cell: int = 5) -> pd.DataFrame:
     """The table as published: counts 1..min_cell-1 replaced by the primary mark."""
-    mark = _primary_mark(min_cell)
+    mark = primary_mark(min_cell)
     out = forecast.copy()
     out["newly_eligible"] = [
         mark if 0 < n < min_cell else str(n) for n in forecast["newly_eligible"]
@@ -203,14 +204,6 @@ def forecast_html(published: pd.DataFrame, title: str, chart_svg: str, *, what: 
     svg = chart_svg[chart_svg.find("<svg") :]  # drop the XML prolog when inlined
     template = Environment(autoescape=True).from_string(_PAGE)
     return template.render(
-        title=title, what=what, min_cell=min_cell, mark=_primary_mark(min_cell),
+        title=title, what=what, min_cell=min_cell, mark=primary_mark(min_cell),
         chart=svg, months=months, rows=rows,
     )  # fmt: skip
-
-
-def _primary_mark(min_cell: int) -> str:
-    try:
-        from prescreen.report.suppression import primary_mark
-    except ImportError:
-        return f"<{min_cell}"
-    return primary_mark(min_cell)

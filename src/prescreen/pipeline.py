@@ -56,14 +56,15 @@ def load_stage(
     con: duckdb.DuckDBPyConnection,
     extract_dir: Path,
     *,
-    extract_date: date,
+    extract_date: date | None,
     max_quarantine: float,
     console: Console | None = None,
 ):
     """Load and validate the extract into `con`; returns the loader's `LoadReport`.
 
     The one call of `extract.load_extract`: `extract_date` is the data's own date (rows
-    dated after it are implausible), never the screen's index date.
+    dated after it are implausible), never the screen's index date; None lets the loader
+    settle it (the extract's cdm_source release date, else the run date).
     """
     from prescreen.extract import load_extract
 

@@ -214,8 +214,3 @@ def run_history(path: Path, trial_id: str | None = None) -> pd.DataFrame:
         ).df()
     finally:
         con.close()
-
-
-def timestamp(value: datetime) -> datetime:
-    """Timestamps are stored to the second, like run.json's."""
-    return value.replace(microsecond=0)

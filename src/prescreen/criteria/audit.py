@@ -53,7 +53,7 @@ def legend(plan: Plan) -> list[str]:
         if o.manual:
             lines.append(head + "; manual" + (f", evidence from node n{o.evidence_node}" if o.evidence_node is not None else ""))
             continue
-        roots = [o.node] if o.sides is None else list(o.sides)
+        roots = [o.person_node()] if o.sides is None else list(o.sides)
         where = (
             f"node n{o.node}"
             if o.sides is None

@@ -14,6 +14,7 @@ Domain = Literal["condition", "procedure", "drug", "measurement", "observation",
 DOMAINS: tuple[str, ...] = ("condition", "procedure", "drug", "measurement", "observation", "death")
 Scope = Literal["*", "R", "L"]
 Tri = bool | None  # True, False, or None = unknown
+DurationUnit = Literal["days", "weeks", "months", "years"]
 
 # Two numbers closer than this share of the threshold (at least 1e-9 absolute) compare as
 # equal, so 2.85 / 0.95 is exactly 3 x ULN although the division gives 3.0000000000000004.
@@ -65,7 +66,7 @@ class Duration:
     """A signed calendar duration: n days|weeks|months|years."""
 
     n: int
-    unit: Literal["days", "weeks", "months", "years"]
+    unit: DurationUnit
 
     def text(self) -> str:
         unit = self.unit if abs(self.n) != 1 else self.unit[:-1]
@@ -100,6 +101,14 @@ class Predicate:
     values: tuple[str, ...] = ()
     text: str = ""
 
+    def interval(self) -> tuple[int, float, float | None]:
+        """(opcode, a, b) of a numeric test (num, between, uln), as `test_bounds` gives it."""
+        if self.v1 is None:
+            raise ValueError(f"a {self.kind} test needs a value")
+        if self.kind == "between":
+            return test_bounds("between", self.v1, self.v2)
+        return test_bounds(self.op, self.v1)
+
 
 @dataclass(frozen=True)
 class Conversion:
@@ -111,10 +120,6 @@ class Conversion:
     unit: str
     factor: float
     offset: float = 0.0
-
-    @property
-    def identity(self) -> bool:
-        return self.factor == 1.0 and self.offset == 0.0
 
 
 def tolerance(threshold: float) -> float:
@@ -132,6 +137,8 @@ def test_bounds(op: str, v1: float, v2: float | None = None) -> tuple[int, float
     """(opcode, a, b) of `x <op> v1` (or `between v1 and v2`) with the tolerance applied."""
     t1 = tolerance(v1)
     if op == "between":
+        if v2 is None:
+            raise ValueError("a between test needs a high bound")
         return 4, v1 - t1, v2 + tolerance(v2)
     if op in ("<", ">="):
         return OPCODES[op], v1 - t1, None
@@ -284,14 +291,6 @@ class Trial:
     def criterion_ids(self) -> list[str]:
         """Top-level ids in protocol order: the rows the output contract reports."""
         return [c.id for c in self.criteria]
-
-    def result_ids(self) -> list[str]:
-        """Every reported id: each criterion followed by its reported sub-rules."""
-        ids: list[str] = []
-        for c in self.criteria:
-            ids.append(c.id)
-            ids.extend(s.id for s in c.subrules if s.report)
-        return ids
 
     def criterion(self, criterion_id: str) -> Criterion:
         return next(c for c in self.criteria if c.id == criterion_id)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from prescreen.criteria.model import compare
 from prescreen.criteria.pandas_pairs import BAD, NOT_SAT, SAT
-from prescreen.criteria.pandas_text import instance_texts
+from prescreen.criteria.pandas_text import MISSING, instance_texts
 from prescreen.criteria.pandas_tri import FALSE, TRUE, UNKNOWN, tri
 from prescreen.criteria.plan import Plan
 
@@ -156,7 +156,7 @@ def _decide(stat: pd.DataFrame, meta: pd.DataFrame) -> tuple[np.ndarray, np.ndar
         ],
         np.full(n, "unit_unknown", dtype=object),
     )
-    return v, np.where(v == UNKNOWN, reason, None).astype(object)
+    return v, np.where(v == UNKNOWN, reason, MISSING).astype(object)
 
 
 def _first_per_key(p: pd.DataFrame, mask: np.ndarray, index: pd.MultiIndex) -> np.ndarray:

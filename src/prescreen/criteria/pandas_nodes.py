@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from prescreen import vocabulary
-from prescreen.criteria.model import compare, tolerance
-from prescreen.criteria.pandas_text import join
+from prescreen.criteria.model import satisfies
+from prescreen.criteria.pandas_text import MISSING, join
 from prescreen.criteria.pandas_tri import FALSE, TRUE, UNKNOWN, tri, tri_and, tri_not, tri_or
 from prescreen.criteria.plan import Node, Plan
 from prescreen.criteria.sql_compile import no_rows_result
@@ -57,7 +57,7 @@ def _blank(n: int) -> np.ndarray:
 
 
 def _unknown_reason(v: np.ndarray, reasons: np.ndarray) -> np.ndarray:
-    return np.where(v == UNKNOWN, reasons, None).astype(object)
+    return np.where(v == UNKNOWN, reasons, MISSING).astype(object)
 
 
 def _leaf(
@@ -65,7 +65,7 @@ def _leaf(
 ) -> NodeValue:
     """The instance's result; a person without any row gets the documented default. With
     `missing: {false_if}`, no row in the window is a negative finding once the exam holds."""
-    inst = plan.insts[node.inst]
+    inst = plan.insts[node.leaf_inst()]
     n = len(persons)
     dv, dr, de = no_rows_result(inst)
     v = np.full(n, tri(dv), dtype=np.int8)
@@ -103,13 +103,9 @@ def _age(birth: pd.Series, index_date: date) -> np.ndarray:
 
 
 def _age_value(node: Node, age: np.ndarray, index_date: date) -> NodeValue:
-    pred = node.predicate
     known = ~np.isnan(age)
     with np.errstate(invalid="ignore"):
-        if pred.kind == "between":
-            holds = (age >= pred.v1 - tolerance(pred.v1)) & (age <= pred.v2 + tolerance(pred.v2))
-        else:
-            holds = np.asarray(compare(age, pred.op, pred.v1), dtype=bool)
+        holds = np.asarray(satisfies(age, *node.age_predicate().interval()), dtype=bool)
     v = np.where(known, np.where(holds, TRUE, FALSE), UNKNOWN).astype(np.int8)
     years = np.char.mod("%d", np.nan_to_num(age).astype(np.int64)).astype(object)
     text = np.where(
@@ -172,7 +168,7 @@ def _combined(node: Node, kids: list[NodeValue]) -> NodeValue:
         return NodeValue(v, reason, _limb_text(v, kids), _blank(n), _blank(n))
     decisive = FALSE if node.kind == "all" else TRUE
     every = join([k.text for k in kids], "; ")
-    unknown = join([np.where(k.v == UNKNOWN, k.text, None) for k in kids], "; ")
+    unknown = join([np.where(k.v == UNKNOWN, k.text, MISSING) for k in kids], "; ")
     text = np.where(
         v == decisive, _first_text_where(kids, decisive), np.where(v == UNKNOWN, unknown, every)
     )
@@ -187,7 +183,7 @@ def _limb_text(v: np.ndarray, kids: list[NodeValue]) -> np.ndarray:
     holds = np.where(right.v == TRUE, r_text, l_text)
     fails = join([r_text, l_text], " | ")
     unknown = join(
-        [np.where(right.v == UNKNOWN, r_text, None), np.where(left.v == UNKNOWN, l_text, None)],
+        [np.where(right.v == UNKNOWN, r_text, MISSING), np.where(left.v == UNKNOWN, l_text, MISSING)],
         " | ",
     )
     return np.where(v == TRUE, holds, np.where(v == FALSE, fails, unknown)).astype(object)
@@ -201,8 +197,8 @@ def _groups(node: Node, values: list[NodeValue]) -> NodeValue:
     n = len(whole.v)
     v = tri_or([g.v for g in groups])
     reason = _unknown_reason(v, _first_unknown_reason(groups))
-    with_rows = join([np.where(g.inside, g.text, None) for g in groups], "; ")
-    unknown = join([np.where(g.v == UNKNOWN, g.text, None) for g in groups], "; ")
+    with_rows = join([np.where(g.inside, g.text, MISSING) for g in groups], "; ")
+    unknown = join([np.where(g.v == UNKNOWN, g.text, MISSING) for g in groups], "; ")
     text = np.where(
         v == TRUE, _first_text_where(groups, TRUE), np.where(v == FALSE, with_rows, unknown)
     )

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from prescreen.criteria.pandas_nodes import NodeValue
+from prescreen.criteria.pandas_text import MISSING
 from prescreen.criteria.pandas_tri import FALSE, TRUE, UNKNOWN
 from prescreen.criteria.plan import Output, Plan
 
@@ -25,7 +26,7 @@ def _result(v: np.ndarray, output: Output) -> np.ndarray:
 
 
 def _reason(value: NodeValue) -> np.ndarray:
-    return np.where(value.v == UNKNOWN, value.reason, None).astype(object)
+    return np.where(value.v == UNKNOWN, value.reason, MISSING).astype(object)
 
 
 def target_limb(plan: Plan, values: list[NodeValue], n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -38,7 +39,7 @@ def target_limb(plan: Plan, values: list[NodeValue], n: int) -> tuple[np.ndarray
         return np.full(n, None, dtype=object), np.full(n, None, dtype=object)
     counts = {}
     for s, side in enumerate("RL"):
-        results = [_result(values[plan.outputs[k].sides[s]].v, plan.outputs[k]) for k in sel]
+        results = [_result(values[plan.outputs[k].side_nodes()[s]].v, plan.outputs[k]) for k in sel]
         counts[side] = (
             sum((r == FAIL).astype(np.int64) for r in results),
             sum((r == UNKNOWN_RESULT).astype(np.int64) for r in results),
@@ -54,7 +55,7 @@ def target_limb(plan: Plan, values: list[NodeValue], n: int) -> tuple[np.ndarray
             nf_l == 0,
         ],
         ["R,L", "R", "L", "R", "L"],
-        None,
+        MISSING,
     ).astype(object)
     shown = np.select(
         [clean_r, clean_l, (nf_r < nf_l) | ((nf_r == nf_l) & (nu_r <= nu_l))], ["R", "L", "R"], "L"
@@ -111,7 +112,7 @@ def _output(
             np.asarray(text, dtype=object),
         )
     if output.sides is None:
-        value = values[output.node]
+        value = values[output.person_node()]
         return _result(value.v, output), _reason(value), value.text
     right, left = (values[k] for k in output.sides)
     on_right = shown == "R"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from prescreen.criteria.model import compare, tolerance
+from prescreen.criteria.model import Predicate, satisfies
 from prescreen.criteria.plan import Inst, Plan
 
 NOT_SAT, SAT, BAD = 0, 1, 2
@@ -120,7 +120,7 @@ def _in_set(pairs: pd.DataFrame, plan: Plan) -> np.ndarray:
         [
             (i.idx, value)
             for i in plan.insts
-            if i.vkind == "in"
+            if i.event.predicate is not None and i.event.predicate.kind == "in"
             for value in i.event.predicate.values
         ],
         columns=["inst", "value_key"],
@@ -139,20 +139,18 @@ def _category(pairs: pd.DataFrame, plan: Plan) -> np.ndarray:
     conv = pairs["conv"].to_numpy(dtype=float)
     for idx, positions in pairs.groupby("inst").indices.items():
         inst = plan.insts[int(idx)]
-        if inst.event.predicate is None:
+        pred = inst.event.predicate
+        if pred is None:
             continue
         values = conv[positions]
         known = ~np.isnan(values)
         sat = np.zeros(len(values), dtype=bool)
-        sat[known] = _satisfies(inst, values[known])
+        sat[known] = _satisfies(inst, pred, values[known])
         cat[positions] = np.where(known, np.where(sat, SAT, NOT_SAT), BAD)
     return cat
 
 
-def _satisfies(inst: Inst, values: np.ndarray) -> np.ndarray:
-    pred = inst.event.predicate
+def _satisfies(inst: Inst, pred: Predicate, values: np.ndarray) -> np.ndarray:
     if pred.kind in ("qual", "in"):
         return values == inst.qual_target
-    if pred.kind == "between":
-        return (values >= pred.v1 - tolerance(pred.v1)) & (values <= pred.v2 + tolerance(pred.v2))
-    return np.asarray(compare(values, pred.op, pred.v1), dtype=bool)
+    return np.asarray(satisfies(values, *pred.interval()), dtype=bool)

@@ -14,6 +14,9 @@ import pandas as pd
 from prescreen.criteria.plan import Inst, Plan
 
 KEY = ["person_id", "inst"]
+# None as an array operand, for `np.where(has, text, MISSING)`: numpy's typing takes
+# arrays and scalars there, not None; the result is the same object array.
+MISSING = np.array(None, dtype=object)
 MAX_ITEMS = 5  # counted events listed in a count text
 
 
@@ -21,14 +24,14 @@ def g(values: np.ndarray) -> np.ndarray:
     """Numbers as C printf `%g` (6 significant digits, no trailing zeros); None for NaN."""
     values = np.asarray(values, dtype=float)
     shown = np.char.mod("%g", np.nan_to_num(values)).astype(object)
-    return np.where(np.isnan(values), None, shown).astype(object)
+    return np.where(np.isnan(values), MISSING, shown).astype(object)
 
 
 def day_text(values: pd.Series | np.ndarray) -> np.ndarray:
     """Dates as YYYY-MM-DD; None for a missing date."""
     days = pd.Series(pd.to_datetime(pd.Series(values)), dtype="datetime64[us]")
     shown = days.dt.strftime("%Y-%m-%d").astype(object).to_numpy(dtype=object)
-    return np.where(days.isna().to_numpy(), None, shown).astype(object)
+    return np.where(days.isna().to_numpy(), MISSING, shown).astype(object)
 
 
 def join(parts: list[np.ndarray], sep: str) -> np.ndarray:
@@ -47,7 +50,7 @@ def join(parts: list[np.ndarray], sep: str) -> np.ndarray:
     return out
 
 
-def _opt(cond: np.ndarray, text: np.ndarray) -> np.ndarray:
+def _opt(cond: np.ndarray, text: np.ndarray | str) -> np.ndarray:
     """`text` where `cond`, else ''."""
     return np.where(cond, text, "").astype(object)
 
@@ -104,7 +107,7 @@ def _rows_at(p: pd.DataFrame, positions: np.ndarray) -> dict[str, np.ndarray]:
         "num": take["num"].to_numpy(dtype=float),
         "unit": take["unit"].astype(object).fillna("").to_numpy(dtype=object),
         "unit_concept": np.where(
-            unit_concept.isna().to_numpy(), None, unit_concept.astype(str).to_numpy(dtype=object)
+            unit_concept.isna().to_numpy(), MISSING, unit_concept.astype(str).to_numpy(dtype=object)
         ).astype(object),
         "range_high": take["range_high"].to_numpy(dtype=float),
         "qual": take["qual"].to_numpy(dtype=float),
@@ -125,7 +128,7 @@ def _value_texts(
     qual = np.where(
         has_text,
         text,
-        np.where(row["qual"] == 1.0, "positive", np.where(row["qual"] == 0.0, "negative", None)),
+        np.where(row["qual"] == 1.0, "positive", np.where(row["qual"] == 0.0, "negative", MISSING)),
     )
     number = g(row["num"])
     value = np.where(vkind == "qual", qual, np.where(vkind == "in", text, number))
@@ -161,7 +164,7 @@ def _count_texts(plan: Plan, p: pd.DataFrame, stat: pd.DataFrame, meta: pd.DataF
     seen_groups = []
     for bit in range(width):
         name_of = np.array([x[bit] if bit < len(x) else None for x in names], dtype=object)
-        seen_groups.append(np.where(((gm >> bit) & 1) == 1, name_of[inst], None))
+        seen_groups.append(np.where(((gm >> bit) & 1) == 1, name_of[inst], MISSING))
     group_list = (
         _join_all(seen_groups, ", ") if seen_groups else np.full(len(stat), "", dtype=object)
     )

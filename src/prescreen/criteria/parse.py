@@ -27,6 +27,7 @@ from prescreen.criteria.model import (
     Conversion,
     Criterion,
     Duration,
+    DurationUnit,
     Event,
     Limb,
     Not,
@@ -58,11 +59,15 @@ RULE_HEADS = ("age", "sex", "event", "all", "any", "not", "limb", "ref", "review
 EVENT_KEYS = {
     "event", "label", "codes", "window", "value", "pick", "count", "count_distinct",
     "missing", "convert", "per",
-}  # fmt: skip
+}
 MAX_LIST = 5000
 # numbers a criteria file or --set may give: finite and of a size no clinical value has
 MAX_NUMBER = 1e12
 # the longest window a duration may describe (a century), in each unit
+DURATION_UNITS: dict[str, DurationUnit] = {  # as written -> Duration.unit
+    "day": "days", "days": "days", "week": "weeks", "weeks": "weeks",
+    "month": "months", "months": "months", "year": "years", "years": "years",
+}
 MAX_DURATION = {"days": 36_600, "weeks": 5_220, "months": 1_200, "years": 100}
 MAX_LABEL = 60
 _UNCHECKED = "\x00unknown unit"  # a unit already reported as unknown
@@ -172,7 +177,9 @@ def _build(text: str, name: str, overrides: dict[str, str]) -> Trial:
     if not isinstance(data, dict):
         raise _Invalid([f"{name}: expected a mapping with trial, parameters, codesets, criteria"])
     _keys(p, data, (), {"trial", "parameters", "assumptions", "codesets", "criteria"}, {"trial", "criteria"})
-    header = data.get("trial") if isinstance(data.get("trial"), dict) else {}
+    header = data.get("trial")
+    if not isinstance(header, dict):
+        header = {}
     _keys(p, header, ("trial",), {"id", "title", "registry_id", "version", "source_text"}, {"id", "title", "version"})
     trial_id = str(header.get("id", ""))
     if header.get("id") is not None and not TRIAL_ID_RE.fullmatch(trial_id):
@@ -343,7 +350,7 @@ class _RuleBuilder:
         if not match:
             self.p.add(path, f"duration {text[:40]!r}: write '<n> days|weeks|months|years'")
             return None
-        unit = match.group(2) if match.group(2).endswith("s") else match.group(2) + "s"
+        unit = DURATION_UNITS[match.group(2)]
         n = self.number(match.group(1), path, unit)
         if n is None:
             return None
@@ -479,8 +486,13 @@ class _RuleBuilder:
         if not isinstance(raw, list):
             self.p.add(path, "subrules must be a list")
             return ()
-        out = []
-        names = {s.get("id") for s in raw if isinstance(s, dict) and s.get("rule") is not None}
+        out: list[SubRule] = []
+        # as texts, like `sid` below and the ids `ref` is checked against
+        names = {
+            _scalar_text(s["id"])
+            for s in raw
+            if isinstance(s, dict) and s.get("id") is not None and s.get("rule") is not None
+        }
         for i, item in enumerate(raw):
             spath = path + (i,)
             allowed = {"id", "rule", "manual", "reason", "evidence_rule", "report"}

@@ -32,6 +32,7 @@ from prescreen.criteria.model import (
     Predicate,
     Ref,
     Review,
+    Rule,
     Sex,
     SubRule,
     Trial,
@@ -88,6 +89,18 @@ class Node:
     because: str = ""  # review
     exam: int | None = None  # leaf: node of its `missing: {false_if}` rule (also a child)
 
+    def leaf_inst(self) -> int:
+        """The index in `Plan.insts` of the event instance a leaf reads."""
+        if self.inst is None:
+            raise ValueError(f"node n{self.idx} ({self.kind}) reads no event instance")
+        return self.inst
+
+    def age_predicate(self) -> Predicate:
+        """The test an age node applies to the age in whole years."""
+        if self.predicate is None:
+            raise ValueError(f"node n{self.idx} ({self.kind}) has no age test")
+        return self.predicate
+
 
 @dataclass(frozen=True)
 class Output:
@@ -99,6 +112,18 @@ class Output:
     top_level: bool
     sides: tuple[int, int] | None = None  # (node on the right limb, node on the left limb)
     label: str = ""
+
+    def person_node(self) -> int:
+        """The node of a row read once per person (not manual, not limb-scoped)."""
+        if self.node is None:
+            raise ValueError(f"output {self.id} has no person-level node")
+        return self.node
+
+    def side_nodes(self) -> tuple[int, int]:
+        """(right, left) nodes of a limb-scoped row."""
+        if self.sides is None:
+            raise ValueError(f"output {self.id} is not limb-scoped")
+        return self.sides
 
 
 @dataclass
@@ -222,6 +247,7 @@ class _Builder:
                 continue
             # a sub-rule used inside a limb group is about one limb; so is one that holds a
             # limb group itself, within a limb-scoped criterion
+            rule: Rule | _Sided | None
             if s.id in inside:
                 rule, side_scoped = _Sided(s.rule), True
             else:

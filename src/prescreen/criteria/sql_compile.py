@@ -180,11 +180,10 @@ def _value_test(i: Inst) -> tuple[int, float, float | None]:
     pred = i.event.predicate
     if pred is None:
         return 4, 0.0, 0.0
-    if pred.kind in ("qual", "in"):
-        return 4, i.qual_target, i.qual_target
-    if pred.kind == "between":
-        return test_bounds("between", pred.v1, pred.v2)
-    return test_bounds(pred.op, pred.v1)
+    target = i.qual_target  # set for qualitative and category tests
+    if target is not None:
+        return 4, target, target
+    return pred.interval()
 
 
 def no_rows_result(inst: Inst) -> tuple[bool | None, str | None, str]:
@@ -374,7 +373,7 @@ def _describe(plan: Plan, n: Node) -> str:
     """A comment naming what a node column is: plan positions only, never a label or code
     from the criteria file (the legend of `prescreen compile` gives those)."""
     if n.kind == "leaf":
-        i = plan.insts[n.inst]
+        i = plan.insts[n.leaf_inst()]
         scope = "" if i.scope == "*" else f" on the {SIDE_NAMES[i.scope]} limb"
         group = "" if i.gbit is None else f" group {i.gbit}"
         return f"rule instance i{i.idx}{group}{scope}"
@@ -393,9 +392,7 @@ def _node_exprs(plan: Plan, n: Node, params: dict[str, Any], evidence: bool) -> 
     if n.kind == "leaf":
         return _leaf_exprs(n, evidence)
     if n.kind == "age":
-        pred = n.predicate
-        op, v2 = ("between", pred.v2) if pred.kind == "between" else (pred.op, None)
-        opc, a, b = test_bounds(op, pred.v1, v2)
+        opc, a, b = n.age_predicate().interval()
         params.update({f"n{n.idx}_opc": opc, f"n{n.idx}_a": a, f"n{n.idx}_b": b})
         test = f"ps_satisfies(age, $n{n.idx}_opc, $n{n.idx}_a, $n{n.idx}_b)"
         out["v"] = f"case when age is null then 2 when {test} then 1 else 0 end"

@@ -217,7 +217,8 @@ def _rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
 def _codeset_matches(con: duckdb.DuckDBPyConnection, plan: Plan) -> list[tuple[str, str]]:
     """`codeset_match(codeset, omop_table, codes_matched)`; returns the empty ones."""
     keys = codeset_keys(plan)
-    rows = []
+    rows: list[dict[str, str | int]] = []
+    empty: list[tuple[str, str]] = []
     for name, domain in plan.codeset_uses():
         if name.startswith("_all_") or plan.codesets[name].match_all:
             continue
@@ -225,6 +226,8 @@ def _codeset_matches(con: duckdb.DuckDBPyConnection, plan: Plan) -> list[tuple[s
             f"select count(*) from ps_cmap_{domain} where csk = ?", [keys[name]]
         ).fetchall()[0][0]
         rows.append({"codeset": name, "omop_table": DOMAIN_TABLES[domain], "codes_matched": int(n)})
+        if n == 0:
+            empty.append((name, DOMAIN_TABLES[domain]))
     con.execute(
         f"create or replace table {MATCH_TABLE} (codeset varchar, omop_table varchar, codes_matched bigint)"
     )
@@ -233,7 +236,7 @@ def _codeset_matches(con: duckdb.DuckDBPyConnection, plan: Plan) -> list[tuple[s
             f"insert into {MATCH_TABLE} select * from (select unnest($rows, recursive := true))",
             {"rows": rows},
         )
-    return [(r["codeset"], r["omop_table"]) for r in rows if r["codes_matched"] == 0]
+    return empty
 
 
 def _states(con: duckdb.DuckDBPyConnection, compiled: Compiled, size: int, persons_table: str) -> None:

@@ -28,7 +28,8 @@ STAGED = ("person", *DOMAIN_TABLES)
 
 def prepare_staging(con: duckdb.DuckDBPyConnection) -> None:
     """Create the lookup tables and the `stg_*` views in `con` (idempotent)."""
-    _ensure_row_ids(con)
+    tables = _table_names(con)
+    _ensure_row_ids(con, tables)
     aliases = [
         {"alias": u.lower(), "unit": units.canonical(u)} for u in units.recorded_units() if u
     ]
@@ -42,7 +43,7 @@ def prepare_staging(con: duckdb.DuckDBPyConnection) -> None:
         {"concept_id": cid, "unit": units.canonical(code) or code}
         for cid, code in vocabulary.UCUM_CONCEPTS.items()
     ]
-    con.execute(read_sql(_unit_concept_sql(con)), {"builtin": builtin})
+    con.execute(read_sql(_unit_concept_sql(tables)), {"builtin": builtin})
     qual = [{"concept_id": c, "qual": 1.0} for c in vocabulary.POSITIVE_CONCEPTS]
     qual += [{"concept_id": c, "qual": 0.0} for c in vocabulary.NEGATIVE_CONCEPTS]
     con.execute(
@@ -60,28 +61,25 @@ def prepare_staging(con: duckdb.DuckDBPyConnection) -> None:
         {"rows": texts},
     )
     for name in STAGED:
-        if _has_table(con, DOMAIN_TABLES.get(name, name)):
+        if DOMAIN_TABLES.get(name, name) in tables:
             con.execute(f"create or replace temp view stg_{name} as\n{read_sql(f'staging/stg_{name}.sql')}")
 
 
-def _unit_concept_sql(con: duckdb.DuckDBPyConnection) -> str:
+def _unit_concept_sql(tables: set[str]) -> str:
     """The extract's own UCUM concepts win over the built-in table when it has them."""
-    return "staging/unit_concept.sql" if _has_table(con, "concept") else "staging/unit_concept_builtin.sql"
+    return "staging/unit_concept.sql" if "concept" in tables else "staging/unit_concept_builtin.sql"
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables where table_name = ?", [name]
-        ).fetchall()[0][0]
-    )
+def _table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Every table and view name in `con` (one catalog query, not one per table)."""
+    return {row[0] for row in con.execute("select table_name from information_schema.tables").fetchall()}
 
 
-def _ensure_row_ids(con: duckdb.DuckDBPyConnection) -> None:
+def _ensure_row_ids(con: duckdb.DuckDBPyConnection, tables: set[str]) -> None:
     """Tables loaded by prescreen carry `_row_id`; tables built by hand (tests, a kept
     database of an older version) get one in their stored order."""
     for table in ("person", *DOMAIN_TABLES.values()):
-        if not _has_table(con, table):
+        if table not in tables:
             continue
         columns = {r[0] for r in con.execute(f"describe {table}").fetchall()}
         if "_row_id" not in columns:

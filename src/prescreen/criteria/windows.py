@@ -47,20 +47,34 @@ def bounds(window: Window, index: date) -> Bounds:
     if window.kind == "ever":
         return Bounds(None, index, False, f"on or before {index}")
     if window.kind == "within":
-        lo = shift(index, window.first, -1)
-        return Bounds(lo, index, False, f"within {window.first.text()} before {index}")
+        lo = shift(index, _first(window), -1)
+        return Bounds(lo, index, False, f"within {_first(window).text()} before {index}")
     if window.kind == "before":
-        hi = shift(index, window.first, -1)
-        return Bounds(None, hi, False, f"at least {window.first.text()} before {index}")
+        hi = shift(index, _first(window), -1)
+        return Bounds(None, hi, False, f"at least {_first(window).text()} before {index}")
     if window.kind == "after":
-        hi = shift(index, window.first, 1)
-        return Bounds(index + timedelta(days=1), hi, False, f"within {window.first.text()} after {index}")
+        hi = shift(index, _first(window), 1)
+        return Bounds(index + timedelta(days=1), hi, False, f"within {_first(window).text()} after {index}")
     if window.kind == "range":
-        lo, hi = shift(index, window.first), shift(index, window.last)
+        lo, hi = shift(index, _first(window)), shift(index, _last(window))
         return Bounds(lo, hi, False, f"between {lo} and {hi}")
     if window.kind == "active":
         return Bounds(None, index, True, f"active on {index}", index)
     if window.kind == "active_within":
-        since = shift(index, window.first, -1)
-        return Bounds(None, index, True, f"active within {window.first.text()} before {index}", since)
+        since = shift(index, _first(window), -1)
+        return Bounds(None, index, True, f"active within {_first(window).text()} before {index}", since)
     raise ValueError(f"unknown window kind {window.kind}")
+
+
+def _first(window: Window) -> Duration:
+    """The duration of a within/before/after/active_within window, or a range's `from`."""
+    if window.first is None:
+        raise ValueError(f"window kind {window.kind} needs a duration")
+    return window.first
+
+
+def _last(window: Window) -> Duration:
+    """A range window's `to`."""
+    if window.last is None:
+        raise ValueError(f"window kind {window.kind} needs an end")
+    return window.last

@@ -169,11 +169,11 @@ def keys_proven_unique(con: duckdb.DuckDBPyConnection, table: OmopTable) -> bool
     if len(table.primary_key) != 1:
         return False
     slots = {"key": table.primary_key[0], "typed": f"_typed_{table.name}"}
-    low, high, keys = con.execute(render(read_sql("extract/key_range.sql"), **slots)).fetchone()
+    low, high, keys = con.execute(render(read_sql("extract/key_range.sql"), **slots)).fetchall()[0]
     if keys == 0:
         return True
     if high - low + 1 > min(8 * keys, 2**31):
         return False
     bitmap = render(read_sql("extract/key_bitmap.sql"), **slots)
-    marked = con.execute(bitmap, {"low": int(low), "high": int(high)}).fetchone()[0]
+    marked = con.execute(bitmap, {"low": int(low), "high": int(high)}).fetchall()[0][0]
     return marked == keys

@@ -98,7 +98,7 @@ def _read_rows(
         max_line=str(MAX_LINE),
         selects="".join(f", {s}" for s in selects),
     )
-    order_kept = con.execute("select current_setting('preserve_insertion_order')").fetchone()[0]
+    order_kept = con.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0]
     con.execute("set preserve_insertion_order = true")  # row_number() follows file order
     try:
         con.execute(sql, {"path": str(path)})

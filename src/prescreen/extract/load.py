@@ -58,7 +58,7 @@ def load_extract(
         log.info("ignored %s: not an OMOP table prescreen loads", name)
     create_outcome_tables(con)
     counts, dated = _load_tables(con, found.files, extract_date, console)
-    if con.execute("select count(*) from person").fetchone()[0] == 0:
+    if con.execute("select count(*) from person").fetchall()[0][0] == 0:
         raise ExtractError(f"{found.files['person'].name}: no valid person rows; nothing to screen")
     con.execute(read_sql("extract/person_site.sql"))
     report = build_report(
@@ -115,7 +115,7 @@ def _load_table(
     record(con, "finding", staged, *row_outcomes_sql(staged, key_text(table, "t"), "_findings"))
     forget_findings_of_quarantined(con, table.name)
     staged.drop(con)
-    rows_read = con.execute(f"select count(*) from _typed_{table.name}").fetchone()[0]
+    rows_read = con.execute(f"select count(*) from _typed_{table.name}").fetchall()[0][0]
     quarantined = lines_in(con, "quarantine", table.name)
     deduplicated = lines_in(con, "finding", table.name, DEDUPLICATED)
     _keep_usable_rows(con, staged, quarantined + deduplicated)
@@ -123,7 +123,7 @@ def _load_table(
         table=table.name,
         source_file=path.name,
         rows_in=rows_read + staged.rejected_rows,
-        loaded=con.execute(f"select count(*) from {table.name}").fetchone()[0],
+        loaded=con.execute(f"select count(*) from {table.name}").fetchall()[0][0],
         quarantined=quarantined,
         notes="; ".join(staged.notes),
         deduplicated=deduplicated,

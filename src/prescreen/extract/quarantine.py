@@ -92,7 +92,7 @@ def set_aside(con: duckdb.DuckDBPyConnection, table_name: str) -> None:
 def lines_in(con: duckdb.DuckDBPyConnection, outcome: str, table_name: str, check: str = "") -> int:
     """Rows of a table in `outcome` (only `check`'s, when given), each counted once."""
     sql = render(read_sql("extract/outcome_lines.sql"), outcome=_outcome(outcome))
-    return con.execute(sql, {"table_name": table_name, "check": check}).fetchone()[0]
+    return con.execute(sql, {"table_name": table_name, "check": check}).fetchall()[0][0]
 
 
 def outcome_counts(con: duckdb.DuckDBPyConnection, outcome: str) -> pd.DataFrame:

@@ -125,7 +125,7 @@ def _check_rules(column: str, value: str, name: str, stats: dict) -> list[RowRul
         return [_bounded(column, value, "plausibleValueHigh", reason, op, bound, hi)]
     if name == "isin":
         failing = f"{value} is not null and not list_contains(${bound}, {value})"
-        params = {bound: list(stats["allowed_values"])}
+        params: dict[str, object] = {bound: list(stats["allowed_values"])}
         return [RowRule(column, "fkDomain", "not an allowed code", failing, params)]
     if name == "str_matches":
         failing = f"{value} is not null and not regexp_matches({value}, ${bound})"

@@ -82,7 +82,7 @@ def _bars(ax, y, texts, colour, nominal: float, height=0.62, label=None):
 
 
 def _nominal(texts) -> float:
-    numbers = [_number(t) for t in texts if _number(t) is not None]
+    numbers = [n for n in map(_number, texts) if n is not None]
     return max(max(numbers, default=1.0) * 0.03, 1.0)
 
 

@@ -61,8 +61,3 @@ class ReportOptions:
                 f"--criteria-csv {self.criteria_csv!r}: choose one of "
                 f"{', '.join(CRITERIA_CSV_MODES)}"
             )
-
-    @property
-    def rounding(self) -> bool:
-        """Counts are rounded (--round) rather than suppressed (--min-cell)."""
-        return self.round_to > 0

@@ -105,7 +105,7 @@ def _site_key(site: str, site_id: Any) -> tuple:
 def _by_site(raw: pd.DataFrame, sites: dict) -> dict[tuple, pd.DataFrame]:
     """site_criteria rows grouped by site key, every site present (in site order)."""
     keys = [_site_key(s, i) for s, i in zip(raw["site"], raw["site_id"], strict=True)]
-    groups = {sk: [] for sk in sites}
+    groups: dict[tuple, list[int]] = {sk: [] for sk in sites}
     for position, sk in enumerate(keys):
         groups[sk].append(position)
     return {sk: raw.iloc[rows] for sk, rows in groups.items()}

@@ -209,6 +209,7 @@ class _Reader:
         for order in self.orders:
             for k in order:
                 self.orders_of.setdefault(k, []).append(order)
+        self._links: dict[Key, set] = {}
 
     def pinned(self, marks: Mapping[Key, str], guarded: set) -> list[Key]:
         """Guarded cells a reader can pin down to one value (stable order)."""
@@ -228,14 +229,20 @@ class _Reader:
         """Unknown cells linked to `start` through relations and orders."""
         component, todo = {start}, [start]
         while todo:
-            key = todo.pop()
-            linked = [k for r in self.relations_of.get(key, ()) for k in r]
-            linked += [k for o in self.orders_of.get(key, ()) for k in o]
-            for other in linked:
-                if other in unknown and other not in component:
-                    component.add(other)
-                    todo.append(other)
+            found = (self._linked(todo.pop()) & unknown) - component
+            component |= found
+            todo.extend(found)
         return component
+
+    def _linked(self, key: Key) -> set:
+        """Cells sharing a relation or an order with `key` (built once per cell: the
+        same cells are linked again for every candidate companion)."""
+        linked = self._links.get(key)
+        if linked is None:
+            linked = {k for r in self.relations_of.get(key, ()) for k in r}
+            linked.update(k for o in self.orders_of.get(key, ()) for k in o)
+            self._links[key] = linked
+        return linked
 
     def pins(self, key: Key, marks) -> bool:
         """Whether a reader can pin `key` down (bounds first: they are the cheaper test)."""

@@ -11,7 +11,7 @@ import numpy as np
 
 from prescreen.synth import ulcer
 from prescreen.synth.population import Cohort
-from prescreen.synth.rows import Rows, coded, sided
+from prescreen.synth.rows import Coded, Rows, coded, sided
 
 SEGMENTS = ["AO", "CIA", "EIA", "CFA", "SFA", "POP", "ATA", "PTA", "PER"]
 MODALITIES = ["DSA", "CTA", "DUS", "MRA"]
@@ -90,7 +90,7 @@ def _rutherford(rng: np.random.Generator, c: Cohort, rows: Rows, assess: np.ndar
     )
 
 
-def _pressure(rng: np.random.Generator, mmhg: np.ndarray) -> tuple[np.ndarray, object]:
+def _pressure(rng: np.random.Generator, mmhg: np.ndarray) -> tuple[np.ndarray, Coded]:
     """mm[Hg] values, 10 % reported in kPa (1 decimal)."""
     kpa = rng.random(len(mmhg)) < 0.1
     value = np.where(kpa, np.round(mmhg / 7.50062, 1), np.round(mmhg))

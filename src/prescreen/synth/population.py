@@ -95,7 +95,7 @@ class Cohort:
     def is_kind(self, name: str) -> np.ndarray:
         return self.kind == KINDS.index(name)
 
-    def ago(self, rng: np.random.Generator, low: float, high: float, who: np.ndarray) -> np.ndarray:
+    def ago(self, rng: np.random.Generator, low: int, high: int, who: np.ndarray) -> np.ndarray:
         """Days since epoch, `low`..`high` days (inclusive) before D, never before history."""
         days = rng.integers(low, high + 1, size=len(who))
         return self.index_day - np.minimum(days, self.history[who])

@@ -18,7 +18,7 @@ class ExtractWriter:
         out_dir.mkdir(parents=True, exist_ok=True)
         self.fmt = fmt
         self.rows = {name: 0 for name in TABLES}
-        self._writers: dict[str, object] = {}
+        self._writers: dict[str, pq.ParquetWriter | pacsv.CSVWriter] = {}
         for name in TABLES:
             path = out_dir / f"{name}.{fmt}"
             if fmt == "parquet":
