@@ -18,6 +18,7 @@ from datetime import date, timedelta
 
 import duckdb
 import pandas as pd
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -423,6 +424,7 @@ def _exact(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+@pytest.mark.slow
 @settings(
     max_examples=40,
     deadline=None,
