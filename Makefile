@@ -27,6 +27,7 @@ run: venv
 test: venv
 	bash scripts/ensure-chromium.sh
 	$(BIN)/ruff check src flows schemas tests bench
+	$(BIN)/ruff format --check src flows schemas tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 

@@ -134,7 +134,9 @@ def extracts(draw) -> dict[str, list[dict]]:
                     "drug_exposure_end_date": draw(maybe(dates)),
                     "days_supply": draw(maybe(st.sampled_from([1, 14, 400]))),
                     "drug_source_value": draw(
-                        st.sampled_from(["C03AA01", "C07AB02", "C09AA05", "C09DA01", "L04AX01", "LOCAL7"])
+                        st.sampled_from(
+                            ["C03AA01", "C07AB02", "C09AA05", "C09DA01", "L04AX01", "LOCAL7"]
+                        )
                     ),
                     # RxNorm-like ids under the test ATC concepts (303 is under an invalid one)
                     "drug_concept_id": draw(st.sampled_from([0, 301, 302, 303, 304])),

@@ -135,7 +135,9 @@ def test_io_errors_are_retried_and_bad_data_is_not(extract, tmp_path, monkeypatc
     calls.clear()
     monkeypatch.setattr(stages, "validated_extract", bad_data)
     with pytest.raises(ExtractError):
-        screen(trial=age_trial(tmp_path), extract_dir=tiny, out_dir=tmp_path / "no", index_date=AS_OF)
+        screen(
+            trial=age_trial(tmp_path), extract_dir=tiny, out_dir=tmp_path / "no", index_date=AS_OF
+        )
     assert len(calls) == 1  # never retried
     assert not (tmp_path / "no").exists()
 
@@ -214,5 +216,7 @@ def test_worklist_limit_from_the_command_line(extract, local_run, tmp_path):
     assert 'id="worklist-note"' in (out / "report.html").read_text(encoding="utf-8")
     for name in ("patients.csv", "criteria.csv", "funnel.csv", "sites.csv", "evaluability.csv"):
         assert (out / name).read_bytes() == (local_run / name).read_bytes(), name
-    refused = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "no"), "--worklist-limit", "-1"])
+    refused = CliRunner().invoke(
+        app, [*args, "--out", str(tmp_path / "no"), "--worklist-limit", "-1"]
+    )
     assert refused.exit_code != 0 and not (tmp_path / "no").exists()

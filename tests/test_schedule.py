@@ -149,7 +149,9 @@ def stop_schedule(child: ScheduleChild) -> int:
     deadline = time.monotonic() + GENEROUS_SECONDS
     while (code := child.exit_code()) is None:
         if time.monotonic() > deadline:
-            raise AssertionError(f"schedule (pid {child.pid}) still running {GENEROUS_SECONDS} s after SIGTERM")
+            raise AssertionError(
+                f"schedule (pid {child.pid}) still running {GENEROUS_SECONDS} s after SIGTERM"
+            )
         time.sleep(0.2)
     return code
 
@@ -170,7 +172,12 @@ def test_a_one_minute_cron_produces_a_stored_scan(schedule_child):
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    child, log, out, store = schedule_child, schedule_child.log, schedule_child.out, schedule_child.store
+    child, log, out, store = (
+        schedule_child,
+        schedule_child.log,
+        schedule_child.out,
+        schedule_child.store,
+    )
     said = lambda: " ".join(log.read_text(errors="replace").split())  # noqa: E731
     url = _wait_for(lambda: re.search(r"Prefect API (http://127\.0\.0\.1:\d+/api)", said()),
                     "serving message", child)[1]  # fmt: skip
