@@ -7,6 +7,9 @@ BIN    := $(VENV)/bin
 AS_OF  ?= 2026-11-01
 TRIAL  ?= nl003-cli-iii-2
 OUT    ?= out
+# pytest-xdist workers for `make test` (0: one process); files go whole to a worker,
+# slow ones first (tests/conftest.py)
+TEST_WORKERS ?= 2
 
 .PHONY: run test venv lint clean sample
 
@@ -24,8 +27,9 @@ run: venv
 test: venv
 	bash scripts/ensure-chromium.sh
 	$(BIN)/ruff check src flows schemas tests bench
+	$(BIN)/ruff format --check src flows schemas tests bench
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 sample: venv
 	$(BIN)/prescreen generate --persons 2000 --sites 4 --seed 3 --format csv --as-of $(AS_OF) --out data/sample

@@ -28,8 +28,18 @@ RATIO = {"": 1.0, "1": 1.0, "{ratio}": 1.0, "{score}": 1.0}
 PCT = {"%": 1.0}
 CM2 = {"cm2": 1.0, "mm2": 0.01}
 G_L = {"g/L": 1.0, "g/dL": 10.0, "mg/dL": 0.01, "mg/L": 0.001, "mmol/L": 16.11}
-COUNT = {"10*9/L": 1.0, "10*3/uL": 1.0, "10*3/mm3": 1.0, "/uL": 0.001, "/mm3": 0.001, "10*6/L": 0.001}
-POS, NEG = {"positive", "reactive", "detected"}, {"negative", "non-reactive", "nonreactive", "not detected"}
+COUNT = {
+    "10*9/L": 1.0,
+    "10*3/uL": 1.0,
+    "10*3/mm3": 1.0,
+    "/uL": 0.001,
+    "/mm3": 0.001,
+    "10*6/L": 0.001,
+}
+POS, NEG = (
+    {"positive", "reactive", "detected"},
+    {"negative", "non-reactive", "nonreactive", "not detected"},
+)
 
 
 def rx(patterns: list[str]) -> re.Pattern:
@@ -46,7 +56,9 @@ def match(codes: pd.Series, include: list[str], exclude: list[str] = ()) -> pd.S
     if exclude:
         exc = rx(list(exclude))
         ok &= np.array([not exc.match(c) for c in cats])
-    return pd.Series(ok[codes.cat.codes.to_numpy()] & (codes.cat.codes.to_numpy() >= 0), index=codes.index)
+    return pd.Series(
+        ok[codes.cat.codes.to_numpy()] & (codes.cat.codes.to_numpy() >= 0), index=codes.index
+    )
 
 
 def side_of(codes: pd.Series, sides: dict[str, list[str]] | None) -> pd.Series:
@@ -69,12 +81,16 @@ def side_of(codes: pd.Series, sides: dict[str, list[str]] | None) -> pd.Series:
 # --------------------------------------------------------------------------- 3-valued logic
 def all_(*parts: pd.Series) -> pd.Series:
     df = pd.concat(parts, axis=1)
-    return pd.Series(np.where(df.eq(0).any(axis=1), 0.0, np.where(df.isna().any(axis=1), np.nan, 1.0)), df.index)
+    return pd.Series(
+        np.where(df.eq(0).any(axis=1), 0.0, np.where(df.isna().any(axis=1), np.nan, 1.0)), df.index
+    )
 
 
 def any_(*parts: pd.Series) -> pd.Series:
     df = pd.concat(parts, axis=1)
-    return pd.Series(np.where(df.eq(1).any(axis=1), 1.0, np.where(df.isna().any(axis=1), np.nan, 0.0)), df.index)
+    return pd.Series(
+        np.where(df.eq(1).any(axis=1), 1.0, np.where(df.isna().any(axis=1), np.nan, 0.0)), df.index
+    )
 
 
 def not_(s: pd.Series) -> pd.Series:
@@ -135,8 +151,21 @@ class Screen:
             df["unit"] = _blank_for_null(df["unit"])
         return df
 
-    def event(self, table: str, codes: list[str], *, exclude=(), lo=None, hi=D, active=False,
-              value=None, pick="any", missing=None, sides=None, by_side=False) -> pd.Series:
+    def event(
+        self,
+        table: str,
+        codes: list[str],
+        *,
+        exclude=(),
+        lo=None,
+        hi=D,
+        active=False,
+        value=None,
+        pick="any",
+        missing=None,
+        sides=None,
+        by_side=False,
+    ) -> pd.Series:
         """One event rule: 1/0/NaN per person (or per person and side when `by_side`)."""
         df = self.t[table]
         m = match(df["code"], codes, exclude) & (df["date"] <= hi)
@@ -152,15 +181,21 @@ class Screen:
         if missing is None:
             missing = np.nan if value is not None else 0.0
         if value is None:
-            hit = pd.Series(1.0, index=pd.MultiIndex.from_frame(rows[keys].drop_duplicates())
-                            if by_side else pd.Index(rows["person_id"].unique(), name="person_id"))
+            hit = pd.Series(
+                1.0,
+                index=pd.MultiIndex.from_frame(rows[keys].drop_duplicates())
+                if by_side
+                else pd.Index(rows["person_id"].unique(), name="person_id"),
+            )
             return self._fill(hit, missing, by_side)
         sat = value(rows)
         rows = rows.assign(sat=sat)
         if pick == "any":
             g = rows.groupby(keys)["sat"]
-            res = pd.Series(np.where(g.max() == 1, 1.0, np.where(g.count() < g.size(), np.nan, 0.0)),
-                            index=g.max().index)
+            res = pd.Series(
+                np.where(g.max() == 1, 1.0, np.where(g.count() < g.size(), np.nan, 0.0)),
+                index=g.max().index,
+            )
         else:  # latest: the rows on the latest date decide; disagreement is unknown
             latest = rows["date"] == rows.groupby(keys)["date"].transform("max")
             g = rows[latest].groupby(keys)["sat"]
@@ -170,7 +205,9 @@ class Screen:
 
     def _fill(self, res: pd.Series, missing: float, by_side: bool) -> pd.Series:
         if by_side:
-            full = pd.MultiIndex.from_product([self.persons, ["R", "L"]], names=["person_id", "side"])
+            full = pd.MultiIndex.from_product(
+                [self.persons, ["R", "L"]], names=["person_id", "side"]
+            )
             return res.reindex(full).fillna(missing) if not np.isnan(missing) else res.reindex(full)
         out = res.reindex(self.persons)
         return out.fillna(missing) if not np.isnan(missing) else out
@@ -188,11 +225,13 @@ def _blank_for_null(col: pd.Series) -> pd.Series:
 
 def num(op: str, threshold: float, units: dict[str, float]):
     """A numeric predicate after unit conversion; an unconvertible unit is NaN."""
+
     def predicate(rows: pd.DataFrame) -> pd.Series:
         v = rows["value_as_number"] * rows["unit"].map(units).astype(float)
         s = {"<": v < threshold, "<=": v <= threshold, ">": v > threshold,
              ">=": v >= threshold, "=": v == threshold}[op].astype(float)  # fmt: skip
         return s.where(v.notna())
+
     return predicate
 
 
@@ -201,16 +240,22 @@ def uln(factor: float):
         rh = rows["range_high"].where(rows["range_high"] > 0)
         v = rows["value_as_number"] / rh
         return (v > factor).astype(float).where(v.notna())
+
     return predicate
 
 
 def qual(want_positive: bool):
     def predicate(rows: pd.DataFrame) -> pd.Series:
         text = rows["vtext"].astype("string").fillna("").str.strip().str.lower()
-        pos = rows["vconcept"].isin([9191, 45884084]) | (~rows["vconcept"].isin([9189, 45878583]) & text.isin(POS))
-        neg = rows["vconcept"].isin([9189, 45878583]) | (~rows["vconcept"].isin([9191, 45884084]) & text.isin(NEG))
+        pos = rows["vconcept"].isin([9191, 45884084]) | (
+            ~rows["vconcept"].isin([9189, 45878583]) & text.isin(POS)
+        )
+        neg = rows["vconcept"].isin([9189, 45878583]) | (
+            ~rows["vconcept"].isin([9191, 45884084]) & text.isin(NEG)
+        )
         v = pd.Series(np.where(pos, 1.0, np.where(neg, 0.0, np.nan)), index=rows.index)
         return v if want_positive else 1.0 - v
+
     return predicate
 
 
@@ -218,6 +263,7 @@ def one_of(values: list[str]):
     def predicate(rows: pd.DataFrame) -> pd.Series:
         text = rows["vtext"].astype("string").str.strip().str.lower()
         return text.isin(values).astype(float).where(text.notna())
+
     return predicate
 
 
@@ -226,13 +272,25 @@ def screen(s: Screen) -> pd.DataFrame:
     p = s.person.set_index("person_id").reindex(s.persons)
     birth = pd.to_datetime(p["birth_datetime"]).dt.normalize()
     month = p["month_of_birth"].fillna(7)
-    day = p["day_of_birth"].fillna(pd.Series(np.where(p["month_of_birth"].isna(), 1, 15), index=p.index))
+    day = p["day_of_birth"].fillna(
+        pd.Series(np.where(p["month_of_birth"].isna(), 1, 15), index=p.index)
+    )
     ymd = pd.to_datetime(dict(year=p["year_of_birth"], month=month, day=day), errors="coerce")
     birth = birth.fillna(ymd)
     age = D.year - birth.dt.year - ((birth.dt.month * 100 + birth.dt.day) > (D.month * 100 + D.day))
-    male = (p["gender_concept_id"] == 8507).astype(float).where(p["gender_concept_id"].isin([8507, 8532]))
+    male = (
+        (p["gender_concept_id"] == 8507)
+        .astype(float)
+        .where(p["gender_concept_id"].isin([8507, 8532]))
+    )
     ev = s.event
-    M, O, C, P_, R = "measurement", "observation", "condition_occurrence", "procedure_occurrence", "drug_exposure"  # noqa: E741
+    M, O, C, P_, R = (  # noqa: E741
+        "measurement",
+        "observation",
+        "condition_occurrence",
+        "procedure_occurrence",
+        "drug_exposure",
+    )
     limb_sides = {"R": ["8580-3"], "L": ["8579-5"]}
     r: dict[str, pd.Series] = {}
 
@@ -274,35 +332,82 @@ def screen(s: Screen) -> pd.DataFrame:
                           by_side=True)))),
     )  # fmt: skip
     r["I3"] = limb(i3, s.persons)
-    r["I5"] = any_(male, (age > 55).astype(float).where(age.notna()),
-                   ev(M, ["2118-8"], lo=DAYS(14), value=qual(False), pick="latest"))
+    r["I5"] = any_(
+        male,
+        (age > 55).astype(float).where(age.notna()),
+        ev(M, ["2118-8"], lo=DAYS(14), value=qual(False), pick="latest"),
+    )
     x: dict[str, pd.Series] = {}
     x["E1"] = ev(C, ["I74.3*", "I74.4*", "I74.5*"], lo=DAYS(28))
-    revasc = [f"3722{i}" for i in range(10)] + [f"3723{i}" for i in range(6)] + [f"047{c}*" for c in "KLMNPQRSTUVWY"]
-    bypass = ["35556", "35566", "35571", "35656", "35666", "35671"] + [f"041{c}*" for c in "KLMNPQRSTUVW"]
-    amput = [str(c) for c in range(27590, 27599)] + [str(c) for c in range(27880, 27890)] + \
-        [str(c) for c in range(28800, 28826)] + ["0Y6*"]
+    revasc = (
+        [f"3722{i}" for i in range(10)]
+        + [f"3723{i}" for i in range(6)]
+        + [f"047{c}*" for c in "KLMNPQRSTUVWY"]
+    )
+    bypass = ["35556", "35566", "35571", "35656", "35666", "35671"] + [
+        f"041{c}*" for c in "KLMNPQRSTUVW"
+    ]
+    amput = (
+        [str(c) for c in range(27590, 27599)]
+        + [str(c) for c in range(27880, 27890)]
+        + [str(c) for c in range(28800, 28826)]
+        + ["0Y6*"]
+    )
     x["E2"] = ev(P_, revasc + bypass + ["64818", "01BN0ZZ"] + amput, lo=DAYS(28))
-    x["E4"] = ev(M, ["STENOSIS|AO|*", "STENOSIS|CIA|*", "STENOSIS|EIA|*"], lo=MONTHS(12), value=num(">=", 70, PCT))
+    x["E4"] = ev(
+        M,
+        ["STENOSIS|AO|*", "STENOSIS|CIA|*", "STENOSIS|EIA|*"],
+        lo=MONTHS(12),
+        value=num(">=", 70, PCT),
+    )
     x["E5"] = any_(
         ev(C, ["L03.115", "L03.116", "L03.03*", "M86.*", "M72.6"], active=True),
         limb(ev(O, ["ULCER_EXPOSURE|R", "ULCER_EXPOSURE|L"], lo=DAYS(90), pick="latest", missing=0.0,
                 value=one_of(["fascia", "tendon", "joint_capsule", "bone"]), by_side=True), s.persons),
         ev(C, ["L97.??3", "L97.??4", "L97.??5", "L97.??6"], active=True),
     )  # fmt: skip
-    nyha = lambda missing: ev(O, ["88020-3"], lo=MONTHS(12), value=num(">=", 3, RATIO), pick="latest", missing=missing)  # noqa: E731
+    nyha = lambda missing: ev(  # noqa: E731
+        O, ["88020-3"], lo=MONTHS(12), value=num(">=", 3, RATIO), pick="latest", missing=missing
+    )
     x["E6"] = any_(nyha(0.0), all_(ev(C, ["I50.*"]), nyha(np.nan)))
     x["E7"] = ev(C, ["I63.*", "I61.*", "I21.*", "I22.*", "I20.0"], lo=MONTHS(3))
     drugs = s.t[R]
-    active_drugs = drugs[(drugs["date"] <= D) & (drugs["end"] >= D) & match(drugs["code"], ["C02*", "C03*", "C07*", "C08*", "C09*"])]
-    classes = active_drugs.assign(cls=active_drugs["code"].astype("string").str[:3]).groupby("person_id")["cls"].nunique()
+    active_drugs = drugs[
+        (drugs["date"] <= D)
+        & (drugs["end"] >= D)
+        & match(drugs["code"], ["C02*", "C03*", "C07*", "C08*", "C09*"])
+    ]
+    classes = (
+        active_drugs.assign(cls=active_drugs["code"].astype("string").str[:3])
+        .groupby("person_id")["cls"]
+        .nunique()
+    )
     treated = (classes >= 3).astype(float).reindex(s.persons).fillna(0.0)
-    x["E8"] = all_(treated, any_(ev(M, ["8480-6"], lo=DAYS(90), value=num(">=", 180, MMHG), pick="latest"),
-                                 ev(M, ["8462-4"], lo=DAYS(90), value=num(">=", 110, MMHG), pick="latest")))
+    x["E8"] = all_(
+        treated,
+        any_(
+            ev(M, ["8480-6"], lo=DAYS(90), value=num(">=", 180, MMHG), pick="latest"),
+            ev(M, ["8462-4"], lo=DAYS(90), value=num(">=", 110, MMHG), pick="latest"),
+        ),
+    )
     retino = [f"E1{d}.35{k}*" for d in "013" for k in "123459"] + ["H35.2*"]
     x["E9"] = ev(C, retino)
-    x["E11"] = ev(C, ["K70.31", "K70.4*", "K72.*", "K74.6*", "K76.6", "K76.7", "R17", "R18.*", "I85.01", "I85.11"],
-                  active=True)
+    x["E11"] = ev(
+        C,
+        [
+            "K70.31",
+            "K70.4*",
+            "K72.*",
+            "K74.6*",
+            "K76.6",
+            "K76.7",
+            "R17",
+            "R18.*",
+            "I85.01",
+            "I85.11",
+        ],
+        active=True,
+    )
     x["E12"] = any_(
         ev(R, ["L04*", "L01*", "L02*"], active=True),
         ev(P_, [f"96{k}?" for k in range(40, 55)] + ["7726?", "7727?", "7728?", "7729?", "773??", "774??", "775??",
@@ -338,7 +443,9 @@ def screen(s: Screen) -> pd.DataFrame:
     passed = pd.DataFrame({**r, **{k: not_(v) for k, v in x.items()}})  # 1 = criterion passes
     n_fail = passed.eq(0).sum(axis=1)
     n_unknown = passed.isna().sum(axis=1)
-    status = np.select([n_fail > 0, n_unknown > 0], ["ineligible", "needs_review"], "likely_eligible")
+    status = np.select(
+        [n_fail > 0, n_unknown > 0], ["ineligible", "needs_review"], "likely_eligible"
+    )
     return pd.DataFrame({"person_id": s.persons.to_numpy(), "status": status})
 
 

@@ -72,15 +72,24 @@ def _sizes(results: dict[str, Any]) -> list[int]:
 
 def _sh(cmd: list[str]) -> str:
     try:
-        return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        return subprocess.run(
+            cmd, cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "n/a"
 
 
 def _machine() -> list[str]:
     cpuinfo = Path("/proc/cpuinfo").read_text()
-    model = next((ln.split(":", 1)[1].strip() for ln in cpuinfo.splitlines() if ln.startswith("model name")), "n/a")
-    mem_kb = next(int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal"))
+    model = next(
+        (ln.split(":", 1)[1].strip() for ln in cpuinfo.splitlines() if ln.startswith("model name")),
+        "n/a",
+    )
+    mem_kb = next(
+        int(ln.split()[1])
+        for ln in Path("/proc/meminfo").read_text().splitlines()
+        if ln.startswith("MemTotal")
+    )
     import duckdb
     import pandas
     import prefect
@@ -89,8 +98,9 @@ def _machine() -> list[str]:
     dirty = _sh(["git", "status", "--porcelain", "--", "src", "sql", "flows", "trials"])
     return [
         f"- CPU: {model}, {os.cpu_count()} logical cores",
-        f"- RAM: {mem_kb / 1024**2:.1f} GiB (/proc/meminfo MemTotal), no swap" if "SwapTotal:            0" in
-        Path("/proc/meminfo").read_text() else f"- RAM: {mem_kb / 1024**2:.1f} GiB (/proc/meminfo MemTotal)",
+        f"- RAM: {mem_kb / 1024**2:.1f} GiB (/proc/meminfo MemTotal), no swap"
+        if "SwapTotal:            0" in Path("/proc/meminfo").read_text()
+        else f"- RAM: {mem_kb / 1024**2:.1f} GiB (/proc/meminfo MemTotal)",
         f"- OS: {platform.platform()}",
         f"- Python {platform.python_version()}, DuckDB {duckdb.__version__}, pandas {pandas.__version__}, "
         f"Prefect {prefect.__version__}",
@@ -130,7 +140,10 @@ def _document(results: dict[str, Any]) -> list[str]:
             "",
         ]
     if invocations:
-        lines += ["**Invocations** that produced the runs below (newest measurement per key wins):", ""]
+        lines += [
+            "**Invocations** that produced the runs below (newest measurement per key wins):",
+            "",
+        ]
         lines += [f"- {i['at']}: `bench/run.py {i['argv']}`" for i in invocations]
         lines.append("")
     sizes = _sizes(results)
@@ -179,7 +192,9 @@ def _size_section(results: dict[str, Any], n: int) -> list[str]:
     lib, cli, floor, peer = (_runs(results, n, k) for k in ("lib", "cli", "floor", "peer"))
     if not (lib or cli or floor or peer):
         return []
-    load, screen, ev, report = (_stage(lib, k) for k in ("load_validate", "screen", "evaluate_sql", "report"))
+    load, screen, ev, report = (
+        _stage(lib, k) for k in ("load_validate", "screen", "evaluate_sql", "report")
+    )
     lib_sum = sum(v for v in (load, screen, report) if v is not None) if _ok(lib) else None
     cli_wall = _median([r["wall"] for r in _ok(cli)])
     floor_t = _stage(lib, "floor_tables")
@@ -235,8 +250,12 @@ def _size_section(results: dict[str, Any], n: int) -> list[str]:
         off = [c for c in agree["confusion"] if c["status_prescreen"] != c["status_peer"]]
         if off:
             lines.append("")
-            lines.append("Disagreements (prescreen → peer): " + ", ".join(
-                f"{c['status_prescreen']} → {c['status_peer']}: {c['n']:,}" for c in off))
+            lines.append(
+                "Disagreements (prescreen → peer): "
+                + ", ".join(
+                    f"{c['status_prescreen']} → {c['status_peer']}: {c['n']:,}" for c in off
+                )
+            )
     return [*lines, ""]
 
 
@@ -321,9 +340,13 @@ def _profile(results: dict[str, Any], sizes: list[int]) -> list[str]:
             head, *ops = run["top_operators"]
             spill = head.get("bytes_spilled")
             lines += [
-                (f"The engine screens in {run['batches']} person batches; the profile covers the first "
-                 f"(person_id {run['profiled_batch'][0]}–{run['profiled_batch'][1]}, {run['profiled_rows']:,} "
-                 "result rows), fetched to Arrow and dropped. " if run.get("profiled_batch") else "")
+                (
+                    f"The engine screens in {run['batches']} person batches; the profile covers the first "
+                    f"(person_id {run['profiled_batch'][0]}–{run['profiled_batch'][1]}, {run['profiled_rows']:,} "
+                    "result rows), fetched to Arrow and dropped. "
+                    if run.get("profiled_batch")
+                    else ""
+                )
                 + f"{n:,} persons, `pragma enable_profiling='json'` around the screen query (profiled "
                 f"{_s(run['timings'].get('evaluate_sql_profiled'))}, commit {run.get('commit', 'n/a')}; query "
                 f"latency {_s(head.get('query_latency'))}, CPU {_s(head.get('cpu_time'))}; "
@@ -353,9 +376,9 @@ def _targets(results: dict[str, Any], sizes: list[int]) -> list[str]:
     lines = [
         "## Targets",
         "",
-        "The targets are stated for 5M persons; the other sizes show the trend. \"did not finish\" "
+        'The targets are stated for 5M persons; the other sizes show the trend. "did not finish" '
         "counts as not met. Where the full library screen did not finish, the criteria ratios use "
-        "the screen SQL alone (batches into Arrow, no pandas result), marked \"SQL\".",
+        'the screen SQL alone (batches into Arrow, no pandas result), marked "SQL".',
         "",
         "| target | " + " | ".join(f"{n:,}" for n in sizes) + " |",
         "|---|" + "---|" * len(sizes),
@@ -370,7 +393,9 @@ def _targets(results: dict[str, Any], sizes: list[int]) -> list[str]:
     ]
     for key, label in names:
         lines.append(f"| {label} | " + " | ".join(cols[n][key] for n in sizes) + " |")
-    reasons = sorted({r["failed"] for k, r in results.items() if "failed" in r and "/profile/" not in k})
+    reasons = sorted(
+        {r["failed"] for k, r in results.items() if "failed" in r and "/profile/" not in k}
+    )
     if reasons:
         lines += ["", "Why runs did not finish: " + "; ".join(reasons) + "."]
     return [*lines, ""]
@@ -386,8 +411,11 @@ def _target_values(results: dict[str, Any], n: int) -> dict[str, str]:
     lib, cli, peer = (_runs(results, n, k) for k in ("lib", "cli", "peer"))
     sql_runs = _runs(results, n, "sql") + _runs(results, n, "single")
     load, screen, report = (_stage(lib, k) for k in ("load_validate", "screen", "report"))
-    floor_t = (_stage(lib, "floor_tables") or _stage(sql_runs, "floor_tables")
-               or _stage(_runs(results, n, "floor"), "floor_parquet"))
+    floor_t = (
+        _stage(lib, "floor_tables")
+        or _stage(sql_runs, "floor_tables")
+        or _stage(_runs(results, n, "floor"), "floor_parquet")
+    )
     sql_t = _stage(sql_runs, "screen_sql")
     cli_wall = _median([r["wall"] for r in _ok(cli)])
     lib_sum = sum(v for v in (load, screen, report) if v is not None) if _ok(lib) else None
@@ -411,11 +439,15 @@ def _target_values(results: dict[str, Any], n: int) -> dict[str, str]:
         crit, tag = cli_screen, " CLI"
     ratio = _div(crit, floor_t)
     out["floor"] = (
-        _verdict(_x(ratio) + tag, ratio <= 3) + f" ({_by(ratio, 3, '×')})" if ratio is not None else "n/a"
+        _verdict(_x(ratio) + tag, ratio <= 3) + f" ({_by(ratio, 3, '×')})"
+        if ratio is not None
+        else "n/a"
     )
     speed = _div(peer_t, crit)
     if speed is not None:
-        out["peer"] = _verdict(f"peer/screen {_x(speed)}{tag}", speed >= 10) + f" ({_by_min(speed, 10)})"
+        out["peer"] = (
+            _verdict(f"peer/screen {_x(speed)}{tag}", speed >= 10) + f" ({_by_min(speed, 10)})"
+        )
     elif peer_t is not None and (lib or sql_runs):
         out["peer"] = _verdict(f"peer {_s(peer_t)}; prescreen screen did not finish", False)
     else:
@@ -426,15 +458,19 @@ def _target_values(results: dict[str, Any], n: int) -> dict[str, str]:
         out["rss"] = _verdict(_gb(rss), rss <= 8 * GB) + f" ({_by(rss / GB, 8, 'GB')})"
     elif lib or cli:
         rss = max(r.get("peak_rss_bytes_wait4", 0) for r in lib + cli)
-        out["rss"] = _verdict(f"≥ {_gb(rss)} (killed)" if rss > 8 * GB else f"{_gb(rss)} before it stopped",
-                              False if rss > 8 * GB else None)
+        out["rss"] = _verdict(
+            f"≥ {_gb(rss)} (killed)" if rss > 8 * GB else f"{_gb(rss)} before it stopped",
+            False if rss > 8 * GB else None,
+        )
     else:
         out["rss"] = "n/a"
     load_any = load if load is not None else _stage(sql_runs, "load_validate")
     if load_any is None:
         load_any = _median([t["load_validate"] for t in cli_stages if "load_validate" in t])
     if load_any is not None and e2e:
-        out["validation"] = _verdict(f"{load_any / e2e:.0%} ({_s(load_any)})", load_any / e2e <= 0.25)
+        out["validation"] = _verdict(
+            f"{load_any / e2e:.0%} ({_s(load_any)})", load_any / e2e <= 0.25
+        )
         out["validation"] += f" ({_by(load_any / e2e, 0.25, '', pct=True)})"
     elif load_any is not None:
         out["validation"] = f"load+validate {_s(load_any)}; end-to-end n/a"
@@ -444,7 +480,9 @@ def _target_values(results: dict[str, Any], n: int) -> dict[str, str]:
     if overhead is None and cli_stages:  # no library run: CLI wall − its own stage timings
         overhead = _sub(cli_wall, _median([sum(t.values()) for t in cli_stages]))
     out["prefect"] = (
-        _verdict(_s(overhead), overhead <= 10) + f" ({_by(overhead, 10, 's')})" if overhead is not None else "n/a"
+        _verdict(_s(overhead), overhead <= 10) + f" ({_by(overhead, 10, 's')})"
+        if overhead is not None
+        else "n/a"
     )
     return out
 

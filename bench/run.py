@@ -116,8 +116,11 @@ def measured(cmd: list[str], *, timeout: float, rss_cap: int) -> dict[str, Any]:
 
 def _git_commit() -> str:
     """The prescreen commit measured (short hash, + when src/sql/flows have local edits)."""
+
     def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        return subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
 
     dirty = git("status", "--porcelain", "--", "src", "sql", "flows")
     return git("rev-parse", "--short", "HEAD") + ("+" if dirty else "")
@@ -198,6 +201,7 @@ def doubled_trial() -> Path:
     ]
     doc["trial"]["id"] = doc["trial"]["id"] + "-DOUBLED"
     DATA.mkdir(parents=True, exist_ok=True)
+
     class NoAliases(yaml.SafeDumper):
         def ignore_aliases(self, data: Any) -> bool:
             return True
@@ -291,9 +295,7 @@ def agreement(peer_path: Path, patients_csv: Path) -> dict[str, Any]:
     ours = pd.read_csv(patients_csv, usecols=["person_id", "status"])
     both = ours.merge(peer, on="person_id", how="outer", suffixes=("_prescreen", "_peer"))
     same = int((both["status_prescreen"] == both["status_peer"]).sum())
-    confusion = (
-        both.groupby(["status_prescreen", "status_peer"], dropna=False).size().reset_index()
-    )
+    confusion = both.groupby(["status_prescreen", "status_peer"], dropna=False).size().reset_index()
     return {
         "persons": len(both),
         "agree": same,
@@ -348,7 +350,9 @@ def top_operators(profile: dict[str, Any], top: int = 12) -> list[dict[str, Any]
 
 # --------------------------------------------------------------------------- driver
 def main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--sizes", default="100000,1000000,5000000")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--peer-runs", type=int, default=None, help="default: --runs")
@@ -358,7 +362,9 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--timeout", type=float, default=3600)
     parser.add_argument("--peer-timeout", type=float, default=1800)
     parser.add_argument("--rss-cap-gib", type=float, default=20.0, help="kill a run above this")
-    parser.add_argument("--skip", default="", help="comma list of floor,lib,sql,cli,peer,double,profile")
+    parser.add_argument(
+        "--skip", default="", help="comma list of floor,lib,sql,cli,peer,double,profile"
+    )
     parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args(argv)
     args.rss_cap = int(args.rss_cap_gib * GiB)
@@ -369,7 +375,9 @@ def main(argv: list[str]) -> None:
         results[key] = value
         RESULTS_JSON.write_text(json.dumps(results, indent=1, default=str))
         status = value.get("failed") or f"{value['wall']:.1f}s wall"
-        print(f"  {key}: {status}, peak RSS {value['peak_rss_bytes_wait4'] / GiB:.2f} GiB", flush=True)
+        print(
+            f"  {key}: {status}, peak RSS {value['peak_rss_bytes_wait4'] / GiB:.2f} GiB", flush=True
+        )
 
     if not args.report_only:
         DATA.mkdir(parents=True, exist_ok=True)

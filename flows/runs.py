@@ -18,7 +18,9 @@ from prescreen.scan import ScanResult
 from prescreen.stages import ScreenRun
 
 
-def screened(request: ScreenRequest, *, runner: str = "local", address: str | None = None) -> ScreenRun:
+def screened(
+    request: ScreenRequest, *, runner: str = "local", address: str | None = None
+) -> ScreenRun:
     """`prescreen run`: the screen flow on threads of this process, or on a Dask cluster."""
     from prescreen.flows.screen import screen
     from prescreen.flows.server import local_api

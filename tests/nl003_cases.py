@@ -1855,7 +1855,6 @@ def e3_manual_with_recent_surgery(x, p):
     x.procedure(p, "35656", ago(10), "RT")
 
 
-
 # ---------------------------------------------------------------- NL003 v1.1 readings
 # ALIVE (built in): the dead are not candidates (A27)
 @case("ALIVE", "fail")
@@ -1876,7 +1875,9 @@ def alive_died_on_index(x, p):
 def alive_dies_after_index(x, p):
     """Death on D+1 is not yet known on D."""
     x.person(p)
-    x.rows["death"].append({"person_id": p, "death_date": D + timedelta(days=1), "death_type_concept_id": 0})
+    x.rows["death"].append(
+        {"person_id": p, "death_date": D + timedelta(days=1), "death_type_concept_id": 0}
+    )
 
 
 # I2 and I3 on one target limb (A22)

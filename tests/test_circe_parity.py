@@ -63,7 +63,14 @@ def _prescreen_count(con, tmp_path, concepts: list[int], descendants: bool) -> i
     doc = {
         "trial": {"id": "CIRCE", "title": "parity", "version": "1"},
         "codesets": {"x": {"concepts": concepts, "descendants": descendants}},
-        "criteria": [{"id": "I1", "kind": "inclusion", "text": "has X", "rule": {"event": "condition", "codes": "x"}}],
+        "criteria": [
+            {
+                "id": "I1",
+                "kind": "inclusion",
+                "text": "has X",
+                "rule": {"event": "condition", "codes": "x"},
+            }
+        ],
     }
     path = tmp_path / "circe.yaml"
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")

@@ -14,7 +14,7 @@ from datetime import date
 import pytest
 from test_flows_support import age_trial, tiny_extract
 
-pytestmark = pytest.mark.usefixtures("prefect_harness")
+pytestmark = [pytest.mark.usefixtures("prefect_harness"), pytest.mark.slow]
 
 PEOPLE = [(1, date(1960, 1, 1), 1, "P1"), (2, date(1990, 1, 1), 2, "P2")]
 PREFECT_NOISE = ("INFO", "View at", "Beginning flow run", "Finished in state")

@@ -62,32 +62,122 @@ def test_valid_file_has_no_problems(tmp_path):
 
 # Each entry: (what is broken, replacement applied to VALID, expected line, message part)
 BROKEN = [
-    ("unknown key", ("    pick: latest\n", "    pick: latest\n      colour: red\n"), 26, "unknown key 'colour'"),
-    ("unknown unit", ('"< $E1.hb_min g/L"', '"< $E1.hb_min furlongs"'), 24, "unknown unit 'furlongs'"),
+    (
+        "unknown key",
+        ("    pick: latest\n", "    pick: latest\n      colour: red\n"),
+        26,
+        "unknown key 'colour'",
+    ),
+    (
+        "unknown unit",
+        ('"< $E1.hb_min g/L"', '"< $E1.hb_min furlongs"'),
+        24,
+        "unknown unit 'furlongs'",
+    ),
     ("bad code pattern", ('["718-7"]', '["718-7%"]'), 12, "code pattern '718-7%' is invalid"),
     ("duplicate id", ("  - id: E1\n", "  - id: I1\n"), 18, "duplicate criterion id I1"),
-    ("undeclared parameter", ("$E1.hb_min g/L", "$E1.hb_max g/L"), 24, "parameter E1.hb_max does not exist"),
+    (
+        "undeclared parameter",
+        ("$E1.hb_min g/L", "$E1.hb_max g/L"),
+        24,
+        "parameter E1.hb_max does not exist",
+    ),
     ("unused parameter", ("$E1.hb_min g/L", "80 g/L"), 7, "E1.hb_min is declared but never used"),
-    ("unknown codeset", ("      codes: hb\n", "      codes: hemoglobin\n"), 23, "no codeset named 'hemoglobin'"),
-    ("bad window", ("      pick: latest\n", "      pick: latest\n      window: {within: soon}\n"), 26, "duration 'soon'"),
-    ("bad kind", ("    kind: exclusion\n", "    kind: maybe\n"), 19, "kind must be inclusion or exclusion"),
+    (
+        "unknown codeset",
+        ("      codes: hb\n", "      codes: hemoglobin\n"),
+        23,
+        "no codeset named 'hemoglobin'",
+    ),
+    (
+        "bad window",
+        ("      pick: latest\n", "      pick: latest\n      window: {within: soon}\n"),
+        26,
+        "duration 'soon'",
+    ),
+    (
+        "bad kind",
+        ("    kind: exclusion\n", "    kind: maybe\n"),
+        19,
+        "kind must be inclusion or exclusion",
+    ),
     ("bad predicate", ('"< $E1.hb_min g/L"', '"lowish"'), 24, "value 'lowish'"),
-    ("manual without reason", ("    rule: {age: \">= 18\"}\n", "    manual: true\n"), 14, "needs a reason"),
-    ("pick without value", ('      value: "< $E1.hb_min g/L"\n', ""), 24, "pick applies only with a value test"),
+    (
+        "manual without reason",
+        ('    rule: {age: ">= 18"}\n', "    manual: true\n"),
+        14,
+        "needs a reason",
+    ),
+    (
+        "pick without value",
+        ('      value: "< $E1.hb_min g/L"\n', ""),
+        24,
+        "pick applies only with a value test",
+    ),
     # a parameter declared in one unit and used with another would compare silently wrong
-    ("parameter used in another unit", ('"< $E1.hb_min g/L"', '"< $E1.hb_min mmol/L"'), 24, "declared in g/L but used with mmol/L"),
-    ("parameter used without its unit", ('"< $E1.hb_min g/L"', '"< $E1.hb_min"'), 24, "declared in g/L but used without a unit"),
+    (
+        "parameter used in another unit",
+        ('"< $E1.hb_min g/L"', '"< $E1.hb_min mmol/L"'),
+        24,
+        "declared in g/L but used with mmol/L",
+    ),
+    (
+        "parameter used without its unit",
+        ('"< $E1.hb_min g/L"', '"< $E1.hb_min"'),
+        24,
+        "declared in g/L but used without a unit",
+    ),
     ("non-finite default", ("    default: 80\n", "    default: .nan\n"), 7, "finite number"),
     ("absurd number", ('"< $E1.hb_min g/L"', '"< 1' + "0" * 400 + ' g/L"'), 24, "finite number"),
-    ("century-long window", ("      pick: latest\n", "      pick: latest\n      window: {within: 100000000000 days}\n"), 26, "a century"),
+    (
+        "century-long window",
+        ("      pick: latest\n", "      pick: latest\n      window: {within: 100000000000 days}\n"),
+        26,
+        "a century",
+    ),
     ("reserved ALIVE", ("  - id: I1\n", "  - id: ALIVE\n"), 14, "ALIVE is built in"),
-    ("per group without groups", ("      pick: latest\n", "      pick: latest\n      per: group\n"), 26, "per: group needs groups"),
-    ("review without because", ("    rule: {age: \">= 18\"}\n", "    rule: {review: {age: \">= 18\"}}\n"), 17, "give `because:`"),
-    ("bad missing", ("      pick: latest\n", "      pick: latest\n      missing: sometimes\n"), 26, "{false_if: <rule>}"),
-    ("active_within on a lab", ("      pick: latest\n", "      pick: latest\n      window: {active_within: 28 days}\n"), 26, "applies to drug and condition"),
-    ("bad vocabulary", ('    codes: ["718-7"]\n', '    codes: ["718-7"]\n    vocabulary: "LOINC; drop"\n'), 13, "OMOP vocabulary_id"),
-    ("descendants without concepts", ('    codes: ["718-7"]\n', '    codes: ["718-7"]\n    descendants: true\n'), 13, "descendants needs concepts"),
-    ("label too long", ("    text: Anaemia.\n", "    text: Anaemia.\n    label: " + "x" * 61 + "\n"), 21, "label must be text"),
+    (
+        "per group without groups",
+        ("      pick: latest\n", "      pick: latest\n      per: group\n"),
+        26,
+        "per: group needs groups",
+    ),
+    (
+        "review without because",
+        ('    rule: {age: ">= 18"}\n', '    rule: {review: {age: ">= 18"}}\n'),
+        17,
+        "give `because:`",
+    ),
+    (
+        "bad missing",
+        ("      pick: latest\n", "      pick: latest\n      missing: sometimes\n"),
+        26,
+        "{false_if: <rule>}",
+    ),
+    (
+        "active_within on a lab",
+        ("      pick: latest\n", "      pick: latest\n      window: {active_within: 28 days}\n"),
+        26,
+        "applies to drug and condition",
+    ),
+    (
+        "bad vocabulary",
+        ('    codes: ["718-7"]\n', '    codes: ["718-7"]\n    vocabulary: "LOINC; drop"\n'),
+        13,
+        "OMOP vocabulary_id",
+    ),
+    (
+        "descendants without concepts",
+        ('    codes: ["718-7"]\n', '    codes: ["718-7"]\n    descendants: true\n'),
+        13,
+        "descendants needs concepts",
+    ),
+    (
+        "label too long",
+        ("    text: Anaemia.\n", "    text: Anaemia.\n    label: " + "x" * 61 + "\n"),
+        21,
+        "label must be text",
+    ),
 ]
 
 
@@ -104,13 +194,15 @@ def test_each_problem_is_reported_with_its_line(tmp_path, name, edit, line, mess
 
 
 def test_all_problems_are_reported_together(tmp_path):
-    text = VALID.replace('["718-7"]', '["718-7%"]').replace("    kind: exclusion\n", "    kind: maybe\n")
+    text = VALID.replace('["718-7"]', '["718-7%"]').replace(
+        "    kind: exclusion\n", "    kind: maybe\n"
+    )
     assert len(_check(tmp_path, text)) == 2
 
 
 def test_nested_limb_groups_are_rejected(tmp_path):
     text = VALID.replace(
-        "    rule: {age: \">= 18\"}\n",
+        '    rule: {age: ">= 18"}\n',
         "    rule: {limb: {limb: {event: measurement, codes: hb, value: '< $E1.hb_min g/L'}}}\n",
     )
     problems = _check(tmp_path, text)
@@ -168,7 +260,9 @@ def test_sql_in_labels_and_texts_is_data_not_code(tmp_path):
 
     for table, columns in TABLE_COLUMNS.items():
         con.execute(f"create table {table} ({', '.join(f'{c} {t}' for c, t in columns.items())})")
-    con.execute("insert into person (person_id, gender_concept_id, year_of_birth) values (1, 8507, 1960)")
+    con.execute(
+        "insert into person (person_id, gender_concept_id, year_of_birth) values (1, 8507, 1960)"
+    )
     results = evaluate_sql(con, trial, date(2026, 11, 1))
     assert con.execute("select count(*) from person").fetchone()[0] == 1  # table still there
     e1 = results[results["criterion_id"] == "E1"].iloc[0]
@@ -179,13 +273,23 @@ def test_no_value_from_the_nl003_file_is_pasted_into_sql():
     trial = load_trial("nl003-cli-iii-2", {})
     for evidence in (False, True):
         compiled = compile_screen(build_plan(trial, date(2026, 11, 1)), evidence=evidence)
-        for needle in ("8580-3", "L97.", "largest ulcer area", "2026-08-01", "mmol/L", "ULCER_AREA", "HbA1c"):
+        for needle in (
+            "8580-3",
+            "L97.",
+            "largest ulcer area",
+            "2026-08-01",
+            "mmol/L",
+            "ULCER_AREA",
+            "HbA1c",
+        ):
             assert needle not in compiled.sql, needle
     assert any("8580-3" == row["pat"] for row in compiled.tables["patterns"])
     assert any(row["label"] == "HbA1c" for row in compiled.tables["inst"])
 
 
-@pytest.mark.parametrize("ref", ["../../etc/passwd", "../criteria/x", "nl003/../../x", "a b", "x;y"])
+@pytest.mark.parametrize(
+    "ref", ["../../etc/passwd", "../criteria/x", "nl003/../../x", "a b", "x;y"]
+)
 def test_path_like_trial_ids_are_refused(ref):
     with pytest.raises(CriteriaError) as err:
         load_trial(ref, {})
@@ -230,7 +334,7 @@ def test_unknown_override_is_named():
 
 def test_subrule_inside_and_outside_a_limb_group_is_rejected(tmp_path):
     text = VALID.replace(
-        "    rule: {age: \">= 18\"}\n",
+        '    rule: {age: ">= 18"}\n',
         "    subrules:\n      - {id: I1.hb, rule: {event: measurement, codes: hb, value: '< $E1.hb_min g/L'}}\n"
         "    rule: {all: [{ref: I1.hb}, {limb: {ref: I1.hb}}]}\n",
     )
@@ -243,7 +347,10 @@ def test_subrule_inside_and_outside_a_limb_group_is_rejected(tmp_path):
     [
         ("trial:\n  id: T\n  ? [a, b]\n  : c\n", "a key must be plain text"),
         ("trial: " + "[" * 5000 + "]" * 5000 + "\n", "nested"),
-        ("criteria:\n  - id: [1, 2]\n    kind: inclusion\n    text: x\n    rule: {age: '>= 1'}\n", "criterion id '<list>'"),
+        (
+            "criteria:\n  - id: [1, 2]\n    kind: inclusion\n    text: x\n    rule: {age: '>= 1'}\n",
+            "criterion id '<list>'",
+        ),
     ],
     ids=["complex key", "5000-deep nesting", "list as id"],
 )
@@ -254,7 +361,12 @@ def test_malformed_files_are_problems_not_crashes(tmp_path, text, message):
 
 @pytest.mark.parametrize(
     "value, message",
-    [("70,80", "--set takes one value"), ("nan", "finite number"), ("inf", "finite number"), ("1e400", "finite number")],
+    [
+        ("70,80", "--set takes one value"),
+        ("nan", "finite number"),
+        ("inf", "finite number"),
+        ("1e400", "finite number"),
+    ],
 )
 def test_bad_overrides_are_refused(value, message):
     with pytest.raises(CriteriaError, match=message):

@@ -15,14 +15,17 @@ from __future__ import annotations
 
 import math
 from datetime import date, timedelta
+from unittest.mock import patch
 
 import duckdb
 import pandas as pd
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from nl003_cases import TABLE_COLUMNS
 
+from prescreen.criteria import pandas_engine
 from prescreen.criteria.pandas_engine import evaluate_pandas, screen_into_pandas
 from prescreen.criteria.parse import load_trial
 from prescreen.criteria.sql_engine import evaluate_sql
@@ -131,7 +134,9 @@ def extracts(draw) -> dict[str, list[dict]]:
                     "drug_exposure_end_date": draw(maybe(dates)),
                     "days_supply": draw(maybe(st.sampled_from([1, 14, 400]))),
                     "drug_source_value": draw(
-                        st.sampled_from(["C03AA01", "C07AB02", "C09AA05", "C09DA01", "L04AX01", "LOCAL7"])
+                        st.sampled_from(
+                            ["C03AA01", "C07AB02", "C09AA05", "C09DA01", "L04AX01", "LOCAL7"]
+                        )
                     ),
                     # RxNorm-like ids under the test ATC concepts (303 is under an invalid one)
                     "drug_concept_id": draw(st.sampled_from([0, 301, 302, 303, 304])),
@@ -423,6 +428,20 @@ def _exact(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+def _first_result(compute):
+    """`compute` whose first result is returned again for every later call (counted)."""
+
+    def first(*args):
+        first.calls += 1
+        if not first.results:
+            first.results.append(compute(*args))
+        return first.results[0]
+
+    first.calls, first.results = 0, []
+    return first
+
+
+@pytest.mark.slow
 @settings(
     max_examples=40,
     deadline=None,
@@ -433,21 +452,27 @@ def _exact(frame: pd.DataFrame) -> pd.DataFrame:
 def test_engines_agree(tmp_path_factory, trial_doc, rows):
     trial = _load(tmp_path_factory, trial_doc)
     con = _connection(rows)
+    # screen_into_pandas and evaluate_pandas below wrap one computation of the pandas
+    # engine on the same tables: compute it once, check both wrappers on it
+    once = _first_result(pandas_engine._screen)
     try:
         by_sql = evaluate_sql(con, trial, D)
         sql_limbs = con.execute(
             "select person_id, target_limb from person_limb order by person_id"
         ).df()
-        persons = screen_into_pandas(con, trial, D)
+        with patch.object(pandas_engine, "_screen", once):
+            persons = screen_into_pandas(con, trial, D)
         pandas_limbs = con.execute(
             "select person_id, target_limb from person_limb order by person_id"
         ).df()
         stored = con.execute(
             "select person_id, criterion_id, result, evidence, reason from criterion_result order by person_id, ord"
         ).df()
-        by_pandas = evaluate_pandas(con, trial, D)
+        with patch.object(pandas_engine, "_screen", once):
+            by_pandas = evaluate_pandas(con, trial, D)
     finally:
         con.close()
+    assert once.calls == 2
     assert persons == len(rows["person"])
     # the same rows in the same order (person, then protocol order), texts byte for byte
     pd.testing.assert_frame_equal(_exact(by_sql), _exact(by_pandas), check_dtype=False)

@@ -79,6 +79,9 @@ def truth(con, trial, sweep: pd.DataFrame | None = None) -> dict:
 
 # the committed sample (where today's outputs gave n_screened − n_decided = 4 away), and
 # small extracts where nearly every site count is small: 300 persons on 12 sites, 120 on 5
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module", params=[(0, 4, 3), (300, 12, 1), (120, 5, 4)], ids=str)
 def screened(request, tmp_path_factory):
     con, trial, report = _screened(tmp_path_factory, *request.param)

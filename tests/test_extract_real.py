@@ -87,7 +87,9 @@ def test_gibleed_like_export_screens_nl003_with_default_options(tmp_path: Path) 
     report = load_extract(tmp_path / "gibleed", con)
     screen = screen_into(con, load_trial("nl003-cli-iii-2"), report.extract_date)
     assert screen.persons == 28
-    rows = con.execute("select count(distinct person_id), count(*) from criterion_result").fetchone()
+    rows = con.execute(
+        "select count(distinct person_id), count(*) from criterion_result"
+    ).fetchone()
     assert rows[0] == 28
     unmatched = dict(screen.unmatched)
     assert unmatched.get("ulcer_area") == "measurement"  # local registry codes: not in Synthea

@@ -93,6 +93,7 @@ def test_artifacts_hold_aggregates_only(local_run):
     assert "person_id" not in json.dumps(sites.data)
 
 
+@pytest.mark.slow
 def test_dask_runner_equals_single_process(extract, local_run, tmp_path):
     from distributed import LocalCluster
     from prefect_dask import DaskTaskRunner
@@ -134,11 +135,14 @@ def test_io_errors_are_retried_and_bad_data_is_not(extract, tmp_path, monkeypatc
     calls.clear()
     monkeypatch.setattr(stages, "validated_extract", bad_data)
     with pytest.raises(ExtractError):
-        screen(trial=age_trial(tmp_path), extract_dir=tiny, out_dir=tmp_path / "no", index_date=AS_OF)
+        screen(
+            trial=age_trial(tmp_path), extract_dir=tiny, out_dir=tmp_path / "no", index_date=AS_OF
+        )
     assert len(calls) == 1  # never retried
     assert not (tmp_path / "no").exists()
 
 
+@pytest.mark.slow
 def test_scan_stores_runs_and_lists_changes(tmp_path):
     from prescreen.flows.scan import scan
 
@@ -194,6 +198,7 @@ def test_scan_stores_runs_and_lists_changes(tmp_path):
     assert [str(d)[:10] for d in history["as_of"]] == ["2026-09-01", "2026-11-01", "2026-11-01"]
 
 
+@pytest.mark.slow
 def test_worklist_limit_from_the_command_line(extract, local_run, tmp_path):
     out = tmp_path / "capped"
     args = ["run", "--trial", TRIAL, "--extract", str(extract), "--as-of", AS_OF.isoformat()]
@@ -211,5 +216,7 @@ def test_worklist_limit_from_the_command_line(extract, local_run, tmp_path):
     assert 'id="worklist-note"' in (out / "report.html").read_text(encoding="utf-8")
     for name in ("patients.csv", "criteria.csv", "funnel.csv", "sites.csv", "evaluability.csv"):
         assert (out / name).read_bytes() == (local_run / name).read_bytes(), name
-    refused = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "no"), "--worklist-limit", "-1"])
+    refused = CliRunner().invoke(
+        app, [*args, "--out", str(tmp_path / "no"), "--worklist-limit", "-1"]
+    )
     assert refused.exit_code != 0 and not (tmp_path / "no").exists()

@@ -113,4 +113,8 @@ def run_cli(args: list[str], capsys) -> tuple[int, str, str]:  # noqa: ANN001 (p
         os.environ.update(environ)  # the CLI sets Prefect's console level for its process
     captured = capsys.readouterr()
     code = stopped.value.code
-    return (code if isinstance(code, int) else (0 if code is None else 1)), captured.out, captured.err
+    return (
+        (code if isinstance(code, int) else (0 if code is None else 1)),
+        captured.out,
+        captured.err,
+    )

@@ -21,7 +21,7 @@ import duckdb
 import pytest
 from test_flows_support import age_trial
 
-pytestmark = pytest.mark.usefixtures("prefect_harness")
+pytestmark = [pytest.mark.usefixtures("prefect_harness"), pytest.mark.slow]
 
 CONTRACT = (
     "run.json",

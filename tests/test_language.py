@@ -72,7 +72,10 @@ def _extract() -> duckdb.DuckDBPyConnection:
     for table, columns in TABLE_COLUMNS.items():
         con.execute(f"create table {table} ({', '.join(f'{c} {t}' for c, t in columns.items())})")
     for pid in range(1, 9):
-        con.execute("insert into person (person_id, gender_concept_id, year_of_birth) values (?, 8507, 1960)", [pid])
+        con.execute(
+            "insert into person (person_id, gender_concept_id, year_of_birth) values (?, 8507, 1960)",
+            [pid],
+        )
 
     def dx(pid, code, on, concept=0):
         con.execute(
@@ -96,10 +99,15 @@ def _extract() -> duckdb.DuckDBPyConnection:
     hb(3, date(2026, 6, 1), 190.0)  # max 190 > 180
     hb(4, date(2026, 10, 20), 100.0)
     hb(4, date(2026, 10, 25), 10.0, "g/dL")  # min exactly 100: holds; two tests in 30 days
-    con.execute("insert into concept_ancestor values (321052, 4185932, 1, 1), (321052, 321052, 0, 0)")
+    con.execute(
+        "insert into concept_ancestor values (321052, 4185932, 1, 1), (321052, 321052, 0, 0)"
+    )
     dx(5, "I73.9", date(2020, 1, 1), concept=4185932)  # descendant of 321052
     dx(6, "I73.9", date(2020, 1, 1), concept=321052)  # the concept itself
-    con.execute("insert into death (person_id, death_date) values (7, ?), (8, ?)", [D, D + timedelta(days=1)])
+    con.execute(
+        "insert into death (person_id, death_date) values (7, ?), (8, ?)",
+        [D, D + timedelta(days=1)],
+    )
     return con
 
 

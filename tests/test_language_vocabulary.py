@@ -59,10 +59,14 @@ def _extract() -> duckdb.DuckDBPyConnection:
     ancestry = [(C03, DIURETIC), (C08, AMLODIPINE), (C09, VALSARTAN_TRIPLE), (C09DX01, VALSARTAN_TRIPLE),
                 (C09, DEPRECATED)]  # fmt: skip
     con.executemany(
-        "insert into concept_ancestor (ancestor_concept_id, descendant_concept_id) values (?, ?)", ancestry
+        "insert into concept_ancestor (ancestor_concept_id, descendant_concept_id) values (?, ?)",
+        ancestry,
     )
     for pid in range(1, 5):
-        con.execute("insert into person (person_id, gender_concept_id, year_of_birth) values (?, 8507, 1960)", [pid])
+        con.execute(
+            "insert into person (person_id, gender_concept_id, year_of_birth) values (?, 8507, 1960)",
+            [pid],
+        )
 
     def drug(pid: int, concept: int) -> None:  # local source codes only: the concept decides
         con.execute(
@@ -91,7 +95,10 @@ def results(tmp_path_factory):
     path = tmp_path_factory.mktemp("vocab") / "vocab.yaml"
     path.write_text(yaml.safe_dump(TRIAL, sort_keys=False), encoding="utf-8")
     trial = load_trial(str(path), {})
-    return {"sql": evaluate_sql(_extract(), trial, D), "pandas": evaluate_pandas(_extract(), trial, D)}
+    return {
+        "sql": evaluate_sql(_extract(), trial, D),
+        "pandas": evaluate_pandas(_extract(), trial, D),
+    }
 
 
 @pytest.mark.parametrize("engine", ["sql", "pandas"])

@@ -191,7 +191,9 @@ def test_every_criterion_and_subrule_is_reported_for_every_patient(engine, scree
     results = screened(engine)
     ids = {"ALIVE"} | {c["id"] for c in raw["criteria"]}
     # facts folded into their parent's evidence (report: false) are no rows of their own
-    ids |= {s["id"] for c in raw["criteria"] for s in c.get("subrules", []) if s.get("report", True)}
+    ids |= {
+        s["id"] for c in raw["criteria"] for s in c.get("subrules", []) if s.get("report", True)
+    }
     assert set(results["criterion_id"]) == ids
     assert not ids & {"E15.diabetes", "E15.hba1c_recorded", "E6.heart_failure", "E4.imaging"}
     per_person = results.groupby("person_id")["criterion_id"].nunique()

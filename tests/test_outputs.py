@@ -47,7 +47,9 @@ def test_refuses_a_folder_that_only_pretends_to_be_an_output(tmp_path):
     (out / MANIFEST).write_text("{}")
     (out / "notes.txt").write_text("k")
     (out / "sub" / "d.csv").write_text("k")
-    with pytest.raises(PrescreenError, match=r"did not write .*notes\.txt, sub/.*nothing was deleted"):
+    with pytest.raises(
+        PrescreenError, match=r"did not write .*notes\.txt, sub/.*nothing was deleted"
+    ):
         with staged_output(out) as folder:
             (folder / MANIFEST).write_text("new")
     assert (out / "notes.txt").read_text() == "k" and (out / "sub" / "d.csv").read_text() == "k"

@@ -15,7 +15,7 @@ from test_flows_support import tiny_extract
 
 from prescreen.errors import ExtractError
 
-pytestmark = pytest.mark.usefixtures("prefect_harness")
+pytestmark = [pytest.mark.usefixtures("prefect_harness"), pytest.mark.slow]
 
 CANARY_SOURCE = "CANARY-7731-ZEBRA"
 CANARY_BIRTH = date(1931, 3, 17)

@@ -55,6 +55,7 @@ def _outputs(extract, engine: str, folder) -> pd.DataFrame:
         con.close()
 
 
+@pytest.mark.slow
 def test_both_engines_write_the_same_files(extract, tmp_path):
     screens = {}
     for engine in ("sql", "pandas"):

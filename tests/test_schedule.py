@@ -16,6 +16,7 @@ import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -39,17 +40,17 @@ def _fresh_machine_env(home: Path) -> dict[str, str]:
     return env
 
 
-def _wait_for(condition, what: str, child: subprocess.Popen, log: Path):  # noqa: ANN001
+def _wait_for(condition, what: str, child: ScheduleChild):  # noqa: ANN001
     deadline = time.monotonic() + GENEROUS_SECONDS
     while time.monotonic() < deadline:
         value = condition()
         if value is not None and value is not False:
             return value
-        if child.poll() is not None:
-            raise AssertionError(f"schedule exited ({child.returncode}) before {what}:\n"
-                                 + log.read_text(errors="replace")[-3000:])  # fmt: skip
+        if child.exit_code() is not None:
+            raise AssertionError(f"schedule exited ({child.exit_code()}) before {what}:\n"
+                                 + child.log.read_text(errors="replace")[-3000:])  # fmt: skip
         time.sleep(1)
-    raise AssertionError(f"no {what} after {GENEROUS_SECONDS} s:\n" + log.read_text()[-3000:])
+    raise AssertionError(f"no {what} after {GENEROUS_SECONDS} s:\n" + child.log.read_text()[-3000:])
 
 
 def _stored_runs(store: Path) -> pd.DataFrame | None:  # None: not yet
@@ -64,44 +65,103 @@ def _stored_runs(store: Path) -> pd.DataFrame | None:  # None: not yet
 
 @dataclass
 class ScheduleChild:
-    """A `prescreen schedule` started as a user would, and what it was given."""
+    """A `prescreen schedule` started as a user would, in `folder` with what it was given.
 
-    process: subprocess.Popen
+    `process` is None in a pytest-xdist worker: the controller started it (conftest.py),
+    and only a parent can wait for a child, so the controller writes its exit code to
+    `exit_file` when it ends."""
+
     folder: Path
-    log: Path
-    store: Path
-    out: Path
-    home: Path
+    pid: int
+    process: subprocess.Popen | None = None
+
+    @property
+    def log(self) -> Path:
+        return self.folder / "schedule.log"
+
+    @property
+    def store(self) -> Path:
+        return self.folder / "runs.duckdb"
+
+    @property
+    def out(self) -> Path:
+        return self.folder / "latest"
+
+    @property
+    def home(self) -> Path:
+        return self.folder / "home"
+
+    @property
+    def exit_file(self) -> Path:
+        return self.folder / "exit_code"
+
+    def exit_code(self) -> int | None:
+        """None while it runs."""
+        if self.process is not None:
+            return self.process.poll()
+        return int(self.exit_file.read_text()) if self.exit_file.exists() else None
 
 
-def start_schedule(folder: Path) -> ScheduleChild:
+def start_schedule(folder: Path, *, record_exit: bool = False) -> ScheduleChild:
     """Start `prescreen schedule --cron "* * * * *"` on a tiny registry in `folder`.
 
     conftest.py starts it when the session begins (the test runs last), so the wait for
     the next minute boundary overlaps the other tests instead of adding to the suite.
+    `record_exit`: write the exit code to `exit_file` when it ends (for a test run in
+    another process: pytest-xdist's workers).
     """
     extract = tiny_extract(folder / "registry", PEOPLE)
-    trial, store, out = age_trial(folder), folder / "runs.duckdb", folder / "latest"
-    home, log = folder / "home", folder / "schedule.log"
-    command = [sys.executable, "-m", "prescreen.cli", "schedule", "--trial", trial]
-    command += ["--extract", str(extract), "--store", str(store), "--out", str(out)]
+    child = ScheduleChild(folder, pid=0)  # its file names, before it runs
+    command = [sys.executable, "-m", "prescreen.cli", "schedule", "--trial", age_trial(folder)]
+    command += ["--extract", str(extract), "--store", str(child.store), "--out", str(child.out)]
     command += ["--cron", "* * * * *", "--registry", "nightly"]
-    with log.open("wb") as handle:
-        process = subprocess.Popen(command, env=_fresh_machine_env(home), stdout=handle,
+    with child.log.open("wb") as handle:
+        process = subprocess.Popen(command, env=_fresh_machine_env(child.home), stdout=handle,
                                    stderr=subprocess.STDOUT)  # fmt: skip
-    return ScheduleChild(process, folder, log, store, out, home)
+    if record_exit:
+        threading.Thread(target=_record_exit, args=(process, child.exit_file), daemon=True).start()
+        (folder / "pid").write_text(str(process.pid))
+    return ScheduleChild(folder, process.pid, process)
+
+
+def _record_exit(process: subprocess.Popen, exit_file: Path) -> None:
+    code = process.wait()
+    partial = exit_file.with_suffix(".partial")
+    partial.write_text(str(code))
+    partial.replace(exit_file)  # whole or absent, never half written
+
+
+def started_elsewhere(folder: Path) -> ScheduleChild | None:
+    """The schedule pytest-xdist's controller started in `folder`, if it did."""
+    pid = folder / "pid"
+    return ScheduleChild(folder, int(pid.read_text())) if pid.exists() else None
 
 
 def stop_schedule(child: ScheduleChild) -> int:
     """SIGTERM, as systemd stops a service; the exit code."""
-    if child.process.poll() is None:
-        child.process.send_signal(signal.SIGTERM)
-    return child.process.wait(timeout=GENEROUS_SECONDS)
+    if child.exit_code() is None:
+        try:
+            os.kill(child.pid, signal.SIGTERM)
+        except ProcessLookupError:  # ended just now; its exit code follows
+            pass
+    if child.process is not None:
+        return child.process.wait(timeout=GENEROUS_SECONDS)
+    deadline = time.monotonic() + GENEROUS_SECONDS
+    while (code := child.exit_code()) is None:
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"schedule (pid {child.pid}) still running {GENEROUS_SECONDS} s after SIGTERM"
+            )
+        time.sleep(0.2)
+    return code
 
 
 @pytest.fixture
 def schedule_child(request, tmp_path) -> ScheduleChild:
     started = request.config.stash.get(SCHEDULE_KEY, None)
+    workerinput = getattr(request.config, "workerinput", {})
+    if started is None and "schedule_folder" in workerinput:  # a pytest-xdist worker
+        started = started_elsewhere(Path(workerinput["schedule_folder"]))
     if started is None:  # not started with the session (e.g. a plugin reordered things)
         started = start_schedule(tmp_path)
     yield started
@@ -112,15 +172,20 @@ def test_a_one_minute_cron_produces_a_stored_scan(schedule_child):
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    child, log, out, store = schedule_child.process, schedule_child.log, schedule_child.out, schedule_child.store
+    child, log, out, store = (
+        schedule_child,
+        schedule_child.log,
+        schedule_child.out,
+        schedule_child.store,
+    )
     said = lambda: " ".join(log.read_text(errors="replace").split())  # noqa: E731
     url = _wait_for(lambda: re.search(r"Prefect API (http://127\.0\.0\.1:\d+/api)", said()),
-                    "serving message", child, log)[1]  # fmt: skip
-    runs = _wait_for(lambda: _stored_runs(store), "stored scan", child, log)
+                    "serving message", child)[1]  # fmt: skip
+    runs = _wait_for(lambda: _stored_runs(store), "stored scan", child)
     assert runs["registry"].tolist()[:1] == ["nightly"]
     assert str(runs["as_of"].iloc[0])[:10] == date.today().isoformat()  # its run day
     present = _wait_for(lambda: {p.name for p in out.iterdir()} if out.exists() else None,
-                        "output folder", child, log)  # fmt: skip
+                        "output folder", child)  # fmt: skip
     assert {"patients.csv", "changes.csv", "report.html", "run.json"} <= present
     with temporary_settings({PREFECT_API_URL: url}), get_client(sync_client=True) as client:
         keys = {a.key for a in client.read_artifacts()}

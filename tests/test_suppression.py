@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_report_fixtures import screen_connection, small_trial
@@ -152,6 +153,7 @@ def test_bounds_attack_is_blocked():
     assert _feasible_values(values, relations, {"a": "<5", "b": "*"}, "a") == {1}
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(

@@ -193,6 +193,7 @@ def test_committed_sample_is_what_the_makefile_command_writes(tmp_path):
         )
 
 
+@pytest.mark.slow
 def test_sample_exercises_every_nl003_rule():
     """Screened with the SQL engine: about a quarter likely eligible, every exclusion fails someone."""
     from prescreen.criteria.parse import load_trial

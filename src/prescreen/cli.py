@@ -368,9 +368,9 @@ def schedule(
     extract: Annotated[Path, typer.Option(help="Extract folder or folder of dated extracts.")],
     cron: Annotated[str, typer.Option(help='Cron schedule, e.g. "0 6 * * 1" (Mondays 06:00).')],
     store: Annotated[Path, typer.Option(help="Results store (DuckDB file).")] = Path("runs.duckdb"),
-    out_dir: Annotated[Path, typer.Option("--out", help="Output folder, replaced each run.")] = Path(
-        "out"
-    ),
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Output folder, replaced each run.")
+    ] = Path("out"),
     registry: Annotated[str | None, typer.Option(help="Registry name in the store.")] = None,
     name: Annotated[str, typer.Option(help="Deployment name.")] = "prescreen-scan",
     store_wait: StoreWait = 60.0,

@@ -24,7 +24,9 @@ def explain_person(
     con: duckdb.DuckDBPyConnection, trial: Trial, index_date: date, person_id: int
 ) -> tuple[pd.DataFrame, str | None]:
     """(every reported row of `person_id` with evidence, the target limb) from a loaded `con`."""
-    known = con.execute("select count(*) from person where person_id = ?", [person_id]).fetchall()[0][0]
+    known = con.execute("select count(*) from person where person_id = ?", [person_id]).fetchall()[
+        0
+    ][0]
     if not known:
         raise PrescreenError(
             f"--person {person_id}: no such person_id in the extract's person table "
@@ -35,7 +37,9 @@ def explain_person(
         f"select {', '.join(RESULT_COLUMNS)} from {RESULT_TABLE} where person_id = ? order by ord",
         [person_id],
     ).df()
-    limb = con.execute(f"select target_limb from {LIMB_TABLE} where person_id = ?", [person_id]).fetchall()
+    limb = con.execute(
+        f"select target_limb from {LIMB_TABLE} where person_id = ?", [person_id]
+    ).fetchall()
     return rows, (limb[0][0] if limb else None)
 
 
@@ -52,7 +56,9 @@ def _status(rows: pd.DataFrame, trial: Trial) -> str:
     return str(found[0][0])
 
 
-def print_explanation(console: Console, rows: pd.DataFrame, target_limb: str | None, trial: Trial) -> None:
+def print_explanation(
+    console: Console, rows: pd.DataFrame, target_limb: str | None, trial: Trial
+) -> None:
     """A table: criterion, result, reason, evidence; the status and target limb above it."""
     status = _status(rows, trial)
     pid = int(rows["person_id"].iloc[0]) if len(rows) else "?"
@@ -71,8 +77,15 @@ def print_explanation(console: Console, rows: pd.DataFrame, target_limb: str | N
 
 
 def explain_command(
-    *, trial: Trial, extract_dir: Path, index_date: date, extract_date: date | None,
-    person_id: int, db_path: Path | None, console: Console, diagnostics: Console,
+    *,
+    trial: Trial,
+    extract_dir: Path,
+    index_date: date,
+    extract_date: date | None,
+    person_id: int,
+    db_path: Path | None,
+    console: Console,
+    diagnostics: Console,
 ) -> None:
     """Load the extract (or reuse a kept `--db`), screen one person, print the explanation."""
     from prescreen.database import database_file, open_database

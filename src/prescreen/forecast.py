@@ -194,12 +194,16 @@ shown as {{ mark }}. Aggregates only: no patient-level data.</p>
 """
 
 
-def forecast_html(published: pd.DataFrame, title: str, chart_svg: str, *, what: str, min_cell: int) -> str:
+def forecast_html(
+    published: pd.DataFrame, title: str, chart_svg: str, *, what: str, min_cell: int
+) -> str:
     """forecast.html: one self-contained page with the chart and the published table."""
     from jinja2 import Environment
 
     months = sorted(published["month"].unique())
-    wide = published.pivot(index="site", columns="month", values="newly_eligible").reindex(columns=months)
+    wide = published.pivot(index="site", columns="month", values="newly_eligible").reindex(
+        columns=months
+    )
     rows = [(site, ["" if pd.isna(v) else v for v in values]) for site, values in wide.iterrows()]
     svg = chart_svg[chart_svg.find("<svg") :]  # drop the XML prolog when inlined
     template = Environment(autoescape=True).from_string(_PAGE)

@@ -82,7 +82,9 @@ def check_output_folder(out_dir: Path, inputs: Iterable[Path | None] = ()) -> No
         raise PrescreenError(f"--out {out_dir} is a file: give a folder path")
     foreign = _foreign_entries(out_dir)
     if foreign:
-        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        shown = ", ".join(foreign[:5]) + (
+            f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+        )
         raise PrescreenError(
             f"--out {out_dir} holds files prescreen did not write or that were changed since "
             f"({shown}); prescreen replaces the whole folder, so move those elsewhere or choose "

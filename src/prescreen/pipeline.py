@@ -223,5 +223,3 @@ def compile_command(
     if out_path is not None:
         out_path.write_text(text + "\n", encoding="utf-8")
     return text
-
-

@@ -116,7 +116,9 @@ class ScanRequest:
     extract_root: Path  # --extract as given: an extract, or a folder of dated extracts
     store_path: Path
     registry: str
-    registry_source: str  # "--registry", "cdm_source.cdm_source_abbreviation", "extract folder name"
+    registry_source: (
+        str  # "--registry", "cdm_source.cdm_source_abbreviation", "extract folder name"
+    )
     store_wait_seconds: float = 60.0
 
     def parameters(self, *, with_dates: bool = True) -> dict[str, Any]:
@@ -295,7 +297,12 @@ def parsed_trial(ref: str, overrides: Mapping[str, str] | None = None) -> Trial:
 
     path = resolve_trial(ref)
     stat = path.stat()
-    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, tuple(sorted((overrides or {}).items())))
+    key = (
+        str(path.resolve()),
+        stat.st_mtime_ns,
+        stat.st_size,
+        tuple(sorted((overrides or {}).items())),
+    )
     if key not in _PARSED:
         if len(_PARSED) > 64:  # a long-lived serving process: keep the cache small
             _PARSED.clear()

@@ -272,7 +272,10 @@ def loaded(
         command="load", started_at=started_now(), extract_date=day, extract_date_source=source
     )
     out_dir = out_dir.resolve()
-    with working_files(db_path) as files, staged_output(out_dir, inputs=(extract_dir, db_path)) as folder:
+    with (
+        working_files(db_path) as files,
+        staged_output(out_dir, inputs=(extract_dir, db_path)) as folder,
+    ):
         con = files.connect()  # a file, compressed on disk, also at 5M persons
         try:
             report = validated_extract(
@@ -284,4 +287,3 @@ def loaded(
         manifest.input_files = dict(report.input_files)
         manifest.write(folder)
     return report
-

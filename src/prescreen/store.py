@@ -103,7 +103,9 @@ def open_store(
             if holder is None:
                 raise
             if time.monotonic() >= deadline:
-                raise store_busy(path, holder["program"], int(holder["pid"]), wait_seconds) from None
+                raise store_busy(
+                    path, holder["program"], int(holder["pid"]), wait_seconds
+                ) from None
             time.sleep(_RETRY_SECONDS)
     if not read_only:
         con.execute(read_sql("store/schema.sql"))
@@ -184,8 +186,7 @@ def record_run(
             con.execute("delete from patient_status where run_id = ?", [run["run_id"]])
             con.execute("delete from runs where run_id = ?", [run["run_id"]])
             con.execute(
-                f"insert into runs ({', '.join(columns)}) "
-                f"values ({', '.join('?' * len(columns))})",
+                f"insert into runs ({', '.join(columns)}) values ({', '.join('?' * len(columns))})",
                 [run[c] for c in columns],
             )
             con.register("_new_status", frame)

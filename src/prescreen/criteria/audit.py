@@ -47,11 +47,21 @@ def compile_text(trial: Trial, index_date: date) -> str:
 
 def legend(plan: Plan) -> list[str]:
     """One block per reported row: its node(s) and every rule instance under them."""
-    lines = [f"index date {plan.index_date} ($index_date); result code 0 pass, 1 fail, 2 unknown, 3 manual"]
+    lines = [
+        f"index date {plan.index_date} ($index_date); result code 0 pass, 1 fail, 2 unknown, 3 manual"
+    ]
     for k, o in enumerate(plan.outputs):
         head = f"{o.id} ({o.kind}{', top level' if o.top_level else ''}) -> columns o{k}_c, o{k}_r, o{k}_e"
         if o.manual:
-            lines.append(head + "; manual" + (f", evidence from node n{o.evidence_node}" if o.evidence_node is not None else ""))
+            lines.append(
+                head
+                + "; manual"
+                + (
+                    f", evidence from node n{o.evidence_node}"
+                    if o.evidence_node is not None
+                    else ""
+                )
+            )
             continue
         roots = [o.person_node()] if o.sides is None else list(o.sides)
         where = (
@@ -92,11 +102,17 @@ def _instance_line(plan: Plan, k: int) -> str:
     window += f", span from {i.bounds.span_from})" if i.bounds.active else ")"
     bits.append(f"window {window}")
     if e.predicate is not None:
-        bits.append(f"value {e.predicate.text!r}, pick {e.pick}" + (", per group" if e.per_group else ""))
+        bits.append(
+            f"value {e.predicate.text!r}, pick {e.pick}" + (", per group" if e.per_group else "")
+        )
     if e.count is not None:
-        bits.append(f"count {e.count[0]} {e.count[1]:g}" + (" distinct groups" if e.count_distinct else ""))
+        bits.append(
+            f"count {e.count[0]} {e.count[1]:g}" + (" distinct groups" if e.count_distinct else "")
+        )
     missing = {True: "true", False: "false", None: "unknown"}[e.missing]
-    bits.append(f"no event: {missing}" + (" unless examined" if e.exam is not None else "") + f" ($i{k}_dc)")
+    bits.append(
+        f"no event: {missing}" + (" unless examined" if e.exam is not None else "") + f" ($i{k}_dc)"
+    )
     return "; ".join(bits)
 
 

@@ -57,7 +57,10 @@ def matched_rows(
 
 
 def _code_members(
-    plan: Plan, domain: str, codes: pd.DataFrame, ancestors: pd.DataFrame | None,
+    plan: Plan,
+    domain: str,
+    codes: pd.DataFrame,
+    ancestors: pd.DataFrame | None,
     vocab: pd.DataFrame | None,
 ) -> pd.DataFrame:
     """(code, concept_id) → code set, coded side and group mask, for the code sets the
@@ -94,7 +97,10 @@ def _matches(text: pd.Series, patterns: tuple[str, ...]) -> np.ndarray:
 
 
 def _membership(
-    cs: Codeset, text: pd.Series, concept_id: pd.Series, ancestors: pd.DataFrame | None,
+    cs: Codeset,
+    text: pd.Series,
+    concept_id: pd.Series,
+    ancestors: pd.DataFrame | None,
     vocab: pd.DataFrame | None,
 ) -> np.ndarray:
     """An include glob or a listed concept (with its descendants) matches; an exclude
@@ -110,7 +116,10 @@ def _membership(
 
 
 def _concept_set(
-    cs: Codeset, listed: set[int], patterns: tuple[str, ...], ancestors: pd.DataFrame | None,
+    cs: Codeset,
+    listed: set[int],
+    patterns: tuple[str, ...],
+    ancestors: pd.DataFrame | None,
     vocab: pd.DataFrame | None,
 ) -> set[int]:
     """Listed concepts, plus those `patterns` name in the code set's vocabulary, plus (with
@@ -143,7 +152,10 @@ def _coded_side(cs: Codeset, text: pd.Series) -> np.ndarray:
 
 
 def _group_mask(
-    cs: Codeset, text: pd.Series, concept_id: pd.Series, ancestors: pd.DataFrame | None,
+    cs: Codeset,
+    text: pd.Series,
+    concept_id: pd.Series,
+    ancestors: pd.DataFrame | None,
     vocab: pd.DataFrame | None,
 ) -> np.ndarray:
     """Bit g set when the code matches group g's patterns, or (vocabulary code sets) its
@@ -163,7 +175,9 @@ def _ancestors(con: duckdb.DuckDBPyConnection, plan: Plan, exact: bool) -> pd.Da
     extract has them; refuses, like the SQL engine, to match such a code set silently
     without them when the extract carries concept ids (unless `exact`)."""
     wanted = sorted(
-        name for name, cs in plan.codesets.items() if cs.descendants and (cs.concepts or cs.vocabulary)
+        name
+        for name, cs in plan.codesets.items()
+        if cs.descendants and (cs.concepts or cs.vocabulary)
     )
     if not wanted:
         return None
@@ -205,5 +219,9 @@ def _vocabulary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
     if not _table_rows(con, "concept"):
         return None
     columns = {r[0] for r in con.execute("describe concept").fetchall()}
-    validity = "invalid_reason" if "invalid_reason" in columns else "cast(null as varchar) as invalid_reason"
+    validity = (
+        "invalid_reason"
+        if "invalid_reason" in columns
+        else "cast(null as varchar) as invalid_reason"
+    )
     return con.sql(f"select concept_id, vocabulary_id, concept_code, {validity} from concept").df()

@@ -183,7 +183,10 @@ def _limb_text(v: np.ndarray, kids: list[NodeValue]) -> np.ndarray:
     holds = np.where(right.v == TRUE, r_text, l_text)
     fails = join([r_text, l_text], " | ")
     unknown = join(
-        [np.where(right.v == UNKNOWN, r_text, MISSING), np.where(left.v == UNKNOWN, l_text, MISSING)],
+        [
+            np.where(right.v == UNKNOWN, r_text, MISSING),
+            np.where(left.v == UNKNOWN, l_text, MISSING),
+        ],
         " | ",
     )
     return np.where(v == TRUE, holds, np.where(v == FALSE, fails, unknown)).astype(object)

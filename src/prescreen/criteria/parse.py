@@ -57,16 +57,31 @@ DURATION_RE = re.compile(rf"^{NUM}\s+(day|days|week|weeks|month|months|year|year
 COUNT_RE = re.compile(rf"^{OP}\s*{NUM}$")
 RULE_HEADS = ("age", "sex", "event", "all", "any", "not", "limb", "ref", "review")
 EVENT_KEYS = {
-    "event", "label", "codes", "window", "value", "pick", "count", "count_distinct",
-    "missing", "convert", "per",
+    "event",
+    "label",
+    "codes",
+    "window",
+    "value",
+    "pick",
+    "count",
+    "count_distinct",
+    "missing",
+    "convert",
+    "per",
 }
 MAX_LIST = 5000
 # numbers a criteria file or --set may give: finite and of a size no clinical value has
 MAX_NUMBER = 1e12
 # the longest window a duration may describe (a century), in each unit
 DURATION_UNITS: dict[str, DurationUnit] = {  # as written -> Duration.unit
-    "day": "days", "days": "days", "week": "weeks", "weeks": "weeks",
-    "month": "months", "months": "months", "year": "years", "years": "years",
+    "day": "days",
+    "days": "days",
+    "week": "weeks",
+    "weeks": "weeks",
+    "month": "months",
+    "months": "months",
+    "year": "years",
+    "years": "years",
 }
 MAX_DURATION = {"days": 36_600, "weeks": 5_220, "months": 1_200, "years": 100}
 MAX_LABEL = 60
@@ -132,7 +147,9 @@ def read_trial_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise CriteriaError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+        raise CriteriaError(
+            f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8"
+        ) from None
 
 
 def trial_hash(trial: Trial) -> str:
@@ -159,7 +176,9 @@ def resolve_trial(ref: str) -> Path:
             raise CriteriaError(f"--trial {ref}: no such file")
         return candidate
     if not TRIAL_ID_RE.fullmatch(ref):
-        raise CriteriaError(f"--trial {ref!r}: give a trial id (letters, digits, . _ -) or a .yaml path")
+        raise CriteriaError(
+            f"--trial {ref!r}: give a trial id (letters, digits, . _ -) or a .yaml path"
+        )
     known = packaged_trials()
     if ref.lower() in known:
         return known[ref.lower()]
@@ -176,11 +195,23 @@ def _build(text: str, name: str, overrides: dict[str, str]) -> Trial:
     data = source.data
     if not isinstance(data, dict):
         raise _Invalid([f"{name}: expected a mapping with trial, parameters, codesets, criteria"])
-    _keys(p, data, (), {"trial", "parameters", "assumptions", "codesets", "criteria"}, {"trial", "criteria"})
+    _keys(
+        p,
+        data,
+        (),
+        {"trial", "parameters", "assumptions", "codesets", "criteria"},
+        {"trial", "criteria"},
+    )
     header = data.get("trial")
     if not isinstance(header, dict):
         header = {}
-    _keys(p, header, ("trial",), {"id", "title", "registry_id", "version", "source_text"}, {"id", "title", "version"})
+    _keys(
+        p,
+        header,
+        ("trial",),
+        {"id", "title", "registry_id", "version", "source_text"},
+        {"id", "title", "version"},
+    )
     trial_id = str(header.get("id", ""))
     if header.get("id") is not None and not TRIAL_ID_RE.fullmatch(trial_id):
         p.add(("trial", "id"), f"trial id {trial_id[:70]!r} may use only letters, digits and . _ -")
@@ -213,7 +244,9 @@ def _build(text: str, name: str, overrides: dict[str, str]) -> Trial:
         parameters=params,
         assumptions=assumptions,
         codesets={
-            **codesets, **builder.inline_sets, ALIVE_CODESET: Codeset(ALIVE_CODESET, match_all=True),
+            **codesets,
+            **builder.inline_sets,
+            ALIVE_CODESET: Codeset(ALIVE_CODESET, match_all=True),
         },  # fmt: skip
         criteria=[alive_criterion(), *criteria],
         overrides={k: params[k].value for k in overrides if k in params},
@@ -226,7 +259,10 @@ def _keys(p: _Problems, data: Any, path: tuple, allowed: set[str], required: set
         return False
     for key in data:
         if key not in allowed:
-            p.add(path + (key,), f"unknown key {str(key)[:40]!r}; allowed: {', '.join(sorted(allowed))}")
+            p.add(
+                path + (key,),
+                f"unknown key {str(key)[:40]!r}; allowed: {', '.join(sorted(allowed))}",
+            )
     for key in sorted(required - set(data)):
         p.add(path, f"missing required key {key!r}")
     return True
@@ -240,7 +276,10 @@ def _parameters(p: _Problems, raw: Any, overrides: dict[str, str]) -> dict[str, 
     for name, spec in raw.items():
         path = ("parameters", name)
         if not isinstance(name, str) or not PARAM_RE.fullmatch(name):
-            p.add(path, f"parameter name {str(name)[:70]!r}: write <criterion id>.<name>, e.g. E14.hemoglobin_min")
+            p.add(
+                path,
+                f"parameter name {str(name)[:70]!r}: write <criterion id>.<name>, e.g. E14.hemoglobin_min",
+            )
             continue
         if not _keys(p, spec, path, {"default", "unit", "note"}, {"default"}):
             continue
@@ -249,7 +288,10 @@ def _parameters(p: _Problems, raw: Any, overrides: dict[str, str]) -> dict[str, 
             p.add(path + ("default",), f"parameter {name}: default must be a number")
             continue
         if not _usable_number(default):
-            p.add(path + ("default",), f"parameter {name}: default must be a finite number below {MAX_NUMBER:g}")
+            p.add(
+                path + ("default",),
+                f"parameter {name}: default must be a finite number below {MAX_NUMBER:g}",
+            )
             default = 0.0  # kept, so its uses are not reported as undeclared as well
         unit = spec.get("unit")
         if unit is not None and not units.is_known(str(unit)):
@@ -296,14 +338,22 @@ def _assumptions(p: _Problems, raw: Any, criterion_ids: set[str]) -> list[dict[s
     seen: set[str] = set()
     for i, item in enumerate(raw):
         path = ("assumptions", i)
-        if not _keys(p, item, path, {"id", "criteria", "text_says", "assumed", "why"}, {"id", "criteria", "assumed", "why"}):
+        if not _keys(
+            p,
+            item,
+            path,
+            {"id", "criteria", "text_says", "assumed", "why"},
+            {"id", "criteria", "assumed", "why"},
+        ):
             continue
         if item["id"] in seen:
             p.add(path + ("id",), f"duplicate assumption id {item['id']!r}")
         seen.add(item["id"])
         for cid in item.get("criteria") or []:
             if cid not in criterion_ids:
-                p.add(path + ("criteria",), f"assumption {item['id']}: no criterion {str(cid)[:20]!r}")
+                p.add(
+                    path + ("criteria",), f"assumption {item['id']}: no criterion {str(cid)[:20]!r}"
+                )
     return [dict(a) for a in raw if isinstance(a, dict)]
 
 
@@ -358,7 +408,9 @@ class _RuleBuilder:
             self.p.add(path, f"duration {text[:40]!r}: the number must be whole")
             return None
         if abs(n) > MAX_DURATION[unit]:
-            self.p.add(path, f"duration {text[:40]!r}: at most {MAX_DURATION[unit]:,} {unit} (a century)")
+            self.p.add(
+                path, f"duration {text[:40]!r}: at most {MAX_DURATION[unit]:,} {unit} (a century)"
+            )
             return None
         return Duration(int(n), unit)
 
@@ -369,9 +421,13 @@ class _RuleBuilder:
             return Codeset(name)
         vocabulary = spec.get("vocabulary")
         if vocabulary is not None and not (
-            isinstance(vocabulary, str) and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 _-]{0,19}", vocabulary)
+            isinstance(vocabulary, str)
+            and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 _-]{0,19}", vocabulary)
         ):
-            self.p.add(path + ("vocabulary",), "vocabulary: an OMOP vocabulary_id such as ATC, LOINC or CPT4")
+            self.p.add(
+                path + ("vocabulary",),
+                "vocabulary: an OMOP vocabulary_id such as ATC, LOINC or CPT4",
+            )
             vocabulary = None
         codes_ = self._patterns(spec.get("codes", []), path + ("codes",))
         exclude = self._patterns(spec.get("exclude", []), path + ("exclude",))
@@ -401,7 +457,10 @@ class _RuleBuilder:
         if len(concepts) > MAX_LIST:
             self.p.add(path + ("concepts",), f"more than {MAX_LIST} concepts")
         if spec.get("descendants") and not concepts and vocabulary is None:
-            self.p.add(path + ("descendants",), f"codeset {name}: descendants needs concepts or a vocabulary")
+            self.p.add(
+                path + ("descendants",),
+                f"codeset {name}: descendants needs concepts or a vocabulary",
+            )
         if not spec.get("codes") and not concepts and not groups:
             self.p.add(path, f"codeset {name}: give codes, concepts or groups")
         all_codes = codes_ or tuple(p for _, pats in groups for p in pats)
@@ -442,14 +501,22 @@ class _RuleBuilder:
                 continue
             cid = _scalar_text(item.get("id"))
             if cid != ALIVE_ID and not CRITERION_RE.fullmatch(cid):
-                self.p.add(path + ("id",), f"criterion id {cid[:20]!r}: write a letter and a number, e.g. I1, E14")
+                self.p.add(
+                    path + ("id",),
+                    f"criterion id {cid[:20]!r}: write a letter and a number, e.g. I1, E14",
+                )
             if cid in seen:
                 self.p.add(path + ("id",), f"duplicate criterion id {cid}")
             if cid == ALIVE_ID:
-                self.p.add(path + ("id",), f"{ALIVE_ID} is built in (every trial starts with it); choose another id")
+                self.p.add(
+                    path + ("id",),
+                    f"{ALIVE_ID} is built in (every trial starts with it); choose another id",
+                )
             seen.add(cid)
             if item.get("kind") not in ("inclusion", "exclusion"):
-                self.p.add(path + ("kind",), f"criterion {cid}: kind must be inclusion or exclusion")
+                self.p.add(
+                    path + ("kind",), f"criterion {cid}: kind must be inclusion or exclusion"
+                )
             subs = self._subrules(cid, item.get("subrules") or [], path + ("subrules",))
             self._subrule_ids = {s.id for s in subs if s.rule is not None}
             manual, rule = self._body(cid, item, path)
@@ -461,12 +528,22 @@ class _RuleBuilder:
             )
             label = item.get("label", "")
             if not isinstance(label, str) or len(label) > MAX_LABEL:
-                self.p.add(path + ("label",), f"{cid}: label must be text of at most {MAX_LABEL} characters")
+                self.p.add(
+                    path + ("label",),
+                    f"{cid}: label must be text of at most {MAX_LABEL} characters",
+                )
                 label = ""
             out.append(
                 Criterion(
-                    cid, item.get("kind", "inclusion"), str(item.get("text", "")), rule, manual,
-                    str(item.get("reason", "")), evidence, subs, label,
+                    cid,
+                    item.get("kind", "inclusion"),
+                    str(item.get("text", "")),
+                    rule,
+                    manual,
+                    str(item.get("reason", "")),
+                    evidence,
+                    subs,
+                    label,
                 )  # fmt: skip
             )
         return out
@@ -505,7 +582,9 @@ class _RuleBuilder:
                 report = True
             if report is False and item.get("manual"):
                 self.p.add(spath + ("report",), f"{sid}: a manual sub-rule is always reported")
-            if not sid.startswith(cid + ".") or not re.fullmatch(r"[A-Z][0-9]+\.[a-z0-9_]{1,60}", sid):
+            if not sid.startswith(cid + ".") or not re.fullmatch(
+                r"[A-Z][0-9]+\.[a-z0-9_]{1,60}", sid
+            ):
                 self.p.add(spath + ("id",), f"sub-rule id {sid[:40]!r}: write {cid}.<name>")
             if sid in {s.id for s in out}:
                 self.p.add(spath + ("id",), f"duplicate sub-rule id {sid}")
@@ -516,7 +595,9 @@ class _RuleBuilder:
                 if "evidence_rule" in item
                 else None
             )
-            out.append(SubRule(sid, rule, manual, str(item.get("reason", "")), evidence, bool(report)))
+            out.append(
+                SubRule(sid, rule, manual, str(item.get("reason", "")), evidence, bool(report))
+            )
         subs = tuple(out)
         for s in subs:
             self._check_refs(s.id, s.rule, subs, path)
@@ -550,7 +631,10 @@ class _RuleBuilder:
             return None
         heads = [k for k in raw if k in RULE_HEADS]
         if len(heads) != 1:
-            self.p.add(path, f"a rule needs exactly one of {', '.join(RULE_HEADS)}; found {heads or list(raw)[:5]}")
+            self.p.add(
+                path,
+                f"a rule needs exactly one of {', '.join(RULE_HEADS)}; found {heads or list(raw)[:5]}",
+            )
             return None
         head = heads[0]
         if head == "event":
@@ -573,7 +657,10 @@ class _RuleBuilder:
             return Limb(self.rule(value, path + (head,)))
         if head == "ref":
             if str(value) not in self._subrule_ids:
-                self.p.add(path + (head,), f"ref {str(value)[:40]!r}: no sub-rule with a rule of that id in this criterion")
+                self.p.add(
+                    path + (head,),
+                    f"ref {str(value)[:40]!r}: no sub-rule with a rule of that id in this criterion",
+                )
             return Ref(str(value))
         if head == "sex":
             if value not in ("female", "male"):
@@ -590,17 +677,25 @@ class _RuleBuilder:
     def _review(self, raw: dict, path: tuple) -> Review | None:
         for key in raw:
             if key not in ("review", "because"):
-                self.p.add(path + (key,), f"unknown key {str(key)[:40]!r} in a review rule; it takes review, because")
+                self.p.add(
+                    path + (key,),
+                    f"unknown key {str(key)[:40]!r} in a review rule; it takes review, because",
+                )
         because = raw.get("because")
         if not isinstance(because, str) or not because.strip() or len(because) > 200:
-            self.p.add(path, "review: give `because:`, a short text saying why the investigator decides (at most 200 characters)")
+            self.p.add(
+                path,
+                "review: give `because:`, a short text saying why the investigator decides (at most 200 characters)",
+            )
             because = "investigator review"
         child = self.rule(raw["review"], path + ("review",))
         return Review(child, because.strip()) if child is not None else None
 
     def predicate(self, raw: Any, path: tuple, implied_unit: str | None = None) -> Predicate | None:
         if isinstance(raw, bool) or raw is None:
-            self.p.add(path, "value: write a comparison such as '< 80 g/L', 'positive' or 'in [a, b]'")
+            self.p.add(
+                path, "value: write a comparison such as '< 80 g/L', 'positive' or 'in [a, b]'"
+            )
             return None
         text = str(raw).strip()
         if text in ("positive", "negative"):
@@ -626,7 +721,11 @@ class _RuleBuilder:
         if m := PRED_NUM.match(text):
             unit = self._unit(m.group(3), path)
             v = self.number(m.group(2), path, unit or implied_unit)
-            return Predicate("num", op=m.group(1), v1=v, unit=unit, text=text) if v is not None else None
+            return (
+                Predicate("num", op=m.group(1), v1=v, unit=unit, text=text)
+                if v is not None
+                else None
+            )
         self.p.add(
             path,
             f"value {text[:60]!r}: write '<op> <number> [unit]', 'between A and B [unit]', "
@@ -640,7 +739,9 @@ class _RuleBuilder:
         if unit is None:
             return None
         if not units.is_known(unit):
-            self.p.add(path, f"unknown unit {unit[:30]!r}; known units: {', '.join(units.known_units())}")
+            self.p.add(
+                path, f"unknown unit {unit[:30]!r}; known units: {', '.join(units.known_units())}"
+            )
             return _UNCHECKED
         return unit
 
@@ -649,7 +750,11 @@ class _RuleBuilder:
             return Window("ever")
         if raw == "active":
             return Window("active")
-        if isinstance(raw, dict) and len(raw) == 1 and next(iter(raw)) in ("within", "before", "after", "active_within"):
+        if (
+            isinstance(raw, dict)
+            and len(raw) == 1
+            and next(iter(raw)) in ("within", "before", "after", "active_within")
+        ):
             kind = next(iter(raw))
             duration = self.duration(raw[kind], path + (kind,))
             if duration is not None and duration.n < 0:
@@ -669,15 +774,22 @@ class _RuleBuilder:
     def event(self, raw: dict, path: tuple) -> Event | None:
         for key in raw:
             if key not in EVENT_KEYS:
-                self.p.add(path + (key,), f"unknown key {str(key)[:40]!r}; event rules take {', '.join(sorted(EVENT_KEYS))}")
+                self.p.add(
+                    path + (key,),
+                    f"unknown key {str(key)[:40]!r}; event rules take {', '.join(sorted(EVENT_KEYS))}",
+                )
         domain = raw.get("event")
         if domain not in DOMAINS:
-            self.p.add(path + ("event",), f"event {str(domain)[:30]!r}: use one of {', '.join(DOMAINS)}")
+            self.p.add(
+                path + ("event",), f"event {str(domain)[:30]!r}: use one of {', '.join(DOMAINS)}"
+            )
             return None
         codeset = self._event_codes(raw, domain, path)
         window = self.window(raw.get("window"), path + ("window",))
         if window.kind in ("active", "active_within") and domain not in ("drug", "condition"):
-            self.p.add(path + ("window",), f"window {window.kind} applies to drug and condition events")
+            self.p.add(
+                path + ("window",), f"window {window.kind} applies to drug and condition events"
+            )
         pred = self.predicate(raw["value"], path + ("value",)) if "value" in raw else None
         if pred is not None and domain not in ("measurement", "observation"):
             self.p.add(path + ("value",), "value tests apply to measurement and observation events")
@@ -703,7 +815,10 @@ class _RuleBuilder:
         if distinct not in (None, "group"):
             self.p.add(path + ("count_distinct",), "count_distinct: the only value is group")
         if distinct == "group" and codeset and not self._codeset(codeset).groups:
-            self.p.add(path + ("count_distinct",), f"count_distinct: group needs groups in codeset {codeset}")
+            self.p.add(
+                path + ("count_distinct",),
+                f"count_distinct: group needs groups in codeset {codeset}",
+            )
         if distinct and count is None:
             self.p.add(path + ("count_distinct",), "count_distinct needs count")
         missing, exam = self._missing(raw, pred, path)
@@ -730,12 +845,16 @@ class _RuleBuilder:
         missing_raw = raw.get("missing", "unknown" if pred is not None else False)
         if isinstance(missing_raw, dict):
             if set(missing_raw) != {"false_if"}:
-                self.p.add(path + ("missing",), "missing: write true, false, unknown or {false_if: <rule>}")
+                self.p.add(
+                    path + ("missing",), "missing: write true, false, unknown or {false_if: <rule>}"
+                )
                 return None, None
             exam = self.rule(missing_raw["false_if"], path + ("missing", "false_if"))
             return None, exam
         if missing_raw not in (True, False, "unknown"):
-            self.p.add(path + ("missing",), "missing: write true, false, unknown or {false_if: <rule>}")
+            self.p.add(
+                path + ("missing",), "missing: write true, false, unknown or {false_if: <rule>}"
+            )
         return (None if missing_raw == "unknown" else bool(missing_raw)), None
 
     def _codeset(self, name: str) -> Codeset:
@@ -779,7 +898,9 @@ class _RuleBuilder:
                     continue
                 factor, offset = spec["factor"], spec.get("offset", 0.0)
             if not all(_is_number(x) for x in (factor, offset)) or factor <= 0:
-                self.p.add(path + (unit,), "the factor must be a positive number and the offset a number")
+                self.p.add(
+                    path + (unit,), "the factor must be a positive number and the offset a number"
+                )
                 continue
             out.append(Conversion(str(unit), float(factor), float(offset)))
         return tuple(out)

@@ -158,7 +158,9 @@ class _Builder:
         self._insts: dict[tuple, int] = {}
         self._nodes: dict[tuple, int] = {}
 
-    def node(self, rule: object, scope: str, side: str | None, subs: dict[str, SubRule], owner: str) -> int:
+    def node(
+        self, rule: object, scope: str, side: str | None, subs: dict[str, SubRule], owner: str
+    ) -> int:
         """Node of `rule`; `scope` is the side events see, `side` the limb being evaluated
         (None outside a limb-scoped criterion, where a limb group means "some limb")."""
         if isinstance(rule, Ref):
@@ -180,17 +182,23 @@ class _Builder:
             return self._add(("not", kid), Node(0, "not", (kid,)))
         if isinstance(rule, Review):
             kid = self.node(rule.child, scope, side, subs, owner)
-            return self._add(("review", kid, rule.because), Node(0, "review", (kid,), because=rule.because))
+            return self._add(
+                ("review", kid, rule.because), Node(0, "review", (kid,), because=rule.because)
+            )
         if isinstance(rule, Limb):
             if scope != "*":
-                raise CriteriaError(f"criterion {owner}: a limb group cannot sit inside another limb group")
+                raise CriteriaError(
+                    f"criterion {owner}: a limb group cannot sit inside another limb group"
+                )
             if side is not None:
                 return self.node(rule.child, side, side, subs, owner)
             kids = tuple(self.node(rule.child, s, None, subs, owner) for s in SIDES)
             return self._add(("limb", kids), Node(0, "limb", kids))
         raise CriteriaError(f"criterion {owner}: rule could not be read")
 
-    def _leaf(self, rule: Event, scope: str, side, subs, owner: str, gbit: int | None = None) -> int:  # noqa: ANN001
+    def _leaf(
+        self, rule: Event, scope: str, side, subs, owner: str, gbit: int | None = None
+    ) -> int:  # noqa: ANN001
         exam = None if rule.exam is None else self.node(rule.exam, scope, side, subs, owner)
         inst = self._inst(rule, scope, gbit)
         kids = () if exam is None else (exam,)
@@ -203,7 +211,9 @@ class _Builder:
         kids = [self._leaf(whole, scope, side, subs, owner)]
         names = self.trial.codesets[rule.codeset].group_names()
         for bit, name in enumerate(names):
-            part = replace(rule, label=f"{rule.label} ({name})", per_group=False, missing=False, exam=None)
+            part = replace(
+                rule, label=f"{rule.label} ({name})", per_group=False, missing=False, exam=None
+            )
             kids.append(self._leaf(part, scope, side, subs, owner, gbit=bit))
         return self._add(("groups", tuple(kids)), Node(0, "groups", tuple(kids)))
 
@@ -211,7 +221,16 @@ class _Builder:
         if key not in self._nodes:
             idx = len(self.plan.nodes)
             self.plan.nodes.append(
-                Node(idx, node.kind, node.children, node.inst, node.predicate, node.sex, node.because, node.exam)
+                Node(
+                    idx,
+                    node.kind,
+                    node.children,
+                    node.inst,
+                    node.predicate,
+                    node.sex,
+                    node.because,
+                    node.exam,
+                )
             )
             self._nodes[key] = idx
         return self._nodes[key]
@@ -241,7 +260,9 @@ class _Builder:
                 "split it into two sub-rules"
             )
         limb_scoped = c.rule is not None and _has_limb(c.rule, subs)
-        self._output(c.id, c, c.rule, c.manual, c.evidence_rule, True, limb_scoped, subs, c.short_label())
+        self._output(
+            c.id, c, c.rule, c.manual, c.evidence_rule, True, limb_scoped, subs, c.short_label()
+        )
         for s in c.subrules:
             if not s.report:
                 continue
@@ -255,15 +276,15 @@ class _Builder:
                 rule = s.rule
             self._output(s.id, c, rule, s.manual, s.evidence_rule, False, side_scoped, subs, s.id)
 
-    def _output(
-        self, oid, c, rule, manual, evidence_rule, top, sided, subs, label
-    ) -> None:  # noqa: ANN001 (private, one caller)
+    def _output(self, oid, c, rule, manual, evidence_rule, top, sided, subs, label) -> None:  # noqa: ANN001 (private, one caller)
         ev = None if evidence_rule is None else self.node(evidence_rule, "*", None, subs, oid)
         if manual or rule is None:
             self.plan.outputs.append(Output(oid, c.kind, None, True, ev, top, None, label))
             return
         if sided:
-            if isinstance(rule, _Sided):  # a sub-rule used inside a limb group: its events see the side
+            if isinstance(
+                rule, _Sided
+            ):  # a sub-rule used inside a limb group: its events see the side
                 r, l_ = (self.node(rule.rule, s, s, subs, oid) for s in SIDES)
             else:
                 r, l_ = (self.node(rule, "*", s, subs, oid) for s in SIDES)

@@ -29,7 +29,14 @@ from prescreen.sqltext import read_sql, render
 # share one 64-bit word, so the rule tree reads a few integers per person.
 STATE_BITS = 5
 PER_WORD = 12
-REASON_CODES = {"no_data": 2, "stale": 3, "conflict": 4, "unit_unknown": 5, "side_unknown": 6, "review": 7}
+REASON_CODES = {
+    "no_data": 2,
+    "stale": 3,
+    "conflict": 4,
+    "unit_unknown": 5,
+    "side_unknown": 6,
+    "review": 7,
+}
 RESULT_CODES = ("pass", "fail", "unknown", "manual")
 
 
@@ -96,7 +103,14 @@ def code_rows(plan: Plan) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     A pattern of a code set with a `vocabulary` also finds that vocabulary's concepts by
     their concept_code (concept_member.sql), with descendants when the code set asks.
     """
-    inert = {"csk": -1, "role": "none", "gbit": None, "pat": "", "vocabulary": "", "descendants": False}
+    inert = {
+        "csk": -1,
+        "role": "none",
+        "gbit": None,
+        "pat": "",
+        "vocabulary": "",
+        "descendants": False,
+    }
     patterns: list[dict[str, Any]] = [inert]
     concepts: list[dict[str, Any]] = [{"csk": -1, "concept_id": -1, "descendants": False}]
     for name, csk in codeset_keys(plan).items():
@@ -128,7 +142,9 @@ def conversion_ids(plan: Plan) -> dict[tuple[Conversion, ...], int]:
 def unit_rows(plan: Plan) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = [{"conv_id": -1, "unit": "", "factor": 1.0, "offset": 0.0}]
     for table, cid in conversion_ids(plan).items():
-        rows += [{"conv_id": cid, "unit": c.unit, "factor": c.factor, "offset": c.offset} for c in table]
+        rows += [
+            {"conv_id": cid, "unit": c.unit, "factor": c.factor, "offset": c.offset} for c in table
+        ]
     return rows
 
 
@@ -218,7 +234,9 @@ def compile_screen(plan: Plan, *, evidence: bool, need_filter: bool = False) -> 
     event = render(
         read_sql("criteria/event_result.sql"),
         optional_aggregates=_optional_aggregates(plan),
-        evidence_aggregates=_indent(read_sql("criteria/evidence_aggregates.sql"), 2) if evidence else "",
+        evidence_aggregates=_indent(read_sql("criteria/evidence_aggregates.sql"), 2)
+        if evidence
+        else "",
         evidence_columns=_indent(read_sql("criteria/evidence_columns.sql"), 2) if evidence else "",
     )
     if evidence:
@@ -235,7 +253,9 @@ def compile_screen(plan: Plan, *, evidence: bool, need_filter: bool = False) -> 
     params.update(out_params)
     tree = render(
         read_sql("criteria/tree.sql"),
-        person_filter="\n    where p.person_id in (select person_id from ps_need)" if need_filter else "",
+        person_filter="\n    where p.person_id in (select person_id from ps_need)"
+        if need_filter
+        else "",
         node_layers=layers,
         outputs=outputs,
     )
@@ -261,8 +281,12 @@ def _optional_aggregates(plan: Plan) -> str:
     groups = any(e.count_distinct for e in events)
     extremes = any(e.pick in ("min", "max") for e in events)
     lines = [
-        "count(case when in_window then 1 end) as n_in" if counts else "cast(null as bigint) as n_in",
-        "bit_or(case when in_window then gmask end) as gm" if groups else "cast(null as bigint) as gm",
+        "count(case when in_window then 1 end) as n_in"
+        if counts
+        else "cast(null as bigint) as n_in",
+        "bit_or(case when in_window then gmask end) as gm"
+        if groups
+        else "cast(null as bigint) as gm",
         "min(case when in_window and cat <> 2 then case when pk = 3 then -conv else conv end end) as ext"
         if extremes
         else "cast(null as double) as ext",
@@ -313,9 +337,7 @@ def _person_state(plan: Plan, evidence: bool) -> str:
     """event long → one row per person: every instance's packed result (and, in the
     evidence pass, a map instance → text)."""
     words = max(1, (len(plan.insts) + PER_WORD - 1) // PER_WORD)
-    cols = [
-        f"bit_or(case when word = {w} then packed end) as w{w}" for w in range(words)
-    ]
+    cols = [f"bit_or(case when word = {w} then packed end) as w{w}" for w in range(words)]
     if evidence:
         cols.append("map_from_entries(list(struct_pack(k := inst, v := evidence))) as em")
     body = ",\n".join("        " + c for c in cols)
@@ -359,11 +381,19 @@ def _node_layers(plan: Plan, evidence: bool) -> tuple[str, dict[str, Any]]:
                 continue
             exprs = _node_exprs(plan, n, params, evidence)
             cols.append(f"-- node {n.idx}: {_describe(plan, n)}")
-            cols += [f"{expr} as n{n.idx}{'' if part == 'v' else '_' + part}" for part, expr in exprs.items()]
-        body = "\n".join(
-            "        " + c + ("," if not c.startswith("--") else "") for c in cols
-        ).rstrip(",") or "        0 as _empty"
-        source = f"    select\n        *,\n{body}\n    from {'node_x' if d == 0 else f'node_{d - 1}'}"
+            cols += [
+                f"{expr} as n{n.idx}{'' if part == 'v' else '_' + part}"
+                for part, expr in exprs.items()
+            ]
+        body = (
+            "\n".join(
+                "        " + c + ("," if not c.startswith("--") else "") for c in cols
+            ).rstrip(",")
+            or "        0 as _empty"
+        )
+        source = (
+            f"    select\n        *,\n{body}\n    from {'node_x' if d == 0 else f'node_{d - 1}'}"
+        )
         ctes.append(f"node_{d} as (\n{source}\n),")
     ctes.append(f"node_value as (\n    select * from node_{layers - 1}\n),")
     return "\n\n".join(ctes), params
@@ -480,11 +510,19 @@ def _groups_exprs(n: Node, kids: list[str], evidence: bool) -> dict[str, str]:
     )
     out = {"v": f"case when not {inside} then {whole} else {any_group} end"}
     if evidence:
-        first_true = "coalesce(" + ", ".join(f"case when {g} = 1 then {g}_e end" for g in groups) + ")"
-        with_rows = "concat_ws('; ', " + ", ".join(f"case when {g}_i then nullif({g}_e, '') end" for g in groups) + ")"
-        unknown = "concat_ws('; ', " + ", ".join(
-            f"case when {g} >= 2 then nullif({g}_e, '') end" for g in groups
-        ) + ")"
+        first_true = (
+            "coalesce(" + ", ".join(f"case when {g} = 1 then {g}_e end" for g in groups) + ")"
+        )
+        with_rows = (
+            "concat_ws('; ', "
+            + ", ".join(f"case when {g}_i then nullif({g}_e, '') end" for g in groups)
+            + ")"
+        )
+        unknown = (
+            "concat_ws('; ', "
+            + ", ".join(f"case when {g} >= 2 then nullif({g}_e, '') end" for g in groups)
+            + ")"
+        )
         out["e"] = (
             f"case when not {inside} then {whole}_e when {' or '.join(f'{g} = 1' for g in groups)}"
             f" then {first_true} when greatest({', '.join(groups)}) = 0 then {with_rows} else {unknown} end"
@@ -503,20 +541,25 @@ def _combined_evidence(n: Node, kids: list[str]) -> str:
             f" case when {l_} >= 2 then 'left: ' || {l_}_e end) end"
         )
     decisive = "0" if n.kind == "all" else "1"
-    first = "coalesce(" + ", ".join(f"case when {c} = {decisive} then {c}_e end" for c in kids) + ")"
+    first = (
+        "coalesce(" + ", ".join(f"case when {c} = {decisive} then {c}_e end" for c in kids) + ")"
+    )
     # empty texts are never joined ('x; ; y'): a `per: group` rule without rows in any group has none
     every = "concat_ws('; ', " + ", ".join(f"nullif({c}_e, '')" for c in kids) + ")"
-    unknown = "concat_ws('; ', " + ", ".join(f"case when {c} >= 2 then nullif({c}_e, '') end" for c in kids) + ")"
-    return (
-        f"case when {me} = {decisive} then {first}"
-        f" when {me} < 2 then {every} else {unknown} end"
+    unknown = (
+        "concat_ws('; ', "
+        + ", ".join(f"case when {c} >= 2 then nullif({c}_e, '') end" for c in kids)
+        + ")"
     )
+    return f"case when {me} = {decisive} then {first} when {me} < 2 then {every} else {unknown} end"
 
 
 # --------------------------------------------------------------------------- outputs
 def _code(v: str, kind_param: str) -> str:
     """Result code 0 pass, 1 fail, 2 unknown of a criterion's value code (3 manual apart)."""
-    return f"case when {v} >= 2 then 2 when ({v} = 1) = ({kind_param} = 'inclusion') then 0 else 1 end"
+    return (
+        f"case when {v} >= 2 then 2 when ({v} = 1) = ({kind_param} = 'inclusion') then 0 else 1 end"
+    )
 
 
 def _reason(v: str) -> str:
@@ -538,8 +581,12 @@ def _outputs(plan: Plan, evidence: bool) -> tuple[str, dict[str, Any]]:
             for side, node in zip(("R", "L"), o.sides, strict=True):
                 per_side.append(f"{_code(f'n{node}', f'$o{k}_kind')} as o{k}_c{side}")
     if sel:
-        fails = {s: " + ".join(f"case when o{k}_c{s} = 1 then 1 else 0 end" for k in sel) for s in "RL"}
-        unknowns = {s: " + ".join(f"case when o{k}_c{s} = 2 then 1 else 0 end" for k in sel) for s in "RL"}
+        fails = {
+            s: " + ".join(f"case when o{k}_c{s} = 1 then 1 else 0 end" for k in sel) for s in "RL"
+        }
+        unknowns = {
+            s: " + ".join(f"case when o{k}_c{s} = 2 then 1 else 0 end" for k in sel) for s in "RL"
+        }
         choice = (
             "side_code as (\n    select\n        *,\n"
             + "".join(f"        {c},\n" for c in per_side)
@@ -590,7 +637,9 @@ def _outputs(plan: Plan, evidence: bool) -> tuple[str, dict[str, Any]]:
             continue
         r, l_ = o.sides
         cols.append(f"case when sel = 'R' then o{k}_cR else o{k}_cL end as o{k}_c")
-        cols.append(f"case when sel = 'R' then {_reason(f'n{r}')} else {_reason(f'n{l_}')} end as o{k}_r")
+        cols.append(
+            f"case when sel = 'R' then {_reason(f'n{r}')} else {_reason(f'n{l_}')} end as o{k}_r"
+        )
         if evidence:
             cols.append(
                 f"case when target_limb = 'R,L' then 'right: ' || n{r}_e || ' | left: ' || n{l_}_e"
@@ -607,5 +656,3 @@ def _outputs(plan: Plan, evidence: bool) -> tuple[str, dict[str, Any]]:
 def _indent(sql: str, levels: int = 1) -> str:
     pad = "    " * levels
     return "\n".join(pad + line if line else line for line in sql.strip().splitlines())
-
-

@@ -95,7 +95,9 @@ def screen_into(
     total = int(con.execute("select count(*) from ps_status").fetchall()[0][0])
     if result_table is None:
         return ScreenTables(total, 0, "none", unmatched)
-    policy = evidence if evidence != "auto" else ("all" if total <= FULL_EVIDENCE_PERSONS else "needed")
+    policy = (
+        evidence if evidence != "auto" else ("all" if total <= FULL_EVIDENCE_PERSONS else "needed")
+    )
     if persons is not None:
         policy = "persons"
     chosen = _need_persons(con, plan, policy, worklist_limit, persons)
@@ -107,7 +109,9 @@ def screen_into(
     return ScreenTables(total, chosen, policy, unmatched)
 
 
-def prepare_screen(con: duckdb.DuckDBPyConnection, plan: Plan, *, exact_concepts: bool = False) -> list[tuple[str, str]]:
+def prepare_screen(
+    con: duckdb.DuckDBPyConnection, plan: Plan, *, exact_concepts: bool = False
+) -> list[tuple[str, str]]:
     """Staging views, macros and the bound tables of `plan`; returns the code sets that
     match no code of their table (a trial whose coding does not fit the data)."""
     prepare_staging(con)
@@ -151,7 +155,9 @@ def _descendants_sql(con: duckdb.DuckDBPyConnection, plan: Plan, exact: bool) ->
     """The union that adds descendants, or nothing; refuses to match concept sets without
     their descendants silently (an extract with concept ids but no concept_ancestor)."""
     wanted = [
-        name for name, cs in plan.codesets.items() if cs.descendants and (cs.concepts or cs.vocabulary)
+        name
+        for name, cs in plan.codesets.items()
+        if cs.descendants and (cs.concepts or cs.vocabulary)
     ]
     if not wanted:
         return ""
@@ -170,7 +176,8 @@ def _descendants_sql(con: duckdb.DuckDBPyConnection, plan: Plan, exact: bool) ->
             "where s.descendants" + valid
         )
     coded = [
-        (d, DOMAIN_TABLES[d]) for d in {plan_domain for _, plan_domain in plan.codeset_uses()}
+        (d, DOMAIN_TABLES[d])
+        for d in {plan_domain for _, plan_domain in plan.codeset_uses()}
         if _has_concept_ids(con, d)
     ]
     if coded and not exact:
@@ -187,7 +194,9 @@ def _descendants_sql(con: duckdb.DuckDBPyConnection, plan: Plan, exact: bool) ->
 def _has_concept_ids(con: duckdb.DuckDBPyConnection, domain: str) -> bool:
     if domain == "death":
         return False
-    found = con.execute(f"select count(*) from (select 1 from stg_{domain} where concept_id <> 0 limit 1)")
+    found = con.execute(
+        f"select count(*) from (select 1 from stg_{domain} where concept_id <> 0 limit 1)"
+    )
     return bool(found.fetchall()[0][0])
 
 
@@ -239,7 +248,9 @@ def _codeset_matches(con: duckdb.DuckDBPyConnection, plan: Plan) -> list[tuple[s
     return empty
 
 
-def _states(con: duckdb.DuckDBPyConnection, compiled: Compiled, size: int, persons_table: str) -> None:
+def _states(
+    con: duckdb.DuckDBPyConnection, compiled: Compiled, size: int, persons_table: str
+) -> None:
     """`ps_states`: the per-batch statement run over every batch of persons."""
     con.execute("drop table if exists ps_states")
     first = True
@@ -255,7 +266,9 @@ def _states(con: duckdb.DuckDBPyConnection, compiled: Compiled, size: int, perso
         con.execute(f"create temp table ps_states as\n{compiled.states_sql}", params)
 
 
-def person_batches(con: duckdb.DuckDBPyConnection, size: int, table: str = "person") -> list[tuple[int, int]]:
+def person_batches(
+    con: duckdb.DuckDBPyConnection, size: int, table: str = "person"
+) -> list[tuple[int, int]]:
     """Inclusive person_id ranges of about `size` persons each, covering every person."""
     bounds = con.execute(
         "select min(person_id), max(person_id) from ("
@@ -267,7 +280,11 @@ def person_batches(con: duckdb.DuckDBPyConnection, size: int, table: str = "pers
 
 
 def _need_persons(
-    con: duckdb.DuckDBPyConnection, plan: Plan, policy: str, worklist_limit: int, persons: list[int] | None
+    con: duckdb.DuckDBPyConnection,
+    plan: Plan,
+    policy: str,
+    worklist_limit: int,
+    persons: list[int] | None,
 ) -> int:
     """`ps_need(person_id, all_rows)`: who gets evidence, and whether every row does."""
     top = [k + 1 for k, o in enumerate(plan.outputs) if o.top_level]

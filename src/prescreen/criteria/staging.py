@@ -62,7 +62,9 @@ def prepare_staging(con: duckdb.DuckDBPyConnection) -> None:
     )
     for name in STAGED:
         if DOMAIN_TABLES.get(name, name) in tables:
-            con.execute(f"create or replace temp view stg_{name} as\n{read_sql(f'staging/stg_{name}.sql')}")
+            con.execute(
+                f"create or replace temp view stg_{name} as\n{read_sql(f'staging/stg_{name}.sql')}"
+            )
 
 
 def _unit_concept_sql(tables: set[str]) -> str:
@@ -72,7 +74,9 @@ def _unit_concept_sql(tables: set[str]) -> str:
 
 def _table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
     """Every table and view name in `con` (one catalog query, not one per table)."""
-    return {row[0] for row in con.execute("select table_name from information_schema.tables").fetchall()}
+    return {
+        row[0] for row in con.execute("select table_name from information_schema.tables").fetchall()
+    }
 
 
 def _ensure_row_ids(con: duckdb.DuckDBPyConnection, tables: set[str]) -> None:

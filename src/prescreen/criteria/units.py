@@ -100,15 +100,15 @@ def factor(from_unit: str | None, to_unit: str | None) -> float | None:
     return source[1] / target[1]
 
 
-def conversions_to(target: str | None, extra: tuple[Conversion, ...] = ()) -> tuple[Conversion, ...]:
+def conversions_to(
+    target: str | None, extra: tuple[Conversion, ...] = ()
+) -> tuple[Conversion, ...]:
     """Every recorded unit convertible to `target` (rule `convert:` wins), sorted by unit.
 
     An empty unit stands for a missing one; it converts only to dimensionless targets.
     """
     table = {
-        u: Conversion(u, f)
-        for u in recorded_units() + [""]
-        if (f := factor(u, target)) is not None
+        u: Conversion(u, f) for u in recorded_units() + [""] if (f := factor(u, target)) is not None
     }
     table.update({c.unit: c for c in extra})
     return tuple(table[u] for u in sorted(table))

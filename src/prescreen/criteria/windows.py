@@ -54,7 +54,9 @@ def bounds(window: Window, index: date) -> Bounds:
         return Bounds(None, hi, False, f"at least {_first(window).text()} before {index}")
     if window.kind == "after":
         hi = shift(index, _first(window), 1)
-        return Bounds(index + timedelta(days=1), hi, False, f"within {_first(window).text()} after {index}")
+        return Bounds(
+            index + timedelta(days=1), hi, False, f"within {_first(window).text()} after {index}"
+        )
     if window.kind == "range":
         lo, hi = shift(index, _first(window)), shift(index, _last(window))
         return Bounds(lo, hi, False, f"between {lo} and {hi}")
@@ -62,7 +64,9 @@ def bounds(window: Window, index: date) -> Bounds:
         return Bounds(None, index, True, f"active on {index}", index)
     if window.kind == "active_within":
         since = shift(index, _first(window), -1)
-        return Bounds(None, index, True, f"active within {_first(window).text()} before {index}", since)
+        return Bounds(
+            None, index, True, f"active within {_first(window).text()} before {index}", since
+        )
     raise ValueError(f"unknown window kind {window.kind}")
 
 

@@ -14,7 +14,9 @@ from prescreen.errors import CriteriaError
 
 MAX_BYTES = 2_000_000
 MAX_DEPTH = 40
-ALLOWED_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq")}
+ALLOWED_TAGS = {
+    f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq")
+}
 MAX_NODES = 200_000  # aliases can expand a small file enormously ("billion laughs")
 
 Path_ = tuple[Any, ...]

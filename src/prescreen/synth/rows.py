@@ -60,7 +60,9 @@ class Rows:
         if n == 0:
             return
         date_col, code_col = EVENT_TABLES[table]
-        block: dict[str, np.ndarray | Coded] = {date_col: np.broadcast_to(np.asarray(day, dtype=np.float64), (n,))}
+        block: dict[str, np.ndarray | Coded] = {
+            date_col: np.broadcast_to(np.asarray(day, dtype=np.float64), (n,))
+        }
         block[code_col] = coded(code, n=n) if isinstance(code, str) else code
         for name, value in cols.items():
             if isinstance(value, str):
