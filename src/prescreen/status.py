@@ -70,7 +70,10 @@ def patient_status_of(
 
 def store_results(con: duckdb.DuckDBPyConnection, criterion_result: pd.DataFrame) -> None:
     """Results an engine produced as a frame become the table `criterion_result` of `con`."""
-    con.register("criterion_frame", criterion_result[RESULT_COLUMNS])
+    frame = criterion_result[[*RESULT_COLUMNS, *(["ord"] if "ord" in criterion_result else [])]]
+    if "ord" not in frame:  # rows come in person then protocol order: number them so
+        frame = frame.assign(ord=frame.groupby("person_id", sort=False).cumcount() + 1)
+    con.register("criterion_frame", frame)
     try:
         con.execute(read_sql("marts/criterion_result_from_frame.sql"))
     finally:

@@ -54,12 +54,12 @@ def screen_into_pandas(
     the number of persons screened."""
     frame, limbs = _screen(con, trial, index_date, exact_concepts)
     try:
-        con.register("ps_pandas_result", frame)
+        con.register("criterion_frame", frame)
         con.register("limb_frame", limbs)
-        con.execute(read_sql("criteria/pandas_result.sql"))
+        con.execute(read_sql("marts/criterion_result_from_frame.sql"))
         con.execute(read_sql("marts/person_limb_from_frame.sql"))
     finally:
-        con.unregister("ps_pandas_result")
+        con.unregister("criterion_frame")
         con.unregister("limb_frame")
     return len(limbs)
 
