@@ -23,6 +23,7 @@ pair as (
         i.a,
         i.b,
         i.latest,
+        i.has_count as counting,
         -- a limb instance meets events without a side only to know they exist
         i.limb and h.side_code = 0 as unsided,
         -- window bounds are inclusive; `active` windows test the event's end (span_from)

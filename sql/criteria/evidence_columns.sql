@@ -18,6 +18,6 @@ case
 end as shown,
 k_best,
 last_before,
-items,
+list_distinct(items) as items,
 cnt,
 gm

@@ -234,9 +234,7 @@ def compile_screen(plan: Plan, *, evidence: bool, need_filter: bool = False) -> 
     event = render(
         read_sql("criteria/event_result.sql"),
         optional_aggregates=_optional_aggregates(plan),
-        evidence_aggregates=_indent(read_sql("criteria/evidence_aggregates.sql"), 2)
-        if evidence
-        else "",
+        evidence_aggregates=_indent(_evidence_aggregates(plan), 2) if evidence else "",
         evidence_columns=_indent(read_sql("criteria/evidence_columns.sql"), 2) if evidence else "",
     )
     if evidence:
@@ -292,6 +290,28 @@ def _optional_aggregates(plan: Plan) -> str:
         else "cast(null as double) as ext",
     ]
     return ",\n".join("        " + line for line in lines)
+
+
+def _evidence_aggregates(plan: Plan) -> str:
+    """The evidence pass's rank keys; the extreme row and the counted items only when a
+    rule of the trial shows them (arg_min over a struct and a DISTINCT list are the two
+    dearest aggregates of the pass, and every (person, instance) row pays for them)."""
+    events = [i.event for i in plan.insts]
+    extreme = (
+        read_sql("criteria/evidence_extreme_row.sql")
+        if any(e.pick in ("min", "max") for e in events)
+        else "cast(null as bigint) as rk_ext"
+    )
+    items = (
+        read_sql("criteria/evidence_counted_items.sql")
+        if any(e.count is not None for e in events)
+        else "cast(null as struct(n bigint, c varchar)[]) as items"
+    )
+    return render(
+        read_sql("criteria/evidence_aggregates.sql"),
+        extreme_row=extreme.rstrip("\n"),
+        counted_items=items.rstrip("\n"),
+    )
 
 
 def _used(params: dict[str, Any], sql: str) -> dict[str, Any]:
