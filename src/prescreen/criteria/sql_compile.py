@@ -65,9 +65,10 @@ def codeset_keys(plan: Plan) -> dict[str, int]:
 
 def top_codeset_keys(plan: Plan) -> list[list[int]]:
     """For each top-level output (in output order): the code set keys its rule and its
-    sub-rules read (for a limb-scoped one, also those of the others: they choose the
-    limb together). The evidence pass reads only these rows for an ineligible person
-    outside the worklist, whose evidence is kept for the failing criteria alone."""
+    sub-rules read. The evidence pass reads only these rows for an ineligible person
+    outside the worklist, whose evidence is kept for the failing criteria alone; the
+    target limb, which the other limb-scoped criteria help choose, comes from the status
+    pass (ps_status), so it needs none of their rows."""
     keys = codeset_keys(plan)
 
     def reach(node: int | None, seen: set[int]) -> None:
@@ -86,14 +87,7 @@ def top_codeset_keys(plan: Plan) -> list[list[int]]:
         codesets = {plan.insts[plan.nodes[k].inst].event.codeset  # type: ignore[index]
                     for k in nodes if plan.nodes[k].inst is not None}  # fmt: skip
         per_top.setdefault(out.id.split(".", 1)[0], set()).update(keys[c] for c in codesets)
-    # the target limb, which a limb-scoped criterion's evidence names, is chosen over every
-    # top-level limb-scoped criterion: each of them reads the code sets of all of them
-    limb_keys = set().union(*(per_top[plan.outputs[k].id] for k in plan.selection))
-    return [
-        sorted(per_top[o.id] | (limb_keys if o.sides is not None else set()))
-        for o in plan.outputs
-        if o.top_level
-    ]
+    return [sorted(per_top[o.id]) for o in plan.outputs if o.top_level]
 
 
 # --------------------------------------------------------------------------- bound tables
@@ -247,7 +241,7 @@ def compile_screen(plan: Plan, *, evidence: bool, need_filter: bool = False) -> 
     )
     layers, node_params = _node_layers(plan, evidence)
     params.update(node_params)
-    outputs, out_params = _outputs(plan, evidence)
+    outputs, out_params = _outputs(plan, evidence, limb_from_status=need_filter)
     params.update(out_params)
     tree = render(
         read_sql("criteria/tree.sql"),
@@ -587,9 +581,14 @@ def _reason(v: str) -> str:
     return f"case when {v} >= 2 then {names}[{v} - 1] end"
 
 
-def _outputs(plan: Plan, evidence: bool) -> tuple[str, dict[str, Any]]:
+def _outputs(
+    plan: Plan, evidence: bool, *, limb_from_status: bool = False
+) -> tuple[str, dict[str, Any]]:
     """CTEs side_choice and output_row: every reported row's result code, reason and
-    evidence per person, limb-scoped rows read on the patient's target limb."""
+    evidence per person, limb-scoped rows read on the patient's target limb.
+
+    `limb_from_status` (the evidence pass): the target limb is the one the status pass
+    chose (ps_status), not chosen again from rows the pass may not have read."""
     from prescreen import vocabulary
 
     params: dict[str, Any] = {"male": vocabulary.MALE, "female": vocabulary.FEMALE}
@@ -600,17 +599,26 @@ def _outputs(plan: Plan, evidence: bool) -> tuple[str, dict[str, Any]]:
         if o.sides is not None:
             for side, node in zip(("R", "L"), o.sides, strict=True):
                 per_side.append(f"{_code(f'n{node}', f'$o{k}_kind')} as o{k}_c{side}")
-    if sel:
+    side_code = (
+        "side_code as (\n    select\n        *,\n"
+        + "".join(f"        {c},\n" for c in per_side)
+        + "        0 as _sides\n    from node_value\n),\n\n"
+    )
+    if sel and limb_from_status:
+        choice = side_code + (
+            "-- the target limb the status pass chose (ps_status): the evidence pass reads only\n"
+            "-- the failing criteria's code sets for the ineligible, too few to choose it again\n"
+            "side_choice as (\n    select c.*, s.target_limb, s.sel\n    from side_code as c\n"
+            "    inner join ps_status as s on c.person_id = s.person_id\n),"
+        )
+    elif sel:
         fails = {
             s: " + ".join(f"case when o{k}_c{s} = 1 then 1 else 0 end" for k in sel) for s in "RL"
         }
         unknowns = {
             s: " + ".join(f"case when o{k}_c{s} = 2 then 1 else 0 end" for k in sel) for s in "RL"
         }
-        choice = (
-            "side_code as (\n    select\n        *,\n"
-            + "".join(f"        {c},\n" for c in per_side)
-            + "        0 as _sides\n    from node_value\n),\n\n"
+        choice = side_code + (
             "side_count as (\n    select\n        *,\n"
             f"        {fails['R']} as nf_r,\n        {unknowns['R']} as nu_r,\n"
             f"        {fails['L']} as nf_l,\n        {unknowns['L']} as nu_l\n"
@@ -667,7 +675,8 @@ def _outputs(plan: Plan, evidence: bool) -> tuple[str, dict[str, Any]]:
             )
     body = "\n".join("        " + c + ("" if c.startswith("--") else ",") for c in cols)
     out = (
-        f"{choice}\n\noutput_row as (\n    select\n        person_id,\n        target_limb,\n{body}\n"
+        f"{choice}\n\noutput_row as (\n    select\n        person_id,\n        target_limb,\n"
+        f"        sel,\n{body}\n"
         "        0 as _outputs\n    from side_choice\n)\n\nselect * from output_row"
     )
     return out, params

@@ -87,7 +87,7 @@ def screen_into(
     n_out = len(plan.outputs)
     _states(con, status, batch_persons, "person")
     con.execute(
-        "create or replace temp table ps_status as select person_id, target_limb, "
+        "create or replace temp table ps_status as select person_id, target_limb, sel, "
         f"[{', '.join(f'o{k}_c' for k in range(n_out))}] as codes, "
         f"[{', '.join(f'o{k}_r' for k in range(n_out))}] as reasons from (\n{status.tree_sql}\n)",
         status.tree_params,
