@@ -5,28 +5,18 @@ and reasons never depend on the policy."""
 
 from __future__ import annotations
 
-from datetime import date
-from pathlib import Path
-
 import pandas as pd
 import pytest
+from sample_screen import COLUMNS, D, loaded_sample
 
-from prescreen.criteria.parse import load_trial
 from prescreen.criteria.sql_engine import screen_into
-from prescreen.database import open_database
-from prescreen.extract import load_extract
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
-D = date(2026, 11, 1)
 WORKLIST = 120
-COLUMNS = "person_id, criterion_id, result, evidence, reason"
 
 
 @pytest.fixture(scope="module")
 def screens():
-    con = open_database(None)
-    load_extract(SAMPLE, con, extract_date=D, max_quarantine=0.05)
-    trial = load_trial("nl003-cli-iii-2", {})
+    con, trial = loaded_sample()
     frames = {}
     for policy in ("all", "needed", "none"):
         tables = screen_into(con, trial, D, evidence=policy, worklist_limit=WORKLIST)

@@ -3,29 +3,18 @@ same rows a run with every evidence text writes for that person."""
 
 from __future__ import annotations
 
-from datetime import date
-from pathlib import Path
-
 import pytest
+from sample_screen import COLUMNS, SAMPLE, D, loaded_sample
 from typer.testing import CliRunner
 
 from prescreen.cli import app
-from prescreen.criteria.parse import load_trial
 from prescreen.criteria.sql_engine import screen_into
-from prescreen.database import open_database
 from prescreen.explain import explain_person
-from prescreen.extract import load_extract
-
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
-D = date(2026, 11, 1)
-COLUMNS = "person_id, criterion_id, result, evidence, reason"
 
 
 @pytest.fixture(scope="module")
 def loaded():
-    con = open_database(None)
-    load_extract(SAMPLE, con, extract_date=D, max_quarantine=0.05)
-    trial = load_trial("nl003-cli-iii-2", {})
+    con, trial = loaded_sample()
     screen_into(con, trial, D, evidence="all")
     full = con.execute(f"select {COLUMNS}, ord from criterion_result order by person_id, ord").df()
     limbs = dict(con.execute("select person_id, target_limb from person_limb").fetchall())
@@ -43,12 +32,16 @@ def test_explain_gives_the_rows_of_a_full_run(loaded, person_id):
     assert limb == limbs[person_id]
 
 
-def test_explain_command_prints_status_limb_and_evidence():
-    result = CliRunner().invoke(
+def _explain(person: str):
+    return CliRunner().invoke(
         app,
         ["explain", "--trial", "nl003-cli-iii-2", "--extract", str(SAMPLE), "--as-of",
-         "2026-11-01", "--person", "4"],
+         "2026-11-01", "--person", person],
     )  # fmt: skip
+
+
+def test_explain_command_prints_status_limb_and_evidence():
+    result = _explain("4")
     assert result.exit_code == 0, result.output
     assert "person 4: likely_eligible; target limb: left" in result.output
     # the table folds long evidence into its column at any terminal width: read it unfolded
@@ -57,10 +50,6 @@ def test_explain_command_prints_status_limb_and_evidence():
 
 
 def test_an_unknown_person_is_a_user_error():
-    result = CliRunner().invoke(
-        app,
-        ["explain", "--trial", "nl003-cli-iii-2", "--extract", str(SAMPLE), "--as-of",
-         "2026-11-01", "--person", "999999"],
-    )  # fmt: skip
+    result = _explain("999999")
     assert result.exit_code == 1
     assert "no such person_id" in str(result.exception) + result.output

@@ -271,7 +271,7 @@ def _optional_aggregates(plan: Plan) -> str:
     events = [i.event for i in plan.insts]
     counts = any(e.count is not None and not e.count_distinct for e in events)
     groups = any(e.count_distinct for e in events)
-    extremes = any(e.pick in ("min", "max") for e in events)
+    extremes = _picks_extremes(plan)
     lines = [
         "count(case when in_window then 1 end) as n_in"
         if counts
@@ -286,19 +286,23 @@ def _optional_aggregates(plan: Plan) -> str:
     return ",\n".join("        " + line for line in lines)
 
 
+def _picks_extremes(plan: Plan) -> bool:
+    """Whether a rule of the trial picks the min or max value (an extreme aggregate)."""
+    return any(i.event.pick in ("min", "max") for i in plan.insts)
+
+
 def _evidence_aggregates(plan: Plan) -> str:
     """The evidence pass's rank keys; the extreme row and the counted items only when a
-    rule of the trial shows them (arg_min over a struct and a DISTINCT list are the two
+    rule of the trial shows them (arg_min over a struct and a list of structs are the
     dearest aggregates of the pass, and every (person, instance) row pays for them)."""
-    events = [i.event for i in plan.insts]
     extreme = (
         read_sql("criteria/evidence_extreme_row.sql")
-        if any(e.pick in ("min", "max") for e in events)
+        if _picks_extremes(plan)
         else "cast(null as bigint) as rk_ext"
     )
     items = (
         read_sql("criteria/evidence_counted_items.sql")
-        if any(e.count is not None for e in events)
+        if any(i.event.count is not None for i in plan.insts)
         else "cast(null as struct(n bigint, c varchar)[]) as items"
     )
     return render(
