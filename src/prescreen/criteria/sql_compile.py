@@ -218,10 +218,10 @@ def compile_screen(plan: Plan, *, evidence: bool, need_filter: bool = False) -> 
         if evidence:
             params[f"i{inst.idx}_de"] = de
     # the evidence pass: the persons of ps_need, and of an ineligible person outside the
-    # worklist only the rows of the code sets its failing criteria read
+    # worklist only the rows of the code sets its failing criteria read (ps_need_key)
     need = (
-        "\n        and exists (select 1 from ps_need as n where n.person_id = r.person_id"
-        " and (n.all_rows or list_contains(n.csks, m.csk)))"
+        "\n        and exists (select 1 from ps_need_key as n where n.person_id = r.person_id"
+        " and n.csk = m.csk and n.person_id between $person_lo and $person_hi)"
         if need_filter
         else ""
     )

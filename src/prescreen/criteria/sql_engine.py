@@ -139,6 +139,7 @@ def prepare_screen(
     con.execute(read_sql("criteria/inst_side.sql"))
     # ps_need must exist for the evidence statement to bind, even before it is filled
     con.execute("create temp table if not exists ps_need (person_id bigint, all_rows boolean)")
+    con.execute("create temp table if not exists ps_need_key (person_id bigint, csk integer)")
     con.execute(read_sql("criteria/unit_conv.sql"), {"rows": compiled_tables["units"]})
     return _codeset_matches(con, plan)
 
@@ -286,7 +287,8 @@ def _need_persons(
     worklist_limit: int,
     persons: list[int] | None,
 ) -> int:
-    """`ps_need(person_id, all_rows)`: who gets evidence, and whether every row does."""
+    """`ps_need(person_id, all_rows)`: who gets evidence, and whether every row does;
+    `ps_need_key(person_id, csk)`: the code sets whose rows each of them needs."""
     top = [k + 1 for k, o in enumerate(plan.outputs) if o.top_level]
     if policy == "persons":
         con.execute(
@@ -303,6 +305,7 @@ def _need_persons(
                 "limit": max(0, worklist_limit),
             },
         )
+    con.execute(read_sql("criteria/need_keys.sql"), {"csks": sorted(codeset_keys(plan).values())})
     return int(con.execute("select count(*) from ps_need").fetchall()[0][0])
 
 
