@@ -313,29 +313,28 @@ def _evidence_pass(con: duckdb.DuckDBPyConnection, plan: Plan, batch_persons: in
     compiled = compile_screen(plan, evidence=True, need_filter=True)
     n_out = len(plan.outputs)
     _states(con, compiled, batch_persons, "ps_need")
+    texts = ", ".join(f"o{k}_e" for k in range(n_out))
     con.execute(
-        "create or replace temp table ps_evidence as select person_id, "
-        f"[{', '.join(f'o{k}_e' for k in range(n_out))}] as es from (\n{compiled.tree_sql}\n)",
-        compiled.tree_params,
+        render(read_sql("criteria/evidence_kept.sql"), texts=texts, tree=compiled.tree_sql),
+        {**compiled.tree_params, "top_of": _top_of(plan)},
     )
 
 
 def _assemble(con: duckdb.DuckDBPyConnection, plan: Plan, table: str) -> None:
     """criterion_result and person_limb from the two passes (one row per person and
     reported row; evidence only where the need set asked for it)."""
-    ids = [o.id for o in plan.outputs]
-    top = [o.top_level for o in plan.outputs]
-    parents = [_parent(o.id) for o in plan.outputs]
     con.execute(
         render(read_sql("criteria/assemble.sql"), table=table),
-        {"ids": ids, "top": top, "parents": parents, "labels": list(RESULT_CODES)},
+        {"ids": [o.id for o in plan.outputs], "labels": list(RESULT_CODES)},
     )
     if table == RESULT_TABLE:
         con.execute(read_sql("criteria/person_limb.sql"))
 
 
-def _parent(output_id: str) -> str:
-    return output_id.split(".", 1)[0]
+def _top_of(plan: Plan) -> list[int]:
+    """Per output row, the 1-based position of its top-level criterion (`I2` for `I2.abi`)."""
+    position = {o.id: k for k, o in enumerate(plan.outputs, start=1) if o.top_level}
+    return [position[o.id.split(".", 1)[0]] for o in plan.outputs]
 
 
 # --------------------------------------------------------------------------- callers
