@@ -3,7 +3,9 @@
 -- matches several groups and carries all their bits).
 -- Runs once per screen on the table's distinct codes, not its rows: a few thousand LIKE
 -- tests at most. Patterns and concept ids are the bound rows of ps_code_pattern and
--- ps_concept_member.
+-- ps_concept_member; $csks are the code sets the trial reads in this table (a match-all
+-- set such as the death check's would otherwise put every row of every table in the
+-- screen's hits, to be dropped only at the instance join).
 with
 distinct_code as (
     select distinct code, concept_id from {{staging}}
@@ -13,10 +15,12 @@ pattern_hit as (
     select c.code, c.concept_id, p.csk, p.role, p.gbit
     from distinct_code as c
     inner join ps_code_pattern as p on c.code like p.pat escape '\'
+    where list_contains($csks, p.csk)
     union all
     select c.code, c.concept_id, k.csk, k.role, k.gbit
     from distinct_code as c
     inner join ps_concept_member as k on c.concept_id = k.concept_id
+    where list_contains($csks, k.csk)
 ),
 
 code_member as (

@@ -130,10 +130,13 @@ def prepare_screen(
         ),
         {"concepts": compiled_tables["concepts"]},
     )
+    keys = codeset_keys(plan)
     for d in plan.domains():
+        read_here = [keys[name] for name, domain in plan.codeset_uses() if domain == d]
         con.execute(
             f"create or replace temp table ps_cmap_{d} as\n"
-            + render(read_sql("criteria/code_map.sql"), staging=f"stg_{d}")
+            + render(read_sql("criteria/code_map.sql"), staging=f"stg_{d}"),
+            {"csks": read_here},
         )
     con.execute(read_sql("criteria/inst_table.sql"), {"rows": compiled_tables["inst"]})
     con.execute(read_sql("criteria/inst_side.sql"))
