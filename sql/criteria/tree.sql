@@ -8,7 +8,7 @@ person_base as (
         p.gender_concept_id,
         year($index_date) - year(p.birth_date)
         - case when strftime($index_date, '%m%d') < strftime(p.birth_date, '%m%d') then 1 else 0 end
-            as age
+            as age{{need_columns}}
     from stg_person as p{{person_filter}}
 ),
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from prescreen.criteria.codes import to_like
 from prescreen.criteria.model import Conversion, compare, test_bounds
-from prescreen.criteria.plan import SIDE_NAMES, Inst, Node, Plan
+from prescreen.criteria.plan import SIDE_NAMES, Inst, Node, Output, Plan
 from prescreen.sqltext import read_sql, render
 
 # Each rule instance's result per person travels packed in 5 bits of a word: 1 + code
@@ -70,24 +70,35 @@ def top_codeset_keys(plan: Plan) -> list[list[int]]:
     target limb, which the other limb-scoped criteria help choose, comes from the status
     pass (ps_status), so it needs none of their rows."""
     keys = codeset_keys(plan)
-
-    def reach(node: int | None, seen: set[int]) -> None:
-        if node is None or node in seen:
-            return
-        seen.add(node)
-        n = plan.nodes[node]
-        for child in (*n.children, *((n.exam,) if n.exam is not None else ())):
-            reach(child, seen)
-
     per_top: dict[str, set[int]] = {}
     for out in plan.outputs:
-        nodes: set[int] = set()
-        for start in (out.node, out.evidence_node, *(out.sides or ())):
-            reach(start, nodes)
         codesets = {plan.insts[plan.nodes[k].inst].event.codeset  # type: ignore[index]
-                    for k in nodes if plan.nodes[k].inst is not None}  # fmt: skip
+                    for k in _reached(plan, out) if plan.nodes[k].inst is not None}  # fmt: skip
         per_top.setdefault(out.id.split(".", 1)[0], set()).update(keys[c] for c in codesets)
     return [sorted(per_top[o.id]) for o in plan.outputs if o.top_level]
+
+
+def _reached(plan: Plan, out: Output) -> set[int]:
+    """The nodes an output row's result and text are computed from (children, exams)."""
+    seen: set[int] = set()
+    todo = [k for k in (out.node, out.evidence_node, *(out.sides or ())) if k is not None]
+    while todo:
+        k = todo.pop()
+        if k not in seen:
+            seen.add(k)
+            n = plan.nodes[k]
+            todo += [*n.children, *((n.exam,) if n.exam is not None else ())]
+    return seen
+
+
+def _node_readers(plan: Plan) -> dict[int, list[int]]:
+    """Node → the 1-based output positions of the top-level criteria whose rows read it."""
+    position = {o.id: k for k, o in enumerate(plan.outputs, start=1) if o.top_level}
+    readers: dict[int, set[int]] = {}
+    for out in plan.outputs:
+        for k in _reached(plan, out):
+            readers.setdefault(k, set()).add(position[out.id.split(".", 1)[0]])
+    return {k: sorted(v) for k, v in readers.items()}
 
 
 # --------------------------------------------------------------------------- bound tables
@@ -239,13 +250,19 @@ def compile_screen(plan: Plan, *, evidence: bool, need_filter: bool = False) -> 
         event_result=_indent(event, 1),
         person_state=_person_state(plan, evidence),
     )
-    layers, node_params = _node_layers(plan, evidence)
+    layers, node_params = _node_layers(plan, evidence, guard=evidence and need_filter)
     params.update(node_params)
     outputs, out_params = _outputs(plan, evidence, limb_from_status=need_filter)
     params.update(out_params)
     tree = render(
         read_sql("criteria/tree.sql"),
-        person_filter="\n    where p.person_id in (select person_id from ps_need)"
+        # the evidence pass: who needs which texts (ps_need.all_rows, else the failing
+        # criteria of ps_status.codes), so each node writes its text only where it is read
+        need_columns=",\n        n.all_rows as need_all,\n        s.codes as need_codes"
+        if need_filter
+        else "",
+        person_filter="\n    inner join ps_need as n on p.person_id = n.person_id"
+        "\n    inner join ps_status as s on p.person_id = s.person_id"
         if need_filter
         else "",
         node_layers=layers,
@@ -369,11 +386,15 @@ def _person_state(plan: Plan, evidence: bool) -> str:
     )
 
 
-def _node_layers(plan: Plan, evidence: bool) -> tuple[str, dict[str, Any]]:
+def _node_layers(plan: Plan, evidence: bool, *, guard: bool = False) -> tuple[str, dict[str, Any]]:
     """CTEs node_x (every instance's packed result unpacked), node_0 … node_value: layer d
     holds the nodes whose deepest child is in d − 1. Layering keeps each node a computed
     column: nesting the expressions instead would make DuckDB re-derive every child inside
-    each parent (slow to bind and to run)."""
+    each parent (slow to bind and to run).
+
+    `guard` (the evidence pass): a node's text is computed only for the persons whose kept
+    rows read it (need_all, or a failing top-level criterion that reaches the node): an
+    ineligible person's texts are otherwise built for every criterion and then dropped."""
     depth: dict[int, int] = {}
     for n in plan.nodes:  # children come first
         depth[n.idx] = 1 + max((depth[c] for c in n.children), default=-1)
@@ -386,6 +407,9 @@ def _node_layers(plan: Plan, evidence: bool) -> tuple[str, dict[str, Any]]:
     ]
     words = max(1, (len(plan.insts) + PER_WORD - 1) // PER_WORD)
     carried = ["p.person_id", "p.age", "p.gender_concept_id"] + (["w.em"] if evidence else [])
+    readers = _node_readers(plan) if guard else {}
+    if guard:
+        carried += ["p.need_all", "p.need_codes"]
     del words
     ctes = [
         "node_x as (\n    select\n"
@@ -399,6 +423,9 @@ def _node_layers(plan: Plan, evidence: bool) -> tuple[str, dict[str, Any]]:
                 continue
             exprs = _node_exprs(plan, n, params, evidence)
             cols.append(f"-- node {n.idx}: {_describe(plan, n)}")
+            if guard and "e" in exprs:
+                tests = ["need_all", *(f"need_codes[{p}] = 1" for p in readers.get(n.idx, []))]
+                exprs["e"] = f"case when {' or '.join(tests)} then {exprs['e']} end"
             cols += [
                 f"{expr} as n{n.idx}{'' if part == 'v' else '_' + part}"
                 for part, expr in exprs.items()
