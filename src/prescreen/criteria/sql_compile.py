@@ -91,13 +91,19 @@ def _reached(plan: Plan, out: Output) -> set[int]:
     return seen
 
 
+def top_of_rows(plan: Plan) -> list[int]:
+    """Per output row, the 1-based position of its top-level criterion (`I2` for `I2.abi`):
+    an ineligible person keeps the evidence of the rows whose top-level criterion fails."""
+    position = {o.id: k for k, o in enumerate(plan.outputs, start=1) if o.top_level}
+    return [position[o.id.split(".", 1)[0]] for o in plan.outputs]
+
+
 def _node_readers(plan: Plan) -> dict[int, list[int]]:
     """Node → the 1-based output positions of the top-level criteria whose rows read it."""
-    position = {o.id: k for k, o in enumerate(plan.outputs, start=1) if o.top_level}
     readers: dict[int, set[int]] = {}
-    for out in plan.outputs:
+    for out, top in zip(plan.outputs, top_of_rows(plan), strict=True):
         for k in _reached(plan, out):
-            readers.setdefault(k, set()).add(position[out.id.split(".", 1)[0]])
+            readers.setdefault(k, set()).add(top)
     return {k: sorted(v) for k, v in readers.items()}
 
 

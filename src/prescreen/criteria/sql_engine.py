@@ -30,6 +30,7 @@ from prescreen.criteria.sql_compile import (
     codeset_keys,
     compile_screen,
     top_codeset_keys,
+    top_of_rows,
 )
 from prescreen.criteria.staging import DOMAIN_TABLES, prepare_staging
 from prescreen.errors import CriteriaError
@@ -319,7 +320,7 @@ def _evidence_pass(con: duckdb.DuckDBPyConnection, plan: Plan, batch_persons: in
     texts = ", ".join(f"o{k}_e" for k in range(n_out))
     con.execute(
         render(read_sql("criteria/evidence_kept.sql"), texts=texts, tree=compiled.tree_sql),
-        {**compiled.tree_params, "top_of": _top_of(plan)},
+        {**compiled.tree_params, "top_of": top_of_rows(plan)},
     )
 
 
@@ -332,12 +333,6 @@ def _assemble(con: duckdb.DuckDBPyConnection, plan: Plan, table: str) -> None:
     )
     if table == RESULT_TABLE:
         con.execute(read_sql("criteria/person_limb.sql"))
-
-
-def _top_of(plan: Plan) -> list[int]:
-    """Per output row, the 1-based position of its top-level criterion (`I2` for `I2.abi`)."""
-    position = {o.id: k for k, o in enumerate(plan.outputs, start=1) if o.top_level}
-    return [position[o.id.split(".", 1)[0]] for o in plan.outputs]
 
 
 # --------------------------------------------------------------------------- callers
