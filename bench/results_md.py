@@ -463,7 +463,9 @@ def _target_values(results: dict[str, Any], n: int) -> dict[str, str]:
     r1 = _div(_stage(double, "screen_statuses"), _stage(single, "screen_statuses"))
     r2 = _div(_stage(double, "screen_sql"), _stage(single, "screen_sql"))
     out["double"] = (
-        _verdict(f"{_x(r1)}; {_x(r2)}", r1 <= 1.3) if r1 is not None and r2 is not None else "n/a"
+        _verdict(f"{_x(r1)}; {_x(r2)}", r1 <= 1.3 and r2 <= 1.3)
+        if r1 is not None and r2 is not None
+        else "n/a"
     )
     f1, f2 = _div(statuses, floor_t), _div(screen or sql_t, floor_t)
     out["floor"] = f"{_x(f1)}; {_x(f2)}" if f1 is not None or f2 is not None else "n/a"
