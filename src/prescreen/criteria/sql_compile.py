@@ -256,15 +256,17 @@ def compile_screen(plan: Plan, *, evidence: bool, need_filter: bool = False) -> 
         event_result=_indent(event, 1),
         person_state=_person_state(plan, evidence),
     )
-    layers, node_params = _node_layers(plan, evidence, guard=evidence and need_filter)
+    layers, node_params = _node_layers(plan, evidence, need=need_filter)
     params.update(node_params)
-    outputs, out_params = _outputs(plan, evidence, limb_from_status=need_filter)
+    outputs, out_params = _outputs(plan, evidence, need=need_filter)
     params.update(out_params)
     tree = render(
         read_sql("criteria/tree.sql"),
         # the evidence pass: who needs which texts (ps_need.all_rows, else the failing
-        # criteria of ps_status.codes), so each node writes its text only where it is read
-        need_columns=",\n        n.all_rows as need_all,\n        s.codes as need_codes"
+        # criteria of ps_status.codes) and the target limb the status pass chose, joined
+        # once here and carried up the tree
+        need_columns=",\n        n.all_rows as need_all,\n        s.codes as need_codes,"
+        "\n        s.target_limb,\n        s.sel"
         if need_filter
         else "",
         person_filter="\n    inner join ps_need as n on p.person_id = n.person_id"
@@ -392,15 +394,16 @@ def _person_state(plan: Plan, evidence: bool) -> str:
     )
 
 
-def _node_layers(plan: Plan, evidence: bool, *, guard: bool = False) -> tuple[str, dict[str, Any]]:
+def _node_layers(plan: Plan, evidence: bool, *, need: bool = False) -> tuple[str, dict[str, Any]]:
     """CTEs node_x (every instance's packed result unpacked), node_0 … node_value: layer d
     holds the nodes whose deepest child is in d − 1. Layering keeps each node a computed
     column: nesting the expressions instead would make DuckDB re-derive every child inside
     each parent (slow to bind and to run).
 
-    `guard` (the evidence pass): a node's text is computed only for the persons whose kept
-    rows read it (need_all, or a failing top-level criterion that reaches the node): an
-    ineligible person's texts are otherwise built for every criterion and then dropped."""
+    `need` (the evidence pass over ps_need): person_base's need columns and the status
+    pass's target limb are carried, and a node's text is computed only for the persons
+    whose kept rows read it (need_all, or a failing top-level criterion that reaches the
+    node): an ineligible person's texts are otherwise built for every criterion."""
     depth: dict[int, int] = {}
     for n in plan.nodes:  # children come first
         depth[n.idx] = 1 + max((depth[c] for c in n.children), default=-1)
@@ -413,9 +416,10 @@ def _node_layers(plan: Plan, evidence: bool, *, guard: bool = False) -> tuple[st
     ]
     words = max(1, (len(plan.insts) + PER_WORD - 1) // PER_WORD)
     carried = ["p.person_id", "p.age", "p.gender_concept_id"] + (["w.em"] if evidence else [])
+    guard = need and evidence
     readers = _node_readers(plan) if guard else {}
-    if guard:
-        carried += ["p.need_all", "p.need_codes"]
+    if need:
+        carried += ["p.need_all", "p.need_codes", "p.target_limb", "p.sel"]
     del words
     ctes = [
         "node_x as (\n    select\n"
@@ -618,14 +622,13 @@ def _reason(v: str) -> str:
     return f"case when {v} >= 2 then {names}[{v} - 1] end"
 
 
-def _outputs(
-    plan: Plan, evidence: bool, *, limb_from_status: bool = False
-) -> tuple[str, dict[str, Any]]:
+def _outputs(plan: Plan, evidence: bool, *, need: bool = False) -> tuple[str, dict[str, Any]]:
     """CTEs side_choice and output_row: every reported row's result code, reason and
     evidence per person, limb-scoped rows read on the patient's target limb.
 
-    `limb_from_status` (the evidence pass): the target limb is the one the status pass
-    chose (ps_status), not chosen again from rows the pass may not have read."""
+    `need` (the evidence pass, see _node_layers): the target limb is the one the status
+    pass chose, not chosen again from rows the pass may not have read; a row's text is kept
+    only where someone reads it (need_all, or its top-level criterion fails)."""
     from prescreen import vocabulary
 
     params: dict[str, Any] = {"male": vocabulary.MALE, "female": vocabulary.FEMALE}
@@ -641,12 +644,11 @@ def _outputs(
         + "".join(f"        {c},\n" for c in per_side)
         + "        0 as _sides\n    from node_value\n),\n\n"
     )
-    if sel and limb_from_status:
+    if need:
         choice = side_code + (
-            "-- the target limb the status pass chose (ps_status): the evidence pass reads only\n"
-            "-- the failing criteria's code sets for the ineligible, too few to choose it again\n"
-            "side_choice as (\n    select c.*, s.target_limb, s.sel\n    from side_code as c\n"
-            "    inner join ps_status as s on c.person_id = s.person_id\n),"
+            "-- target_limb and sel come from the status pass (carried from person_base): the\n"
+            "-- evidence pass reads only the failing criteria's code sets for the ineligible\n"
+            "side_choice as (\n    select * from side_code\n),"
         )
     elif sel:
         fails = {
@@ -684,6 +686,13 @@ def _outputs(
             "side_choice as (\n    select *, cast(null as varchar) as target_limb,"
             " cast(null as varchar) as sel\n    from node_value\n),"
         )
+    tops = top_of_rows(plan)
+
+    def text(k: int, expr: str) -> str:
+        if not need:
+            return f"{expr} as o{k}_e"
+        return f"case when need_all or need_codes[{tops[k]}] = 1 then {expr} end as o{k}_e"
+
     cols = []
     for k, o in enumerate(plan.outputs):
         cols.append(f"-- output {k}: {o.id}")
@@ -692,13 +701,13 @@ def _outputs(
             cols.append(f"cast(null as varchar) as o{k}_r")
             if evidence:
                 ev = "cast(null as varchar)" if o.evidence_node is None else f"n{o.evidence_node}_e"
-                cols.append(f"{ev} as o{k}_e")
+                cols.append(text(k, ev))
             continue
         if o.sides is None:
             cols.append(f"{_code(f'n{o.node}', f'$o{k}_kind')} as o{k}_c")
             cols.append(f"{_reason(f'n{o.node}')} as o{k}_r")
             if evidence:
-                cols.append(f"n{o.node}_e as o{k}_e")
+                cols.append(text(k, f"n{o.node}_e"))
             continue
         r, l_ = o.sides
         cols.append(f"case when sel = 'R' then o{k}_cR else o{k}_cL end as o{k}_c")
@@ -706,10 +715,9 @@ def _outputs(
             f"case when sel = 'R' then {_reason(f'n{r}')} else {_reason(f'n{l_}')} end as o{k}_r"
         )
         if evidence:
-            cols.append(
-                f"case when target_limb = 'R,L' then 'right: ' || n{r}_e || ' | left: ' || n{l_}_e"
-                f" when sel = 'R' then 'right: ' || n{r}_e else 'left: ' || n{l_}_e end as o{k}_e"
-            )
+            both = f"'right: ' || n{r}_e || ' | left: ' || n{l_}_e"
+            one = f"case when sel = 'R' then 'right: ' || n{r}_e else 'left: ' || n{l_}_e end"
+            cols.append(text(k, f"case when target_limb = 'R,L' then {both} else {one} end"))
     body = "\n".join("        " + c + ("" if c.startswith("--") else ",") for c in cols)
     out = (
         f"{choice}\n\noutput_row as (\n    select\n        person_id,\n        target_limb,\n"

@@ -30,7 +30,6 @@ from prescreen.criteria.sql_compile import (
     codeset_keys,
     compile_screen,
     top_codeset_keys,
-    top_of_rows,
 )
 from prescreen.criteria.staging import DOMAIN_TABLES, prepare_staging
 from prescreen.errors import CriteriaError
@@ -320,7 +319,7 @@ def _evidence_pass(con: duckdb.DuckDBPyConnection, plan: Plan, batch_persons: in
     texts = ", ".join(f"o{k}_e" for k in range(n_out))
     con.execute(
         render(read_sql("criteria/evidence_kept.sql"), texts=texts, tree=compiled.tree_sql),
-        {**compiled.tree_params, "top_of": top_of_rows(plan)},
+        compiled.tree_params,
     )
 
 
