@@ -66,3 +66,24 @@ def test_needed_evidence_is_the_full_text_where_someone_reads_it(screens):
     assert needed.loc[~shown, "evidence"].isna().all()
     # the ineligible keep the evidence of what excluded them, never of the rest
     assert (ineligible & decided).sum() > 0 and (ineligible & ~decided).sum() > 0
+
+
+def test_auto_gives_every_row_evidence_exactly_where_criteria_csv_lists_everyone(monkeypatch):
+    from prescreen.criteria import sql_engine
+    from prescreen.report import options
+    from prescreen.stages import evidence_policy
+
+    # one threshold for both: criteria.csv lists everyone exactly where every row has text
+    assert sql_engine.FULL_EVIDENCE_PERSONS == options.CRITERIA_CSV_ALL_MAX_PERSONS
+    assert evidence_policy("auto", "all") == "all"  # --criteria-csv all: texts for all rows
+    assert evidence_policy("auto", "auto") == "auto"  # the engine decides by size
+    assert evidence_policy("needed", "all") == "needed"  # an explicit choice stands
+    con, trial = loaded_sample()
+    small = screen_into(con, trial, D, evidence="auto", worklist_limit=WORKLIST)
+    assert small.evidence_policy == "all" and small.persons <= options.CRITERIA_CSV_ALL_MAX_PERSONS
+    monkeypatch.setattr(sql_engine, "FULL_EVIDENCE_PERSONS", small.persons - 1)
+    large = screen_into(con, trial, D, evidence="auto", worklist_limit=WORKLIST)
+    assert large.evidence_policy == "needed"
+    texts = con.execute("select count(evidence), count(*) from criterion_result").fetchall()[0]
+    assert 0 < texts[0] < texts[1]
+    con.close()

@@ -214,9 +214,10 @@ def run(
     evidence: Annotated[
         str,
         typer.Option(
-            help="Evidence text: auto (every row up to 200,000 persons, else only where someone "
-            "reads it: the worklist, and the failing criteria of the ineligible), all, needed, "
-            "none. `prescreen explain --person` shows anyone's full evidence.",
+            help="Evidence text: auto (every row when criteria.csv lists everyone: up to "
+            "20,000 screened or --criteria-csv all; else only where someone reads it: the "
+            "worklist, and the failing criteria of the ineligible), all, needed, none. "
+            "`prescreen explain --person` shows anyone's full evidence.",
         ),
     ] = "auto",
     exact_concepts: Annotated[

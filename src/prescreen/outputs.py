@@ -27,6 +27,10 @@ MANIFEST = "run.json"
 OUTPUTS_MANIFEST = ".prescreen-outputs.json"
 # default --worklist-limit: patients listed in worklist.xlsx (0 = all a sheet holds)
 WORKLIST_LIMIT = 50_000
+# up to this many screened persons every result row is written in full: criteria.csv lists
+# every person (`--criteria-csv auto`) and every row gets its evidence text (`--evidence
+# auto`); above it both keep to what someone reads (the worklist, the failing criteria)
+EVERY_ROW_MAX_PERSONS = 20_000
 _STAGING_PREFIX = ".prescreen-staging-"
 _RETIRED_PREFIX = ".prescreen-retired-"
 # files earlier versions wrote (before the outputs manifest): such a folder may be replaced

@@ -211,7 +211,8 @@ def screen_request(
     if evidence not in EVIDENCE_POLICIES:
         raise PrescreenError(
             f"--evidence {evidence!r}: choose one of {', '.join(EVIDENCE_POLICIES)} "
-            "(auto: every row up to 200,000 persons, else the rows someone reads)"
+            "(auto: every row where criteria.csv lists every person, else the rows someone "
+            "reads)"
         )
     from prescreen.report.options import ReportOptions
 

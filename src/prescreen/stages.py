@@ -156,6 +156,13 @@ def validated_extract(
     return report
 
 
+def evidence_policy(evidence: str, criteria_csv: str) -> str:
+    """`--evidence auto` follows who criteria.csv lists: every row's evidence when it lists
+    everyone (`--criteria-csv all`, or auto up to EVERY_ROW_MAX_PERSONS screened, which
+    the engine's own `auto` decides once it knows how many were screened)."""
+    return "all" if evidence == "auto" and criteria_csv == "all" else evidence
+
+
 def screened(run: ScreenRun, con: duckdb.DuckDBPyConnection) -> pipeline.ScreenResult:
     """Every criterion for every person and each person's status (results stay in DuckDB)."""
     request = run.request
@@ -165,7 +172,7 @@ def screened(run: ScreenRun, con: duckdb.DuckDBPyConnection) -> pipeline.ScreenR
             request.trial,
             request.index_date,
             request.engine,
-            evidence=request.evidence,
+            evidence=evidence_policy(request.evidence, request.criteria_csv),
             worklist_limit=request.worklist_limit,  # criteria.csv lists them, worklist or not
             exact_concepts=request.exact_concepts,
         )

@@ -33,6 +33,7 @@ from prescreen.criteria.sql_compile import (
 )
 from prescreen.criteria.staging import DOMAIN_TABLES, prepare_staging
 from prescreen.errors import CriteriaError
+from prescreen.outputs import EVERY_ROW_MAX_PERSONS
 from prescreen.sqltext import read_sql, render
 
 RESULT_COLUMNS = ["person_id", "criterion_id", "result", "evidence", "reason"]
@@ -42,7 +43,8 @@ MATCH_TABLE = "codeset_match"
 # persons per statement run: bounds DuckDB's memory for the per-person aggregation
 BATCH_PERSONS = 50_000
 # up to this many persons every row gets its evidence; above, only where someone reads it
-FULL_EVIDENCE_PERSONS = 200_000
+# (the number up to which criteria.csv lists every person: prescreen.outputs)
+FULL_EVIDENCE_PERSONS = EVERY_ROW_MAX_PERSONS
 EVIDENCE_POLICIES = ("auto", "all", "needed", "none")
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from prescreen.errors import PrescreenError
-from prescreen.outputs import WORKLIST_LIMIT
+from prescreen.outputs import EVERY_ROW_MAX_PERSONS, WORKLIST_LIMIT
 
 CRITERIA_CSV_MODES = ("auto", "all", "worklist")
 # `--criteria-csv auto` writes every person's rows up to this many screened persons
-# (≈ 68 rows and ~7 KB of CSV per person for NL003: ~140 MB), else the worklist's only
-CRITERIA_CSV_ALL_MAX_PERSONS = 20_000
+# (≈ 68 rows and ~7 KB of CSV per person for NL003: ~140 MB), else the worklist's only;
+# `--evidence auto` gives every row evidence up to the same number
+CRITERIA_CSV_ALL_MAX_PERSONS = EVERY_ROW_MAX_PERSONS
 
 
 @dataclass(frozen=True)
