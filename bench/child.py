@@ -147,8 +147,7 @@ def sql_only_run(extract: Path, trial_path: Path, db_file: Path) -> dict[str, An
     with timed("floor_tables", timings):
         con.sql(floor_sql()).fetchall()
     with timed("screen_statuses", timings):  # as sweeps run it: no criterion_result rows
-        statuses = engine.person_statuses(con, trial, AS_OF)
-    del statuses
+        engine.person_statuses(con, trial, AS_OF)
     with timed("screen_sql", timings):  # statuses and the evidence a run writes
         tables = engine.screen_into(con, trial, AS_OF, evidence="needed")
     rows = int(con.execute("select count(*) from criterion_result").fetchall()[0][0])

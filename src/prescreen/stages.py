@@ -157,9 +157,9 @@ def validated_extract(
 
 
 def evidence_policy(evidence: str, criteria_csv: str) -> str:
-    """`--evidence auto` follows who criteria.csv lists: every row's evidence when it lists
-    everyone (`--criteria-csv all`, or auto up to EVERY_ROW_MAX_PERSONS screened, which
-    the engine's own `auto` decides once it knows how many were screened)."""
+    """`--evidence auto` gives every row its evidence wherever criteria.csv lists everyone:
+    here `--criteria-csv all`; the size rule (EVERY_ROW_MAX_PERSONS screened) the engine's
+    own `auto` applies once it knows how many were screened."""
     return "all" if evidence == "auto" and criteria_csv == "all" else evidence
 
 

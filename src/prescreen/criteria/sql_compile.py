@@ -414,13 +414,11 @@ def _node_layers(plan: Plan, evidence: bool, *, need: bool = False) -> tuple[str
         f" & cast(31 as ubigint) as integer) as x{i.idx}"
         for i in plan.insts
     ]
-    words = max(1, (len(plan.insts) + PER_WORD - 1) // PER_WORD)
     carried = ["p.person_id", "p.age", "p.gender_concept_id"] + (["w.em"] if evidence else [])
     guard = need and evidence
     readers = _node_readers(plan) if guard else {}
     if need:
         carried += ["p.need_all", "p.need_codes", "p.target_limb", "p.sel"]
-    del words
     ctes = [
         "node_x as (\n    select\n"
         + ",\n".join("        " + c for c in carried + unpack)
