@@ -37,8 +37,19 @@ SCHEDULER_LOOP_SECONDS = 10  # a local server: look for runs to create every 10 
 
 @contextmanager
 def local_api() -> Iterator[str]:
-    """Yield the API URL flows report to, serving one in-process when none is configured."""
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    """Yield the API URL flows report to, serving one in-process when none is configured.
+
+    Flows reporting to the in-process API send no heartbeats: a heartbeat tells a server
+    that a run's process is alive, and this API lives and dies with that process. Prefect's
+    heartbeat thread sleeps in one-second steps, so every flow run waited up to a second for
+    it at exit. A setting of None turns it off; the environment cannot express None (Prefect
+    3.9 defaults to 180 s), hence the temporary setting.
+    """
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        temporary_settings,
+    )
 
     configured = PREFECT_API_URL.value()
     if configured:
@@ -46,7 +57,7 @@ def local_api() -> Iterator[str]:
         return
     server, thread, url = _start_in_process()
     try:
-        with temporary_settings({PREFECT_API_URL: url}):
+        with temporary_settings({PREFECT_API_URL: url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
             yield url
     finally:
         _drain_workers()  # send queued logs/events before the API goes away

@@ -1,12 +1,12 @@
-"""Prefect's environment for prescreen: offline, no telemetry, no heartbeat wait.
+"""Prefect's environment for prescreen: offline, no telemetry.
 
 Import this module before anything imports prefect (the flows modules do it first):
 Prefect reads its settings from the environment once, at import.
 
 - `PREFECT_SERVER_ANALYTICS_ENABLED=false`, `DO_NOT_TRACK=1`: nothing is sent anywhere;
   without them an offline machine logs an error on every start.
-- `PREFECT_FLOWS_HEARTBEAT_FREQUENCY` unset: a set value makes every synchronous flow run
-  wait about a second for its heartbeat thread at exit.
+- Heartbeats: Prefect 3.9 sends one every 180 s unless the setting is None, which no
+  environment value can say; `server.local_api` turns them off for the in-process API.
 - `PREFECT_HOME` defaults to the user's cache folder (`~/.cache/prescreen/prefect`, mode
   0700), so the in-process API's database never lands in the repository or the output
   folder and other users cannot read it.
@@ -14,7 +14,7 @@ Prefect reads its settings from the environment once, at import.
   Prefect is imported: Prefect prints nothing on the console — no INFO lines, no "View at
   http://127.0.0.1:…" link to a UI that is not running, no second copy of an error the CLI
   prints once. Logs still reach the Prefect API.
-Values the user has set already win (except the heartbeat, which is always removed).
+Values the user has set already win.
 """
 
 from __future__ import annotations
@@ -42,7 +42,6 @@ def configure_offline() -> None:
     """Set the offline environment (idempotent); call before `import prefect`."""
     for name, value in OFFLINE_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
-    os.environ.pop("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", None)
     home = prefect_home()
     home.mkdir(parents=True, exist_ok=True)
     if not os.environ.get("PREFECT_HOME"):

@@ -18,11 +18,14 @@ import pytest  # noqa: E402
 def prefect_harness():
     """One temporary Prefect API (offline) for every flow test of the session."""
     import prescreen.flows.settings  # noqa: F401  (offline environment before prefect)
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
     from prefect.testing.utilities import prefect_test_harness
 
-    # generous: on a loaded 2-core machine Prefect's server takes more than its default 30 s
+    # generous: on a loaded 2-core machine Prefect's server takes more than its default 30 s;
+    # no heartbeats, as prescreen's own in-process API (each flow run would wait up to 1 s)
     with prefect_test_harness(server_startup_timeout=180):
-        yield
+        with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            yield
 
 
 SCHEDULE_TEST = "test_schedule.py"

@@ -9,7 +9,9 @@ printed as one actionable line (exit 1); anything else is a bug in prescreen (ex
 
 from __future__ import annotations
 
+import atexit
 import errno
+import gc
 import os
 import sys
 from pathlib import Path
@@ -559,6 +561,12 @@ def criteria_check(
 
 def main() -> None:
     """Console entry point: exit 0 ok, 1 the user's input, 2 a bug in prescreen."""
+    # At exit, everything is written. The interpreter would otherwise garbage-collect every
+    # object Prefect, pandas and DuckDB left behind while Prefect's daemon threads compete
+    # for the GIL: about 2 s of a run, whatever its size. (atexit, not here: tests call main()
+    # in one long process, whose garbage must stay collectable.)
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)
     try:
         code = app(standalone_mode=False)  # returns a typer.Exit's code instead of exiting
     except PrescreenError as exc:
