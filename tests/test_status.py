@@ -78,3 +78,17 @@ def test_status_counts_include_zero_statuses():
         "needs_review": 0,
         "ineligible": 1,
     }
+
+
+def test_a_duplicated_row_does_not_hide_a_missing_one():
+    """Two I1 rows and no E1 row make as many rows as criteria: E1 is still unknown."""
+    rows = [r for r in ROWS if not (r[0] == 4 and r[1] == "E1")] + [(4, "I1", "pass", "", "")]
+    patients = patient_status_of(_results(rows), ["I1", "E1"], SITES)
+    assert patients.loc[patients.person_id == 4, ["status", "n_unknown"]].values.tolist() == [
+        ["needs_review", 1]
+    ]
+    # persons of person_site with no row at all: every criterion unknown
+    patients = patient_status_of(_results([r for r in ROWS if r[0] != 2]), ["I1", "E1"], SITES)
+    assert patients.loc[patients.person_id == 2, ["status", "n_unknown"]].values.tolist() == [
+        ["needs_review", 2]
+    ]
