@@ -561,10 +561,10 @@ def criteria_check(
 
 def main() -> None:
     """Console entry point: exit 0 ok, 1 the user's input, 2 a bug in prescreen."""
-    # At exit, everything is written. The interpreter would otherwise garbage-collect every
-    # object Prefect, pandas and DuckDB left behind while Prefect's daemon threads compete
-    # for the GIL: about 2 s of a run, whatever its size. (atexit, not here: tests call main()
-    # in one long process, whose garbage must stay collectable.)
+    # At exit, everything is written. The interpreter's finalisation would otherwise spend
+    # about 2 s garbage-collecting what Prefect, pandas and DuckDB left behind, whatever the
+    # run's size; frozen objects are skipped. (atexit, not here: tests call main() in one
+    # long process, whose garbage must stay collectable.)
     atexit.unregister(gc.freeze)
     atexit.register(gc.freeze)
     try:
