@@ -217,11 +217,7 @@ def _size_section(results: dict[str, Any], n: int) -> list[str]:
     # each run's wall minus its own stages; against the library only when both measured the
     # same commits (runs of other commits, taken under other load, give nonsense differences)
     cli_overhead = _median(
-        [
-            r["wall"] - sum(r["internal_timings"].values())
-            for r in _ok(cli)
-            if r.get("internal_timings")
-        ]
+        [r["wall"] - sum(t.values()) for r, t in zip(_ok(cli), internal, strict=True) if t]
     )
     same_commits = {r.get("commit") for r in _ok(lib)} == {r.get("commit") for r in _ok(cli)}
     lib_overhead = _sub(cli_wall, lib_sum) if same_commits else None
