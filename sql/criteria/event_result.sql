@@ -43,10 +43,10 @@ pair as (
                     else 0.0
                 end
         end as conv
-    from hits as h
+    from hits as h{{need_join}}
     inner join ps_inst_side as i
         on h.jk = i.jk
-        and (i.gbit is null or ((h.gmask >> i.gbit) & 1) = 1)
+        and (i.gbit is null or ((h.gmask >> i.gbit) & 1) = 1){{need_side}}
     left join ps_unit_conv as u
         on i.conv_id = u.conv_id and h.unit = u.unit
 ),

@@ -3,4 +3,5 @@ create or replace temp table ps_need as
 select
     cast(unnest($ids) as bigint) as person_id,
     true as all_rows,
-    cast(null as integer[]) as csks
+    cast(null as integer[]) as csks,
+    cast(null as varchar) as sel

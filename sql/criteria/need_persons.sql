@@ -3,13 +3,15 @@
 -- review, each by person_id, at most $limit persons, 0 = no cap), every row; and the
 -- ineligible, for their failing criteria. $top: 1-based positions of top-level rows;
 -- $top_csks: per top-level row, the code set keys it and its sub-rules read (an
--- ineligible person's evidence pass reads only those of its failing criteria: `csks`).
+-- ineligible person's evidence pass reads only those of its failing criteria: `csks`, and
+-- limb-scoped rules only on `sel`, the limb the status pass read them on).
 create or replace temp table ps_need as
 with
 status as (
     select
         person_id,
         codes,
+        sel,
         ps_status_of_codes(codes, $top) as status
     from ps_status
 ),
@@ -17,6 +19,7 @@ status as (
 worklist as (
     select
         person_id,
+        sel,
         row_number() over (
             order by case status when 'likely_eligible' then 0 else 1 end, person_id
         ) as place
@@ -25,10 +28,10 @@ worklist as (
 ),
 
 needed as (
-    select person_id, true as all_rows, cast(null as integer[]) as csks
+    select person_id, true as all_rows, cast(null as integer[]) as csks, sel
     from status where $policy = 'all'
     union all
-    select person_id, true as all_rows, cast(null as integer[]) as csks
+    select person_id, true as all_rows, cast(null as integer[]) as csks, sel
     from worklist
     where $policy = 'needed' and ($limit = 0 or place <= $limit)
     union all
@@ -38,7 +41,8 @@ needed as (
         cast(flatten(list_transform(
             list_filter(range(1, len($top) + 1), lambda j: codes[$top[j]] = 1),
             lambda j: $top_csks[j]
-        )) as integer[]) as csks
+        )) as integer[]) as csks,
+        sel
     from status
     where $policy = 'needed' and status = 'ineligible'
 )

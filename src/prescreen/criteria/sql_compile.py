@@ -244,6 +244,16 @@ def compile_screen(plan: Plan, *, evidence: bool, need_filter: bool = False) -> 
     )
     event = render(
         read_sql("criteria/event_result.sql"),
+        # the evidence pass: a person who does not get every row reads limb-scoped rules
+        # on the limb the status pass chose (sel) only, as the texts kept for it do
+        need_join="\n    inner join (\n        select person_id, all_rows, sel from ps_need"
+        "\n        where person_id between $person_lo and $person_hi\n    ) as nd"
+        " on h.person_id = nd.person_id"
+        if need_filter
+        else "",
+        need_side="\n        and (nd.all_rows or not i.limb or nd.sel is null or i.scope = nd.sel)"
+        if need_filter
+        else "",
         optional_aggregates=_optional_aggregates(plan),
         evidence_aggregates=_indent(_evidence_aggregates(plan), 2) if evidence else "",
         evidence_columns=_indent(read_sql("criteria/evidence_columns.sql"), 2) if evidence else "",

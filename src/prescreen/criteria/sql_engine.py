@@ -143,7 +143,9 @@ def prepare_screen(
     con.execute(read_sql("criteria/inst_table.sql"), {"rows": compiled_tables["inst"]})
     con.execute(read_sql("criteria/inst_side.sql"))
     # ps_need must exist for the evidence statement to bind, even before it is filled
-    con.execute("create temp table if not exists ps_need (person_id bigint, all_rows boolean)")
+    con.execute(
+        "create temp table if not exists ps_need (person_id bigint, all_rows boolean, sel varchar)"
+    )
     con.execute("create temp table if not exists ps_need_key (person_id bigint, csk integer)")
     con.execute(read_sql("criteria/unit_conv.sql"), {"rows": compiled_tables["units"]})
     return _codeset_matches(con, plan)
@@ -292,7 +294,8 @@ def _need_persons(
     worklist_limit: int,
     persons: list[int] | None,
 ) -> int:
-    """`ps_need(person_id, all_rows)`: who gets evidence, and whether every row does;
+    """`ps_need(person_id, all_rows, sel)`: who gets evidence, whether every row does, and
+    the limb the status pass read limb-scoped criteria on;
     `ps_need_key(person_id, csk)`: the code sets whose rows each of them needs."""
     top = [k + 1 for k, o in enumerate(plan.outputs) if o.top_level]
     if policy == "persons":
