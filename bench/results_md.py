@@ -183,19 +183,11 @@ def _document(results: dict[str, Any]) -> list[str]:
     return lines
 
 
-# the stages of a CLI run, one after the other; other keys of its timings (worklist_beside:
-# the worklist thread) ran beside them and are not added
-CLI_STAGES = ("load_validate", "screen", "write_results", "sweep", "report")
-
-
 def _cli_stages(internal: list[dict[str, float]]) -> str:
     """'load_validate 71 s, screen 578 s, …' from the CLI runs' own stage timings."""
-    names = [k for k in (*CLI_STAGES, "worklist_beside") if any(k in t for t in internal)]
+    names = [k for k in ("load_validate", "screen", "write_results", "sweep", "report")
+             if any(k in t for t in internal)]  # fmt: skip
     return ", ".join(f"{k} {_s(_median([t[k] for t in internal if k in t]))}" for k in names)
-
-
-def _stage_sum(timings: dict[str, float]) -> float:
-    return sum(v for k, v in timings.items() if k in CLI_STAGES)
 
 
 def _size_section(results: dict[str, Any], n: int) -> list[str]:
@@ -221,11 +213,11 @@ def _size_section(results: dict[str, Any], n: int) -> list[str]:
     rows = next((r.get("table_rows") for r in _ok(floor)), None)
     event_rows = sum(rows.values()) - rows.get("person", 0) if rows else None
     internal = [r.get("internal_timings", {}) for r in _ok(cli)]
-    cli_inner = _median([_stage_sum(t) for t in internal if t])
+    cli_inner = _median([sum(t.values()) for t in internal if t])
     # each run's wall minus its own stages; against the library only when both measured the
     # same commits (runs of other commits, taken under other load, give nonsense differences)
     cli_overhead = _median(
-        [r["wall"] - _stage_sum(t) for r, t in zip(_ok(cli), internal, strict=True) if t]
+        [r["wall"] - sum(t.values()) for r, t in zip(_ok(cli), internal, strict=True) if t]
     )
     same_commits = {r.get("commit") for r in _ok(lib)} == {r.get("commit") for r in _ok(cli)}
     lib_overhead = _sub(cli_wall, lib_sum) if same_commits else None

@@ -3,9 +3,7 @@
 Where the data lives between tasks:
 - default (one process): one DuckDB connection on a temporary file in the run's private
   folder (`prescreen.database.working_database`), handed to the tasks in-process; they run
-  one after another in this thread, so it is never used by two threads at once. The
-  worklist is written beside the tasks after the screen (`stages.worklist_beside`), from
-  rows exported once: its thread never uses the connection.
+  one after another in this thread, so it is never used by two threads at once.
 - `partitions > 1` (e.g. on a Dask cluster): the load task fills the DuckDB file, the flow
   closes it, and each evaluate-partition task opens it read-only for its share of persons
   (`person_id % partitions`). On several machines put `db_path` and `--out` on a shared
@@ -74,12 +72,11 @@ def screen_into(
                 con = _partitioned(run, files.db_file)
             else:
                 tasks.evaluate(run, con)
-            with stages.worklist_beside(run, folder, con, files.scratch):
-                tasks.write_results(run, folder, con)
-                if reasons:
-                    stages.change_reasons(run, con)
-                tasks.sweep(run, con)
-                tasks.report(run, folder, con)  # waits for the worklist; before closing
+            tasks.write_results(run, folder, con)
+            if reasons:
+                stages.change_reasons(run, con)
+            tasks.sweep(run, con)
+            tasks.report(run, folder, con)  # before closing: the worklist reads evidence there
         finally:
             con.close()
     return run

@@ -95,7 +95,6 @@ class WorkingFiles:
 
     db_file: Path  # --db when given (kept), else inside the private folder (removed)
     spill_dir: Path  # always inside the private folder
-    scratch: Path  # the private folder itself (0700, removed): other files with patient data
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         """A capped connection on the run's database file, spilling privately."""
@@ -115,9 +114,7 @@ def working_files(db_path: Path | None = None) -> Iterator[WorkingFiles]:
     scratch = Path(tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-"))
     spill = _private_folder(scratch, "spill")
     try:
-        yield WorkingFiles(
-            db_file=db_path or scratch / "screen.duckdb", spill_dir=spill, scratch=scratch
-        )
+        yield WorkingFiles(db_file=db_path or scratch / "screen.duckdb", spill_dir=spill)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

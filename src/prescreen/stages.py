@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from prescreen.extract import LoadReport
     from prescreen.partition import PartitionResult
     from prescreen.report import WorklistSelection
-    from prescreen.report.worklist_job import WorklistJob
 
 
 @dataclass
@@ -44,7 +43,6 @@ class ScreenRun:
     load: LoadReport | None = None
     screen: pipeline.ScreenResult | None = None
     worklist: WorklistSelection | None = None
-    worklist_job: WorklistJob | None = None  # being written beside the later stages
     timings: dict[str, float] = field(default_factory=dict)
 
     @contextmanager
@@ -231,42 +229,6 @@ def swept(run: ScreenRun, con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None
     return run._screen.sweep
 
 
-@contextmanager
-def worklist_beside(
-    run: ScreenRun, folder: Path, con: duckdb.DuckDBPyConnection, scratch: Path
-) -> Iterator[None]:
-    """Start writing the worklist into `folder` now, in a thread, and let the stages in the
-    block run meanwhile; the report stage (`reports_written`) waits for it.
-
-    Right after the screen: the worklist needs only the results and statuses. `scratch`:
-    the run's private folder (the worklist's rows are patient data). When the block
-    fails, or ends without the report stage, the thread is stopped and waited for before
-    the run's folders go.
-    """
-    from prescreen.report.worklist import select_worklist
-    from prescreen.report.worklist_job import WorklistJob
-
-    request = run.request
-    if not request.worklist:
-        yield
-        return
-    selection = select_worklist(con, request.worklist_limit)
-    run.worklist_job = WorklistJob(
-        con,
-        folder,
-        request.trial,
-        selection,
-        scratch=scratch,
-        per_site=request.worklist_per_site,
-    )
-    try:
-        yield
-    finally:
-        job, run.worklist_job = run.worklist_job, None
-        if job is not None:
-            job.stop()
-
-
 def reports_written(run: ScreenRun, folder: Path, con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """The shareable reports, the worklist(s) and run.json into `folder`; returns run.json.
 
@@ -278,7 +240,6 @@ def reports_written(run: ScreenRun, folder: Path, con: duckdb.DuckDBPyConnection
     if load is None:
         raise RuntimeError("the load stage has not run yet")
     run.manifest.counts = run.counts
-    job, run.worklist_job = run.worklist_job, None  # a retry of this stage writes it here
     with run.timed("report"):
         written = write_reports(
             folder,
@@ -288,11 +249,8 @@ def reports_written(run: ScreenRun, folder: Path, con: duckdb.DuckDBPyConnection
             load_report=load,
             sweep=screen.sweep,
             options=request.report_options,
-            worklist_job=job,
         )
         run.worklist = written.worklist if request.worklist else None
-    if job is not None:  # the thread's own time, spent beside the stages (not one of them)
-        run.timings["worklist_beside"] = job.seconds
     run.manifest.timings = dict(run.timings)
     return run.manifest.write(folder)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -24,9 +24,6 @@ from prescreen.report.patient_files import write_patient_files as _write_patient
 from prescreen.report.published import Published, published_tables
 from prescreen.report.summary import summary
 from prescreen.report.worklist import WorklistSelection, select_worklist, write_worklists
-
-if TYPE_CHECKING:
-    from prescreen.report.worklist_job import WorklistJob
 
 __all__ = [
     "Published",
@@ -71,15 +68,12 @@ def write_reports(
     load_report: Any = None,
     sweep: pd.DataFrame | None = None,
     options: ReportOptions | None = None,
-    worklist_job: WorklistJob | None = None,
 ) -> ReportResult:
     """funnel/sites/evaluability(/sweep).csv, summary.json, feasibility.xlsx, report.html
     and the worklist(s) into `folder`.
 
     `load_report`: the loader's report (its `validation`, `reasons` and, when present,
     `findings` frames appear in report.html). `sweep`: status counts per swept value.
-    `worklist_job`: the worklist already being written (started after the screen); it is
-    waited for here instead of writing the worklist again.
     """
     from prescreen.report.html import report_html  # matplotlib: imported only to report
 
@@ -103,10 +97,7 @@ def write_reports(
         json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8"
     )
     write_feasibility(folder / "feasibility.xlsx", published, trial, provenance)
-    if worklist_job is not None:
-        selection = worklist_job.selection
-    else:
-        selection = select_worklist(con, options.worklist_limit)
+    selection = select_worklist(con, options.worklist_limit)
     html = report_html(
         published,
         trial=trial,
@@ -118,8 +109,6 @@ def write_reports(
     )
     (folder / "report.html").write_text(html, encoding="utf-8")
     files: list[str] = []
-    if worklist_job is not None:
-        files = worklist_job.result()
-    elif options.worklist:
+    if options.worklist:
         files = write_worklists(con, folder, trial, selection, per_site=options.worklist_per_site)
     return ReportResult(worklist=selection, worklist_files=files)

@@ -11,19 +11,16 @@ At registry scale there are millions of such patients: more than Excel's 1,048,5
 sheet and hours of a coordinator's time. The list is capped (`limit`, default 50,000 in
 total, and never more than a sheet holds): likely_eligible first, then needs_review, each
 by person_id (sql/marts/worklist_person.sql); the README sheet says how many were left
-out and where the full list is. Rows stream in batches: from DuckDB, or, in a run, from
-the file `worklist_job` exports for the thread that writes the workbook beside the later
-stages.
+out and where the full list is. Rows stream from DuckDB in batches.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
-from threading import Event
 from typing import Any
 
 import duckdb
@@ -139,31 +136,11 @@ def write_worklists(
 
     Needs `worklist_person` (select_worklist). Returns the file names written.
     """
-    batches = worklist_rows(con, trial).to_arrow_reader(_BATCH)
-    return write_worklist_books(batches, folder, trial, selection, per_site=per_site)
-
-
-def worklist_rows(con: duckdb.DuckDBPyConnection, trial: Any) -> duckdb.DuckDBPyRelation:
-    """The rows the worklist lists, in workbook order (sql/marts/worklist_row.sql)."""
-    return con.sql(read_sql("marts/worklist_row.sql"), params={"ids": trial.criterion_ids()})
-
-
-def write_worklist_books(
-    batches: Iterable[Any],
-    folder: Path,
-    trial: Any,
-    selection: WorklistSelection,
-    *,
-    per_site: bool = False,
-    stop: Event | None = None,
-) -> list[str]:
-    """The workbook(s) from `batches` (Arrow record batches of `worklist_rows`, in its
-    order). `stop`: when set, the writing ends at the next batch (WorklistStopped)."""
     layout = _Layout(trial)
     written: list[str] = []
     book = None
     try:
-        for (site, site_id), rows in _site_rows(batches, stop):
+        for (site, site_id), rows in _site_rows(con, trial):
             if per_site or book is None:
                 if book is not None:
                     book.close()
@@ -180,22 +157,11 @@ def write_worklist_books(
     return written
 
 
-class WorklistStopped(Exception):
-    """The run asked the worklist writer to stop (it failed elsewhere)."""
-
-
-def _site_rows(
-    batches: Iterable[Any], stop: Event | None
-) -> Iterator[tuple[tuple[str, int | None], Iterator[dict]]]:
+def _site_rows(con, trial) -> Iterator[tuple[tuple[str, int | None], Iterator[dict]]]:
     """(site, site_id) and an iterator of its rows, sites in workbook order."""
-
-    def rows() -> Iterator[dict]:
-        for batch in batches:
-            if stop is not None and stop.is_set():
-                raise WorklistStopped("worklist.xlsx: stopped, the run failed")
-            yield from batch.to_pylist()
-
-    return groupby(rows(), key=lambda row: (row["site"], row["site_id"]))
+    relation = con.sql(read_sql("marts/worklist_row.sql"), params={"ids": trial.criterion_ids()})
+    rows = (row for batch in relation.to_arrow_reader(_BATCH) for row in batch.to_pylist())
+    return groupby(rows, key=lambda row: (row["site"], row["site_id"]))
 
 
 class _Layout:
