@@ -5,18 +5,22 @@ and reasons never depend on the policy."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 from sample_screen import COLUMNS, D, loaded_sample
 
+from prescreen.criteria.model import Limb, SubRule, Trial
+from prescreen.criteria.parse import load_trial
 from prescreen.criteria.sql_engine import screen_into
 
 WORKLIST = 120
 
 
-@pytest.fixture(scope="module")
-def screens():
-    con, trial = loaded_sample()
+def _screens(trial: Trial | None = None) -> tuple[Trial, dict[str, pd.DataFrame]]:
+    con, nl003 = loaded_sample()
+    trial = trial or nl003
     frames = {}
     for policy in ("all", "needed", "none"):
         tables = screen_into(con, trial, D, evidence=policy, worklist_limit=WORKLIST)
@@ -26,6 +30,11 @@ def screens():
         ).df()
     con.close()
     return trial, frames
+
+
+@pytest.fixture(scope="module")
+def screens():
+    return _screens()
 
 
 def _status(frame: pd.DataFrame, top: set[str]) -> pd.Series:
@@ -47,7 +56,33 @@ def test_results_and_reasons_do_not_depend_on_the_policy(screens):
 
 
 def test_needed_evidence_is_the_full_text_where_someone_reads_it(screens):
-    trial, frames = screens
+    _assert_needed_is_full_where_read(*screens)
+
+
+def test_a_some_limb_group_keeps_both_limbs_in_the_text_of_the_ineligible():
+    """The evidence pass reads an ineligible person's limb-scoped rules on its target limb
+    only, but a limb group outside a limb-scoped row (an evidence_rule) means "some limb":
+    its text, kept for a failing criterion's manual sub-rule, still names both limbs."""
+    nl003 = load_trial("nl003-cli-iii-2", {})
+    i2 = next(c for c in nl003.criteria if c.id == "I2")
+    hemodynamics = next(s for s in i2.subrules if s.id == "I2.hemodynamics").rule
+    some_limb = Limb(child=hemodynamics)
+    criteria = []
+    for c in nl003.criteria:
+        if c.rule is not None and not c.manual and c.id not in {"I2", "I3", "E5"}:
+            extra = SubRule(id=f"{c.id}.limbs", rule=None, manual=True, evidence_rule=some_limb)
+            c = replace(c, subrules=(*c.subrules, extra))
+        criteria.append(c)
+    trial = replace(nl003, criteria=criteria)
+    trial, frames = _screens(trial)
+    full = frames["all"]
+    shown = full[full["criterion_id"].str.endswith(".limbs") & full["evidence"].notna()]
+    both = shown["evidence"].str.contains("right: ") & shown["evidence"].str.contains("left: ")
+    assert both.any()  # texts that read the events of both limbs
+    _assert_needed_is_full_where_read(trial, frames)
+
+
+def _assert_needed_is_full_where_read(trial: Trial, frames: dict[str, pd.DataFrame]) -> None:
     full, needed = frames["all"], frames["needed"]
     top = set(trial.criterion_ids())
     status = _status(full, top)

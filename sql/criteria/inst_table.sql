@@ -8,6 +8,8 @@ select
     cast(csk as integer) as csk,
     cast(scope as varchar) as scope,
     cast(limb as boolean) as limb,
+    -- read under a "some limb" group (an evidence_rule's limb group): both limbs' texts
+    cast(some_limb as boolean) as some_limb,
     cast(gbit as integer) as gbit,
     cast(lo as date) as lo,
     cast(hi as date) as hi,

@@ -163,10 +163,26 @@ VKIND_CODES = {"none": 0, "num": 1, "between": 2, "uln": 3, "qual": 4, "in": 5}
 PICK_CODES = {"any": 0, "latest": 1, "min": 2, "max": 3}
 
 
+def some_limb_insts(plan: Plan) -> set[int]:
+    """The instances read under a `limb` node: a limb group outside a limb-scoped row (an
+    evidence_rule) means "some limb", so its text names both limbs, whatever the target
+    limb. The evidence pass reads these on both limbs for everyone."""
+    seen: set[int] = set()
+    todo = [n.idx for n in plan.nodes if n.kind == "limb"]
+    while todo:
+        k = todo.pop()
+        if k not in seen:
+            seen.add(k)
+            n = plan.nodes[k]
+            todo += [*n.children, *((n.exam,) if n.exam is not None else ())]
+    return {i for k in seen if (i := plan.nodes[k].inst) is not None}
+
+
 def inst_rows(plan: Plan) -> list[dict[str, Any]]:
     """One row per rule instance: everything the per-row judgement needs, as small integers
     and precomputed bounds (string comparisons per event row cost)."""
     csk, dom, conv = codeset_keys(plan), domain_keys(plan), conversion_ids(plan)
+    some_limb = some_limb_insts(plan)
     rows = []
     for i in plan.insts:
         e, pred = i.event, i.event.predicate
@@ -177,7 +193,7 @@ def inst_rows(plan: Plan) -> list[dict[str, Any]]:
         rows.append(
             {
                 "inst": i.idx, "dom": dom[e.domain], "csk": csk[e.codeset], "scope": i.scope,
-                "limb": i.scope != "*", "gbit": i.gbit, "lo": w.lo, "hi": w.hi, "lo2": lo2,
+                "limb": i.scope != "*", "some_limb": i.idx in some_limb, "gbit": i.gbit, "lo": w.lo, "hi": w.hi, "lo2": lo2,
                 "use_end": w.active, "vk": VKIND_CODES[i.vkind], "vkind": i.vkind,
                 "pk": PICK_CODES[e.pick], "latest": e.pick == "latest" and not w.active,
                 "opc": opc, "a": a, "b": b,
@@ -191,7 +207,8 @@ def inst_rows(plan: Plan) -> list[dict[str, Any]]:
         )  # fmt: skip
     if not rows:  # a trial without event rules: one inert row keeps the column types
         rows.append(
-            {"inst": -1, "dom": -1, "csk": -1, "scope": "*", "limb": False, "gbit": None,
+            {"inst": -1, "dom": -1, "csk": -1, "scope": "*", "limb": False, "some_limb": False,
+             "gbit": None,
              "lo": None, "hi": plan.index_date, "lo2": plan.index_date, "use_end": False,
              "vk": 0, "vkind": "none", "pk": 0, "latest": False, "opc": 4, "a": 0.0, "b": 0.0,
              "vals": [""], "conv_id": -1, "has_count": False, "count_opc": 4, "count_a": 0.0,
@@ -245,13 +262,15 @@ def compile_screen(plan: Plan, *, evidence: bool, need_filter: bool = False) -> 
     event = render(
         read_sql("criteria/event_result.sql"),
         # the evidence pass: a person who does not get every row reads limb-scoped rules
-        # on the limb the status pass chose (sel) only, as the texts kept for it do
+        # on the limb the status pass chose (sel) only, as the texts kept for it do; a
+        # "some limb" group (some_limb_insts) names both limbs for everyone
         need_join="\n    inner join (\n        select person_id, all_rows, sel from ps_need"
         "\n        where person_id between $person_lo and $person_hi\n    ) as nd"
         " on h.person_id = nd.person_id"
         if need_filter
         else "",
-        need_side="\n        and (nd.all_rows or not i.limb or nd.sel is null or i.scope = nd.sel)"
+        need_side="\n        and (nd.all_rows or not i.limb or i.some_limb or nd.sel is null"
+        " or i.scope = nd.sel)"
         if need_filter
         else "",
         optional_aggregates=_optional_aggregates(plan),
