@@ -193,7 +193,8 @@ def inst_rows(plan: Plan) -> list[dict[str, Any]]:
         rows.append(
             {
                 "inst": i.idx, "dom": dom[e.domain], "csk": csk[e.codeset], "scope": i.scope,
-                "limb": i.scope != "*", "some_limb": i.idx in some_limb, "gbit": i.gbit, "lo": w.lo, "hi": w.hi, "lo2": lo2,
+                "limb": i.scope != "*", "some_limb": i.idx in some_limb, "gbit": i.gbit,
+                "lo": w.lo, "hi": w.hi, "lo2": lo2,
                 "use_end": w.active, "vk": VKIND_CODES[i.vkind], "vkind": i.vkind,
                 "pk": PICK_CODES[e.pick], "latest": e.pick == "latest" and not w.active,
                 "opc": opc, "a": a, "b": b,
@@ -208,8 +209,7 @@ def inst_rows(plan: Plan) -> list[dict[str, Any]]:
     if not rows:  # a trial without event rules: one inert row keeps the column types
         rows.append(
             {"inst": -1, "dom": -1, "csk": -1, "scope": "*", "limb": False, "some_limb": False,
-             "gbit": None,
-             "lo": None, "hi": plan.index_date, "lo2": plan.index_date, "use_end": False,
+             "gbit": None, "lo": None, "hi": plan.index_date, "lo2": plan.index_date, "use_end": False,
              "vk": 0, "vkind": "none", "pk": 0, "latest": False, "opc": 4, "a": 0.0, "b": 0.0,
              "vals": [""], "conv_id": -1, "has_count": False, "count_opc": 4, "count_a": 0.0,
              "count_b": 0.0, "distinct_grp": False, "missing": False, "label": "",
