@@ -80,8 +80,13 @@ def top_codeset_keys(plan: Plan) -> list[list[int]]:
 
 def _reached(plan: Plan, out: Output) -> set[int]:
     """The nodes an output row's result and text are computed from (children, exams)."""
+    return _below(plan, [out.node, out.evidence_node, *(out.sides or ())])
+
+
+def _below(plan: Plan, roots: list[int | None]) -> set[int]:
+    """`roots` and every node under them (children, exams)."""
     seen: set[int] = set()
-    todo = [k for k in (out.node, out.evidence_node, *(out.sides or ())) if k is not None]
+    todo = [k for k in roots if k is not None]
     while todo:
         k = todo.pop()
         if k not in seen:
@@ -167,15 +172,8 @@ def some_limb_insts(plan: Plan) -> set[int]:
     """The instances read under a `limb` node: a limb group outside a limb-scoped row (an
     evidence_rule) means "some limb", so its text names both limbs, whatever the target
     limb. The evidence pass reads these on both limbs for everyone."""
-    seen: set[int] = set()
-    todo = [n.idx for n in plan.nodes if n.kind == "limb"]
-    while todo:
-        k = todo.pop()
-        if k not in seen:
-            seen.add(k)
-            n = plan.nodes[k]
-            todo += [*n.children, *((n.exam,) if n.exam is not None else ())]
-    return {i for k in seen if (i := plan.nodes[k].inst) is not None}
+    below = _below(plan, [n.idx for n in plan.nodes if n.kind == "limb"])
+    return {i for k in below if (i := plan.nodes[k].inst) is not None}
 
 
 def inst_rows(plan: Plan) -> list[dict[str, Any]]:
