@@ -8,7 +8,13 @@ import duckdb
 import pandas as pd
 import pytest
 
-from prescreen.status import PATIENT_COLUMNS, patient_status, patient_status_of, status_counts
+from prescreen.status import (
+    PATIENT_COLUMNS,
+    patient_status,
+    patient_status_of,
+    status_counts,
+    store_results,
+)
 
 
 def _results(rows):
@@ -58,9 +64,8 @@ def test_missing_row_is_unknown_and_stray_results_are_a_bug():
 
 def test_target_limb_comes_from_person_limb_when_the_engine_writes_it():
     con = duckdb.connect()
-    con.register("result_frame", _results(ROWS))
+    store_results(con, _results(ROWS))
     con.register("site_frame", SITES)
-    con.execute("create table criterion_result as select * from result_frame")
     con.execute("create table person_site as select *, null::bigint as site_id from site_frame")
     con.execute(
         "create table person_limb as select * from (values (1, 'R'), (3, 'R,L')) t(person_id, target_limb)"

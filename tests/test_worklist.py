@@ -141,8 +141,9 @@ def test_coordinator_reads_registry_number_limb_and_evidence_per_criterion(tmp_p
     # per criterion (not one cell of every line), drop-downs on the check columns
     con = _connection()
     con.execute(
-        "update criterion_result set evidence = 'right: ABI 0.42 (R) on 2026-10-02; TcPO2 25"
-        " mmHg (R) | left: ABI 0.9 (L)' where person_id = 2 and criterion_id = 'I2'"
+        "update criterion_code set evidence = 'right: ABI 0.42 (R) on 2026-10-02; TcPO2 25"
+        " mmHg (R) | left: ABI 0.9 (L)' where person_id = 2 and ord = (select code from"
+        " result_label where kind = 'criterion' and label = 'I2')"
     )
     con.execute("create table person_limb as select 2::bigint as person_id, 'R' as target_limb")
     from prescreen.status import patient_status

@@ -14,14 +14,26 @@ with top_level as (
         generate_subscripts($ids, 1) as position
 ),
 
+-- each top-level criterion's output position in criterion_code (result_label names them)
+top_ord as (
+    select
+        l.code as ord,
+        t.position
+    from top_level as t
+    inner join result_label as l on l.kind = 'criterion' and t.criterion_id = l.label
+),
+
+-- read on criterion_code's integers: the criterion_result view would join the labels of
+-- every row, sub-rules included
 given as (
     select
-        r.person_id,
+        c.person_id,
         t.position,
-        r.result
-    from criterion_result as r
-    inner join top_level as t on r.criterion_id = t.criterion_id
-    semi join person_site as p on r.person_id = p.person_id
+        r.label as result
+    from criterion_code as c
+    inner join top_ord as t on c.ord = t.ord
+    left join result_label as r on r.kind = 'result' and c.code = r.code
+    semi join person_site as p on c.person_id = p.person_id
 ),
 
 counted as (

@@ -18,14 +18,23 @@ results as (
     group by r.person_id
 ),
 
+-- each top-level criterion's output position in criterion_code (result_label names them)
+top_ord as (
+    select
+        l.code as ord,
+        t.position
+    from top_level as t
+    inner join result_label as l on l.kind = 'criterion' and t.criterion_id = l.label
+),
+
 evidence as (
     select
-        r.person_id,
+        c.person_id,
         t.position,
-        replace(replace(r.evidence, ' | ', chr(10)), '; ', ';' || chr(10)) as evidence
-    from criterion_result as r
-    inner join top_level as t on r.criterion_id = t.criterion_id
-    semi join worklist_person as w on r.person_id = w.person_id
+        replace(replace(c.evidence, ' | ', chr(10)), '; ', ';' || chr(10)) as evidence
+    from criterion_code as c
+    inner join top_ord as t on c.ord = t.ord
+    semi join worklist_person as w on c.person_id = w.person_id
 ),
 
 evidence_grid as (

@@ -3,8 +3,8 @@
 The rule lives once, in SQL (`sql/marts/macros.sql`, `patient_status_of`): ineligible if
 any top-level criterion fails, else needs_review if any is unknown, else likely_eligible;
 manual results never change the status and sub-rule rows are never counted. Whichever
-engine screened, its results are the DuckDB table `criterion_result`; these functions
-derive the table `patient_status` from it.
+engine screened, its results are `criterion_result` in DuckDB (prescreen.result_store);
+these functions derive the table `patient_status` from it.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import duckdb
 import pandas as pd
 
+from prescreen.result_store import store_frame
 from prescreen.sqltext import read_sql
 
 STATUSES = ("likely_eligible", "needs_review", "ineligible")
@@ -69,15 +70,9 @@ def patient_status_of(
 
 
 def store_results(con: duckdb.DuckDBPyConnection, criterion_result: pd.DataFrame) -> None:
-    """Results an engine produced as a frame become the table `criterion_result` of `con`."""
-    frame = criterion_result[[*RESULT_COLUMNS, *(["ord"] if "ord" in criterion_result else [])]]
-    if "ord" not in frame:  # rows come in person then protocol order: number them so
-        frame = frame.assign(ord=frame.groupby("person_id", sort=False).cumcount() + 1)
-    con.register("criterion_frame", frame)
-    try:
-        con.execute(read_sql("marts/criterion_result_from_frame.sql"))
-    finally:
-        con.unregister("criterion_frame")
+    """Results an engine produced as a frame become `criterion_result` of `con` (its coded
+    table, labels and view: prescreen.result_store)."""
+    store_frame(con, criterion_result)
 
 
 def store_limbs(con: duckdb.DuckDBPyConnection, person_limb: pd.DataFrame) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 from prescreen.criteria.codes import to_like
 from prescreen.criteria.model import Conversion, compare, test_bounds
 from prescreen.criteria.plan import SIDE_NAMES, Inst, Node, Output, Plan
+from prescreen.result_store import REASON_LABELS, RESULT_LABELS
 from prescreen.sqltext import read_sql, render
 
 # Each rule instance's result per person travels packed in 5 bits of a word: 1 + code
@@ -29,15 +30,10 @@ from prescreen.sqltext import read_sql, render
 # share one 64-bit word, so the rule tree reads a few integers per person.
 STATE_BITS = 5
 PER_WORD = 12
-REASON_CODES = {
-    "no_data": 2,
-    "stale": 3,
-    "conflict": 4,
-    "unit_unknown": 5,
-    "side_unknown": 6,
-    "review": 7,
-}
-RESULT_CODES = ("pass", "fail", "unknown", "manual")
+# no_data 2, stale 3, conflict 4, unit_unknown 5, side_unknown 6, review 7: one more than
+# the reason_code criterion_code stores (prescreen.result_store)
+REASON_CODES = {reason: k + 2 for k, reason in enumerate(REASON_LABELS)}
+RESULT_CODES = RESULT_LABELS
 
 
 @dataclass
@@ -643,8 +639,8 @@ def _code(v: str, kind_param: str) -> str:
 
 
 def _reason(v: str) -> str:
-    names = "[" + ", ".join(f"'{r}'" for r in REASON_CODES) + "]"
-    return f"case when {v} >= 2 then {names}[{v} - 1] end"
+    """The unknown's reason as prescreen.result_store's reason_code (REASON_CODES − 1)."""
+    return f"case when {v} >= 2 then {v} - 1 end"
 
 
 def _outputs(plan: Plan, evidence: bool, *, need: bool = False) -> tuple[str, dict[str, Any]]:
@@ -723,7 +719,7 @@ def _outputs(plan: Plan, evidence: bool, *, need: bool = False) -> tuple[str, di
         cols.append(f"-- output {k}: {o.id}")
         if o.manual:
             cols.append(f"3 as o{k}_c")
-            cols.append(f"cast(null as varchar) as o{k}_r")
+            cols.append(f"cast(null as integer) as o{k}_r")
             if evidence:
                 ev = "cast(null as varchar)" if o.evidence_node is None else f"n{o.evidence_node}_e"
                 cols.append(text(k, ev))

@@ -9,9 +9,10 @@ memory stays bounded and DuckDB's zone maps skip other persons' row groups):
    someone will read: the worklist (likely eligible, then needs review, capped like the
    worklist) and the ineligible, whose failing criteria explain them.
 
-The results land in one table, `criterion_result(person_id, criterion_id, result,
-evidence, reason, ord)`, that every output reads; `person_limb(person_id, target_limb)`
-holds the limb each patient qualifies through (or comes closest on).
+The results land in one table, `criterion_code`, read through the view
+`criterion_result(person_id, criterion_id, result, evidence, reason, ord)` that every
+output reads (prescreen.result_store); `person_limb(person_id, target_limb)` holds the
+limb each patient qualifies through (or comes closest on).
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ import pandas as pd
 from prescreen.criteria.model import Trial
 from prescreen.criteria.plan import Plan, build_plan
 from prescreen.criteria.sql_compile import (
-    RESULT_CODES,
     Compiled,
     codeset_keys,
     compile_screen,
@@ -34,6 +34,7 @@ from prescreen.criteria.sql_compile import (
 from prescreen.criteria.staging import DOMAIN_TABLES, prepare_staging
 from prescreen.errors import CriteriaError
 from prescreen.outputs import EVERY_ROW_MAX_PERSONS
+from prescreen.result_store import engine_labels, write_labels
 from prescreen.sqltext import read_sql, render
 
 RESULT_COLUMNS = ["person_id", "criterion_id", "result", "evidence", "reason"]
@@ -68,7 +69,7 @@ def screen_into(
     persons: list[int] | None = None,
     batch_persons: int = BATCH_PERSONS,
     exact_concepts: bool = False,
-    result_table: str | None = RESULT_TABLE,
+    results: bool = True,
 ) -> ScreenTables:
     """Screen every person into `criterion_result` and `person_limb` (see module doc).
 
@@ -77,9 +78,8 @@ def screen_into(
     `persons`: evidence for exactly these persons, every row (`prescreen explain`).
     `exact_concepts`: allow code sets with `descendants: true` on an extract without
     concept_ancestor (their concepts then match exactly; a warning, not an error).
-    `result_table`: another name for criterion_result; person_limb is then not written.
-    None: statuses only (sweeps and forecasts): the screen stops at `ps_status`, one row of
-    result codes per person, and the run's own criterion_result stays as it is.
+    `results=False`: statuses only (sweeps and forecasts): the screen stops at `ps_status`,
+    one row of result codes per person, and the run's own criterion_result stays as it is.
     """
     if evidence not in EVIDENCE_POLICIES:
         raise CriteriaError(f"evidence {evidence!r}: choose one of {', '.join(EVIDENCE_POLICIES)}")
@@ -95,7 +95,7 @@ def screen_into(
         status.tree_params,
     )
     total = int(con.execute("select count(*) from ps_status").fetchall()[0][0])
-    if result_table is None:
+    if not results:
         return ScreenTables(total, 0, "none", unmatched)
     policy = (
         evidence if evidence != "auto" else ("all" if total <= FULL_EVIDENCE_PERSONS else "needed")
@@ -107,7 +107,7 @@ def screen_into(
         _evidence_pass(con, plan, batch_persons)
     else:
         con.execute("create or replace temp table ps_evidence (person_id bigint, es varchar[])")
-    _assemble(con, plan, result_table)
+    _assemble(con, plan)
     return ScreenTables(total, chosen, policy, unmatched)
 
 
@@ -328,15 +328,13 @@ def _evidence_pass(con: duckdb.DuckDBPyConnection, plan: Plan, batch_persons: in
     )
 
 
-def _assemble(con: duckdb.DuckDBPyConnection, plan: Plan, table: str) -> None:
-    """criterion_result and person_limb from the two passes (one row per person and
-    reported row; evidence only where the need set asked for it)."""
-    con.execute(
-        render(read_sql("criteria/assemble.sql"), table=table),
-        {"ids": [o.id for o in plan.outputs], "labels": list(RESULT_CODES)},
-    )
-    if table == RESULT_TABLE:
-        con.execute(read_sql("criteria/person_limb.sql"))
+def _assemble(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
+    """criterion_result (criterion_code, its labels and the view: prescreen.result_store)
+    and person_limb from the two passes (one row per person and reported row; evidence
+    only where the need set asked for it)."""
+    con.execute(read_sql("criteria/assemble.sql"))
+    write_labels(con, engine_labels([o.id for o in plan.outputs]))
+    con.execute(read_sql("criteria/person_limb.sql"))
 
 
 # --------------------------------------------------------------------------- callers
@@ -367,7 +365,7 @@ def person_statuses(
 ) -> pd.DataFrame:
     """person_id, status of every person, screened for statuses only (sweeps, forecasts):
     no result row is assembled, and the run's own criterion_result stays as it is."""
-    screen_into(con, trial, as_of, evidence="none", batch_persons=batch_persons, result_table=None)
+    screen_into(con, trial, as_of, evidence="none", batch_persons=batch_persons, results=False)
     plan = build_plan(trial, as_of)
     top = [k + 1 for k, o in enumerate(plan.outputs) if o.top_level]
     return con.execute(read_sql("criteria/person_status.sql"), {"top": top}).df()

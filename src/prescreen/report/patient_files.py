@@ -14,8 +14,8 @@ import duckdb
 
 from prescreen.report.csv_files import write_relation
 from prescreen.report.options import CRITERIA_CSV_ALL_MAX_PERSONS, ReportOptions
+from prescreen.result_store import read_labels
 from prescreen.sqltext import read_sql
-from prescreen.status import RESULT_COLUMNS
 
 
 def criteria_csv_lists_everyone(options: ReportOptions, screened: int) -> bool:
@@ -34,12 +34,14 @@ def write_patient_files(
     con.execute("set preserve_insertion_order = true")  # person, then protocol order
     patients = con.sql(read_sql("marts/patients_file.sql"))
     write_relation(patients, folder / "patients.csv", bom=options.csv_bom)
-    results = con.table("criterion_result").select(", ".join(RESULT_COLUMNS))
+    labels = read_labels(con).params()  # criterion_code read in its order: labels bound
+    results = con.sql(read_sql("marts/result_rows.sql"), params=labels)
     parquet = folder / "criteria.parquet"
     results.write_parquet(str(parquet), compression="zstd")
     everyone = criteria_csv_lists_everyone(options, screened)
     rows = con.sql(
-        read_sql("marts/criteria_rows.sql" if everyone else "marts/criteria_rows_worklist.sql")
+        read_sql("marts/criteria_rows.sql" if everyone else "marts/criteria_rows_worklist.sql"),
+        params=labels,
     )
     write_relation(rows, folder / "criteria.csv", bom=options.csv_bom)
     return everyone
