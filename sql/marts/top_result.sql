@@ -2,6 +2,7 @@
 -- the reports starts from. A person without a row for a criterion counts as unknown (no
 -- data to decide), in the status as in the funnel. Sub-rule rows (I2.abi) never count.
 -- $ids: the trial's top-level criterion ids in protocol order; position is 1-based.
+-- $ords, $results: see `given`.
 --
 -- Every engine writes every row for every person, so the grid of persons × criteria
 -- (with unknown where a row is missing) is built only for the persons whose rows are not
@@ -14,26 +15,19 @@ with top_level as (
         generate_subscripts($ids, 1) as position
 ),
 
--- each top-level criterion's output position in criterion_code (result_label names them)
-top_ord as (
-    select
-        l.code as ord,
-        t.position
-    from top_level as t
-    inner join result_label as l on l.kind = 'criterion' and t.criterion_id = l.label
-),
-
--- read on criterion_code's integers: the criterion_result view would join the labels of
--- every row, sub-rules included
+-- read on criterion_code's integers ($ords: each top-level criterion's ord there, 0 when
+-- no row has it; $results: the result labels by code): the criterion_result view would
+-- join the labels of every row, sub-rules included. A list test rather than a join: with
+-- a join to the few top-level positions, the planner misjudged the rows it keeps and
+-- hashed them all (26 M at 1M persons) for the semi join with person_site.
 given as (
     select
         c.person_id,
-        t.position,
-        r.label as result
+        list_position($ords, c.ord) as position,
+        $results[c.code + 1] as result
     from criterion_code as c
-    inner join top_ord as t on c.ord = t.ord
-    left join result_label as r on r.kind = 'result' and c.code = r.code
     semi join person_site as p on c.person_id = p.person_id
+    where list_contains($ords, c.ord)
 ),
 
 counted as (

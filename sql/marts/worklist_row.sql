@@ -2,7 +2,7 @@
 -- coordinator reads beside the chart. results / evidence: one entry per top-level
 -- criterion in protocol order (evidence null where none was computed; its parts, joined by
 -- '; ' or a limb's ' | ', one per line so the cell reads like a list).
--- $ids: top-level criterion ids in protocol order.
+-- $ids: top-level criterion ids in protocol order; $ords: see `evidence`.
 with top_level as (
     select
         unnest($ids) as criterion_id,
@@ -18,23 +18,16 @@ results as (
     group by r.person_id
 ),
 
--- each top-level criterion's output position in criterion_code (result_label names them)
-top_ord as (
-    select
-        l.code as ord,
-        t.position
-    from top_level as t
-    inner join result_label as l on l.kind = 'criterion' and t.criterion_id = l.label
-),
-
+-- read on criterion_code ($ords: each top-level criterion's ord there, 0 when no row
+-- has it), by a list test rather than a join (see top_result.sql)
 evidence as (
     select
         c.person_id,
-        t.position,
+        list_position($ords, c.ord) as position,
         replace(replace(c.evidence, ' | ', chr(10)), '; ', ';' || chr(10)) as evidence
     from criterion_code as c
-    inner join top_ord as t on c.ord = t.ord
     semi join worklist_person as w on c.person_id = w.person_id
+    where list_contains($ords, c.ord)
 ),
 
 evidence_grid as (

@@ -74,6 +74,13 @@ def read_labels(con: duckdb.DuckDBPyConnection) -> Labels:
     return Labels(found.get("criterion", []), found.get("result", []), found.get("reason", []))
 
 
+def output_positions(labels: Labels, ids: Sequence[str]) -> list[int]:
+    """Each criterion id's ord in criterion_code, 0 where the results have no row for it
+    (the marts' $ords: a criterion without rows counts as unknown there)."""
+    where = {cid: k for k, cid in enumerate(labels.criteria, start=1) if cid is not None}
+    return [where.get(cid, 0) for cid in ids]
+
+
 def store_frame(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> None:
     """Results an engine produced as a frame (person_id, criterion_id, result, evidence,
     reason, and `ord` when it has one) become criterion_code, its labels and the view.

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import duckdb
 import pandas as pd
 
-from prescreen.result_store import store_frame
+from prescreen.result_store import output_positions, read_labels, store_frame
 from prescreen.sqltext import read_sql
 
 STATUSES = ("likely_eligible", "needs_review", "ineligible")
@@ -40,7 +40,15 @@ def patient_status(con: duckdb.DuckDBPyConnection, top_level_ids: Sequence[str])
     _check_results(con)
     create_macros(con)
     _limb_view(con)
-    con.execute(read_sql("marts/top_result.sql"), {"ids": list(top_level_ids)})
+    labels = read_labels(con)
+    con.execute(
+        read_sql("marts/top_result.sql"),
+        {
+            "ids": list(top_level_ids),
+            "ords": output_positions(labels, top_level_ids),
+            "results": labels.results,
+        },
+    )
     con.execute(read_sql("marts/patient_status.sql"))
     relation = con.table("patient_status").select(", ".join(PATIENT_COLUMNS)).order("person_id")
     # through Arrow: strings stay columnar (5M persons: 1.5 GB less than .df())

@@ -29,6 +29,7 @@ import xlsxwriter
 from prescreen.outputs import WORKLIST_LIMIT
 from prescreen.report.labels import cut_at_word
 from prescreen.report.spreadsheet import TextCells
+from prescreen.result_store import output_positions, read_labels
 from prescreen.sqltext import read_sql
 
 DEFAULT_LIMIT = WORKLIST_LIMIT
@@ -159,7 +160,9 @@ def write_worklists(
 
 def _site_rows(con, trial) -> Iterator[tuple[tuple[str, int | None], Iterator[dict]]]:
     """(site, site_id) and an iterator of its rows, sites in workbook order."""
-    relation = con.sql(read_sql("marts/worklist_row.sql"), params={"ids": trial.criterion_ids()})
+    ids = trial.criterion_ids()
+    ords = output_positions(read_labels(con), ids)
+    relation = con.sql(read_sql("marts/worklist_row.sql"), params={"ids": ids, "ords": ords})
     rows = (row for batch in relation.to_arrow_reader(_BATCH) for row in batch.to_pylist())
     return groupby(rows, key=lambda row: (row["site"], row["site_id"]))
 
