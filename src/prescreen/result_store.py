@@ -30,7 +30,6 @@ from prescreen.sqltext import read_sql
 RESULT_LABELS = ("pass", "fail", "unknown", "manual")  # code 0, 1, 2, 3
 # reason_code 1, 2, …: the unknowns' reasons (the engines' REASON_CODES, in that order)
 REASON_LABELS = ("no_data", "stale", "conflict", "unit_unknown", "side_unknown", "review")
-CODE_TABLE = "criterion_code"
 VIEW = "criterion_result"
 
 
@@ -130,11 +129,11 @@ def _ids_by_ord(ids: pd.Series, ords: pd.Series) -> list[str | None]:
 
 
 def _with_extras(known: Sequence[str], values: pd.Series) -> list[str]:
-    extras = sorted({str(v) for v in values.dropna().unique()} - set(known))
+    extras = sorted(set(values.astype("string").dropna().unique()) - set(known))
     return [*known, *extras]
 
 
 def _codes(values: pd.Series, labels: list[str], *, first: int) -> pd.Series:
     """Each value's position in `labels` (counting from `first`); NULL stays NULL."""
-    codes = pd.Categorical(values.astype("object"), categories=labels).codes.astype("int64")
+    codes = pd.Categorical(values.astype("string"), categories=labels).codes.astype("int64")
     return pd.Series(codes + first, dtype="Int64").mask(codes < 0)
