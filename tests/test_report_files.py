@@ -100,7 +100,9 @@ def test_criteria_parquet_holds_everyone_and_criteria_csv_stays_readable(tmp_pat
     listed = duckdb.sql(f"select distinct person_id from '{large / 'criteria.csv'}'").fetchall()
     assert len(listed) == 7 and rows(large / "criteria.csv") == 7 * (len(IDS) + 1)
     # person, then protocol order (the order the results were written), in both forms
-    written = con.sql("select person_id, criterion_id from criterion_result").fetchall()
+    written = con.sql(
+        "select person_id, criterion_id from criterion_result order by person_id, ord"
+    ).fetchall()
     kept = {pid for (pid,) in listed}
     order = pd.read_csv(large / "criteria.csv")[["person_id", "criterion_id"]]
     assert list(order.itertuples(index=False, name=None)) == [r for r in written if r[0] in kept]

@@ -15,7 +15,7 @@ import duckdb
 from prescreen.report.csv_files import write_relation
 from prescreen.report.options import CRITERIA_CSV_ALL_MAX_PERSONS, ReportOptions
 from prescreen.result_store import read_labels
-from prescreen.sqltext import read_sql
+from prescreen.sqltext import read_sql, render
 
 
 def criteria_csv_lists_everyone(options: ReportOptions, screened: int) -> bool:
@@ -39,9 +39,9 @@ def write_patient_files(
     parquet = folder / "criteria.parquet"
     results.write_parquet(str(parquet), compression="zstd")
     everyone = criteria_csv_lists_everyone(options, screened)
-    rows = con.sql(
-        read_sql("marts/criteria_rows.sql" if everyone else "marts/criteria_rows_worklist.sql"),
-        params=labels,
-    )
+    if not everyone:
+        con.execute(read_sql("marts/worklist_code.sql"))
+    codes = "criterion_code" if everyone else "worklist_code"
+    rows = con.sql(render(read_sql("marts/criteria_rows.sql"), codes=codes), params=labels)
     write_relation(rows, folder / "criteria.csv", bom=options.csv_bom)
     return everyone
