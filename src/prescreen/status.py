@@ -14,11 +14,11 @@ from collections.abc import Sequence
 import duckdb
 import pandas as pd
 
-from prescreen.result_store import output_positions, read_labels, store_frame
+from prescreen.result_store import RESULT_LABELS, output_positions, read_labels, store_frame
 from prescreen.sqltext import read_sql
 
 STATUSES = ("likely_eligible", "needs_review", "ineligible")
-RESULTS = ("pass", "fail", "unknown", "manual")
+RESULTS = RESULT_LABELS
 PATIENT_COLUMNS = ["person_id", "site", "status", "n_fail", "n_unknown", "n_manual", "target_limb"]
 RESULT_COLUMNS = ["person_id", "criterion_id", "result", "evidence", "reason"]
 LIMB_VIEW = "report_person_limb"

@@ -28,8 +28,7 @@ from prescreen.criteria.pandas_outputs import RESULT_COLUMNS, result_rows
 from prescreen.criteria.pandas_pairs import judged_pairs
 from prescreen.criteria.plan import build_plan
 from prescreen.criteria.staging import prepare_staging
-from prescreen.result_store import store_frame
-from prescreen.sqltext import read_sql
+from prescreen.status import store_limbs, store_results
 
 __all__ = ["RESULT_COLUMNS", "evaluate_pandas", "screen_into_pandas"]
 
@@ -54,12 +53,8 @@ def screen_into_pandas(
     output position) and `person_limb`, as the SQL engine's `screen_into` does; returns
     the number of persons screened."""
     frame, limbs = _screen(con, trial, index_date, exact_concepts)
-    store_frame(con, frame)
-    try:
-        con.register("limb_frame", limbs)
-        con.execute(read_sql("marts/person_limb_from_frame.sql"))
-    finally:
-        con.unregister("limb_frame")
+    store_results(con, frame)
+    store_limbs(con, limbs)
     return len(limbs)
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from prescreen.criteria.codes import to_like
 from prescreen.criteria.model import Conversion, compare, test_bounds
 from prescreen.criteria.plan import SIDE_NAMES, Inst, Node, Output, Plan
-from prescreen.result_store import REASON_LABELS, RESULT_LABELS
+from prescreen.result_store import REASON_LABELS
 from prescreen.sqltext import read_sql, render
 
 # Each rule instance's result per person travels packed in 5 bits of a word: 1 + code
@@ -33,7 +33,6 @@ PER_WORD = 12
 # no_data 2, stale 3, conflict 4, unit_unknown 5, side_unknown 6, review 7: one more than
 # the reason_code criterion_code stores (prescreen.result_store)
 REASON_CODES = {reason: k + 2 for k, reason in enumerate(REASON_LABELS)}
-RESULT_CODES = RESULT_LABELS
 
 
 @dataclass

@@ -44,4 +44,6 @@ def write_patient_files(
     codes = "criterion_code" if everyone else "worklist_code"
     rows = con.sql(render(read_sql("marts/criteria_rows.sql"), codes=codes), params=labels)
     write_relation(rows, folder / "criteria.csv", bom=options.csv_bom)
+    if not everyone:  # the report stage that follows needs the memory more
+        con.execute("drop table worklist_code")
     return everyone
