@@ -1,0 +1,97 @@
+"""An extract whose rows are not in person order loads in person order (the screen reads
+each table once per range of persons and DuckDB skips blocks by their person ids), with
+every row, row id and result exactly as in file order."""
+
+from __future__ import annotations
+
+import csv
+import random
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from sample_screen import COLUMNS, SAMPLE, D
+
+from prescreen.criteria.parse import load_trial
+from prescreen.criteria.sql_engine import screen_into
+from prescreen.database import open_database
+from prescreen.extract import load_extract, person_order
+from prescreen.extract.tables import TABLES
+
+SCREENED = [name for name, table in TABLES.items() if table.screened and table.person_key]
+SHUFFLED = ["condition_occurrence", "drug_exposure", "measurement", "observation"]
+
+
+def _shuffled_sample(folder: Path) -> Path:
+    """The sample with the data rows of some tables (and of person) shuffled. (Reversed
+    rows would not do: each block still holds a narrow range of persons.)"""
+    for path in SAMPLE.glob("*.csv"):
+        if path.stem not in [*SHUFFLED, "person"]:
+            shutil.copy(path, folder / path.name)
+            continue
+        with path.open(newline="", encoding="utf-8") as source:
+            header, *rows = list(csv.reader(source))
+        with (folder / path.name).open("w", newline="", encoding="utf-8") as target:
+            random.Random(7).shuffle(rows)
+            csv.writer(target, lineterminator="\n").writerows([header, *rows])
+    return folder
+
+
+def _load_and_screen(extract: Path) -> tuple[duckdb.DuckDBPyConnection, dict[str, str]]:
+    con = open_database(None)
+    report = load_extract(extract, con, extract_date=D, max_quarantine=0.05)
+    notes = dict(zip(report.validation["table"], report.validation["notes"], strict=True))
+    screen_into(con, load_trial("nl003-cli-iii-2", {}), D)
+    return con, notes
+
+
+def _in_person_order(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    key = TABLES[table].person_key
+    descents = con.execute(
+        f"select count(*) from (select {key} < lag({key}) over (order by rowid) as down"
+        f" from {table}) where down"
+    ).fetchall()[0][0]
+    return descents == 0
+
+
+@pytest.fixture(scope="module")
+def loads(tmp_path_factory: pytest.TempPathFactory):
+    extract = _shuffled_sample(tmp_path_factory.mktemp("shuffled"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(person_order, "BLOCK_ROWS", 500)
+        ordered = _load_and_screen(extract)
+        patch.setattr(person_order, "MAX_SPREAD", float("inf"))
+        as_given = _load_and_screen(extract)
+    yield ordered, as_given
+    ordered[0].close()
+    as_given[0].close()
+
+
+def test_tables_out_of_person_order_are_sorted_and_say_so(loads) -> None:
+    (ordered, notes), (as_given, _) = loads
+    for table in SHUFFLED:
+        assert not _in_person_order(as_given, table), table
+        assert _in_person_order(ordered, table), table
+        assert "sorted by person_id" in notes[table], notes[table]
+    # tables already in person order are left as they are, without a note
+    for table in set(SCREENED) - set(SHUFFLED):
+        assert "sorted" not in notes.get(table, ""), table
+
+
+def test_sorting_keeps_every_row_and_row_id(loads) -> None:
+    (ordered, _), (as_given, _) = loads
+    for table in SCREENED:
+        left = ordered.execute(f"select * from {table} order by _row_id").fetchall()
+        right = as_given.execute(f"select * from {table} order by _row_id").fetchall()
+        assert left, table
+        assert left == right, table
+
+
+def test_results_do_not_depend_on_row_order(loads) -> None:
+    (ordered, _), (as_given, _) = loads
+    query = f"select {COLUMNS} from criterion_result order by person_id, ord"
+    left = ordered.execute(query).df()
+    right = as_given.execute(query).df()
+    assert left["evidence"].notna().any()
+    assert left.equals(right)
