@@ -199,6 +199,8 @@ def _size_section(results: dict[str, Any], n: int) -> list[str]:
     )
     lib_sum = sum(v for v in (load, screen, report) if v is not None) if _ok(lib) else None
     cli_wall = _median([r["wall"] for r in _ok(cli)])
+    shuffled = _runs(results, n, "shuffled")
+    shuffled_wall = _median([r["wall"] for r in _ok(shuffled)])
     floor_t = _stage(lib, "floor_tables")
     sql_runs = _runs(results, n, "sql") + _runs(results, n, "single")
     sql_t = _stage(sql_runs, "screen_sql")
@@ -246,6 +248,9 @@ def _size_section(results: dict[str, Any], n: int) -> list[str]:
         f"median over the CLI runs; CLI − library sum: {_s(lib_overhead)} |",
         f"| peak RSS, CLI run | {_gb(_rss(cli))} | |",
         f"| CLI stages (its run.json, median) | {_s(cli_inner)} | {_cli_stages(internal)} |",
+        f"| `prescreen run`, clinical rows shuffled (p{n}s) | {_s(shuffled_wall)} | "
+        f"{len(_ok(shuffled))}/{len(shuffled)} runs{_failures(shuffled)}; "
+        f"{_cli_stages([r.get('internal_timings', {}) for r in _ok(shuffled)])} |",
         f"| FLOOR: floor.sql on the loaded tables | {_s(floor_t or floor_s)} | same connection, after load |",
         f"| FLOOR: floor.sql straight on the Parquet files | {_s(floor_p)} | fresh process |",
         f"| PEER: pandas_peer.py, whole process | {_s(peer_t)} | in-script read + screen {_s(peer_in)}; "

@@ -161,6 +161,38 @@ def ensure_extract(n: int) -> Path:
     return folder
 
 
+SHUFFLED_TABLES = ("condition_occurrence", "death", "drug_exposure", "measurement",
+                   "observation", "procedure_occurrence")  # fmt: skip
+
+
+def ensure_shuffled(n: int) -> Path:
+    """bench/data/p<n>s: p<n> with the clinical tables' rows in a fixed random order (an
+    export written by event id or date, not person by person); the other files copied."""
+    import shutil
+
+    import duckdb
+
+    source, folder = ensure_extract(n), DATA / f"p{n}s"
+    marker = folder / ".complete"
+    if marker.exists():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"shuffling {source} into {folder} …", flush=True)
+    con = duckdb.connect()
+    for path in sorted(source.glob("*.parquet")):
+        if path.stem not in SHUFFLED_TABLES:
+            shutil.copy(path, folder / path.name)
+            continue
+        con.execute(
+            f"copy (select * exclude (file_row_number) from read_parquet('{path}', "
+            "file_row_number = true) order by hash(file_row_number)) "
+            f"to '{folder / path.name}' (format parquet)"
+        )
+    con.close()
+    marker.touch()
+    return folder
+
+
 def _complete(folder: Path) -> bool:
     return all((folder / f"{t}.parquet").exists() for t in ("person", "measurement", "observation"))
 
@@ -231,8 +263,8 @@ def _output_sizes_then_drop_criteria(out: Path) -> dict[str, int]:
     return sizes
 
 
-def run_cli(n: int, extract: Path, args) -> dict[str, Any]:
-    out = DATA / "out" / f"cli-p{n}"
+def run_cli(n: int, extract: Path, args, name: str = "cli") -> dict[str, Any]:
+    out = DATA / "out" / f"{name}-p{n}"
     cmd = [PRESCREEN, "run", "--trial", str(TRIAL), "--extract", str(extract),
            "--as-of", "2026-11-01", "--out", str(out)]  # fmt: skip
     result = measured(cmd, timeout=args.timeout, rss_cap=args.rss_cap)
@@ -241,6 +273,11 @@ def run_cli(n: int, extract: Path, args) -> dict[str, Any]:
         result["internal_timings"] = json.loads(manifest.read_text()).get("timings_seconds", {})
     result["output_bytes"] = _output_sizes_then_drop_criteria(out)
     return result
+
+
+def run_shuffled(n: int, extract: Path, args) -> dict[str, Any]:
+    """`prescreen run` on p<n>s: the same registry, clinical rows not in person order."""
+    return run_cli(n, ensure_shuffled(n), args, name="shuffled")
 
 
 def run_floor(n: int, extract: Path, args) -> dict[str, Any]:
@@ -358,12 +395,18 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--peer-runs", type=int, default=None, help="default: --runs")
     parser.add_argument("--cli-runs", type=int, default=None, help="default: --runs")
     parser.add_argument("--double-sizes", default="1000000", help="criteria-doubling sizes")
+    parser.add_argument(
+        "--shuffled-runs", type=int, default=1,
+        help="CLI runs on p<N>s, the extract with clinical rows shuffled (0: none)",
+    )  # fmt: skip
     parser.add_argument("--profile-size", type=int, default=1000000)
     parser.add_argument("--timeout", type=float, default=3600)
     parser.add_argument("--peer-timeout", type=float, default=1800)
     parser.add_argument("--rss-cap-gib", type=float, default=20.0, help="kill a run above this")
     parser.add_argument(
-        "--skip", default="", help="comma list of floor,lib,sql,cli,peer,double,profile"
+        "--skip",
+        default="",
+        help="comma list of floor,lib,sql,cli,peer,shuffled,double,profile",
     )
     parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args(argv)
@@ -387,7 +430,8 @@ def main(argv: list[str]) -> None:
         sizes = [int(s) for s in args.sizes.split(",") if s]
         kinds = [("floor", run_floor, args.runs), ("lib", run_lib, args.runs), ("sql", run_sql, args.runs),
                  ("cli", run_cli, args.cli_runs or args.runs),
-                 ("peer", run_peer, args.peer_runs or args.runs)]  # fmt: skip
+                 ("peer", run_peer, args.peer_runs or args.runs),
+                 ("shuffled", run_shuffled, args.shuffled_runs)]  # fmt: skip
         for n in sizes:
             extract = ensure_extract(n)
             for key in [k for k in list(results) if k.startswith(f"p{n}/")]:
