@@ -1,4 +1,5 @@
 -- one row per read record, with its file line: header is line 1, rejected lines skipped
+-- (_ord: the record's position among the records read, 1 = first)
 create or replace temp table {{raw}} as
 with total as (
     select count(*) as n from {{raw}}

@@ -96,10 +96,11 @@ def _read_rows(
         rejects=f"{raw_name}_rej",
         rejects_scan=f"{raw_name}_scan",
         max_line=str(MAX_LINE),
-        selects="".join(f", {s}" for s in selects),
+        # a file with no OMOP column at all still has its rows counted
+        selects=", ".join(selects) or "cast(null as varchar) as _no_omop_column",
     )
     order_kept = con.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0]
-    con.execute("set preserve_insertion_order = true")  # row_number() follows file order
+    con.execute("set preserve_insertion_order = true")  # rowid follows file order
     try:
         con.execute(sql, {"path": str(path)})
     finally:
@@ -134,11 +135,16 @@ def _refuse_swallowed_lines(path: Path, rejects: pd.DataFrame) -> None:
 
 
 def _number_lines(con: duckdb.DuckDBPyConnection, raw_name: str, reject_lines: list[int]) -> None:
-    """Give each read row its file line: header is line 1, rejected lines are skipped."""
+    """Give each read row its file line: header is line 1, rejected lines are skipped.
+
+    The rows were stored in file order, so rowid (0, 1, …) is each record's position.
+    """
     if not reject_lines:
-        con.execute(f"alter table {raw_name} rename column _ord to _line")
-        con.execute(f"update {raw_name} set _line = _line + 1")
+        con.execute(f"alter table {raw_name} add column _line bigint")
+        con.execute(f"update {raw_name} set _line = rowid + 2")
         return
+    con.execute(f"alter table {raw_name} add column _ord bigint")
+    con.execute(f"update {raw_name} set _ord = rowid + 1")
     con.execute(
         render(read_sql("extract/number_lines.sql"), raw=raw_name),
         {"rejected": [int(x) for x in reject_lines], "n_rejected": len(set(reject_lines))},
