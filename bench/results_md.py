@@ -201,6 +201,8 @@ def _size_section(results: dict[str, Any], n: int) -> list[str]:
     cli_wall = _median([r["wall"] for r in _ok(cli)])
     shuffled = _runs(results, n, "shuffled")
     shuffled_wall = _median([r["wall"] for r in _ok(shuffled)])
+    csv = _runs(results, n, "csv")
+    csv_wall = _median([r["wall"] for r in _ok(csv)])
     floor_t = _stage(lib, "floor_tables")
     sql_runs = _runs(results, n, "sql") + _runs(results, n, "single")
     sql_t = _stage(sql_runs, "screen_sql")
@@ -251,6 +253,9 @@ def _size_section(results: dict[str, Any], n: int) -> list[str]:
         f"| `prescreen run`, clinical rows shuffled (p{n}s) | {_s(shuffled_wall)} | "
         f"{len(_ok(shuffled))}/{len(shuffled)} runs{_failures(shuffled)}; "
         f"{_cli_stages([r.get('internal_timings', {}) for r in _ok(shuffled)])} |",
+        f"| `prescreen run`, the extract as CSV (p{n}csv) | {_s(csv_wall)} | "
+        f"{len(_ok(csv))}/{len(csv)} runs{_failures(csv)}; "
+        f"{_cli_stages([r.get('internal_timings', {}) for r in _ok(csv)])} |",
         f"| FLOOR: floor.sql on the loaded tables | {_s(floor_t or floor_s)} | same connection, after load |",
         f"| FLOOR: floor.sql straight on the Parquet files | {_s(floor_p)} | fresh process |",
         f"| PEER: pandas_peer.py, whole process | {_s(peer_t)} | in-script read + screen {_s(peer_in)}; "

@@ -193,6 +193,27 @@ def ensure_shuffled(n: int) -> Path:
     return folder
 
 
+def ensure_csv(n: int) -> Path:
+    """bench/data/p<n>csv: p<n> written as CSV with a header (DuckDB's COPY), made once."""
+    import duckdb
+
+    source, folder = ensure_extract(n), DATA / f"p{n}csv"
+    marker = folder / ".complete"
+    if marker.exists():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"writing {source} as CSV into {folder} …", flush=True)
+    con = duckdb.connect()
+    for path in sorted(source.glob("*.parquet")):
+        con.execute(
+            f"copy (select * from read_parquet('{path}')) to '{folder / path.stem}.csv' "
+            "(header true)"
+        )
+    con.close()
+    marker.touch()
+    return folder
+
+
 def _complete(folder: Path) -> bool:
     return all((folder / f"{t}.parquet").exists() for t in ("person", "measurement", "observation"))
 
@@ -278,6 +299,11 @@ def run_cli(n: int, extract: Path, args, name: str = "cli") -> dict[str, Any]:
 def run_shuffled(n: int, extract: Path, args) -> dict[str, Any]:
     """`prescreen run` on p<n>s: the same registry, clinical rows not in person order."""
     return run_cli(n, ensure_shuffled(n), args, name="shuffled")
+
+
+def run_csv(n: int, extract: Path, args) -> dict[str, Any]:
+    """`prescreen run` on p<n>csv: the same registry delivered as CSV files."""
+    return run_cli(n, ensure_csv(n), args, name="csv")
 
 
 def run_floor(n: int, extract: Path, args) -> dict[str, Any]:
@@ -399,6 +425,10 @@ def main(argv: list[str]) -> None:
         "--shuffled-runs", type=int, default=1,
         help="CLI runs on p<N>s, the extract with clinical rows shuffled (0: none)",
     )  # fmt: skip
+    parser.add_argument(
+        "--csv-runs", type=int, default=1,
+        help="CLI runs on p<N>csv, the extract as CSV files (0: none)",
+    )  # fmt: skip
     parser.add_argument("--profile-size", type=int, default=1000000)
     parser.add_argument("--timeout", type=float, default=3600)
     parser.add_argument("--peer-timeout", type=float, default=1800)
@@ -406,7 +436,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument(
         "--skip",
         default="",
-        help="comma list of floor,lib,sql,cli,peer,shuffled,double,profile",
+        help="comma list of floor,lib,sql,cli,peer,shuffled,csv,double,profile",
     )
     parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args(argv)
@@ -431,7 +461,8 @@ def main(argv: list[str]) -> None:
         kinds = [("floor", run_floor, args.runs), ("lib", run_lib, args.runs), ("sql", run_sql, args.runs),
                  ("cli", run_cli, args.cli_runs or args.runs),
                  ("peer", run_peer, args.peer_runs or args.runs),
-                 ("shuffled", run_shuffled, args.shuffled_runs)]  # fmt: skip
+                 ("shuffled", run_shuffled, args.shuffled_runs),
+                 ("csv", run_csv, args.csv_runs)]  # fmt: skip
         for n in sizes:
             extract = ensure_extract(n)
             for key in [k for k in list(results) if k.startswith(f"p{n}/")]:
