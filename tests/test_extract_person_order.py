@@ -95,3 +95,25 @@ def test_results_do_not_depend_on_row_order(loads) -> None:
     right = as_given.execute(query).df()
     assert left["evidence"].notna().any()
     assert left.equals(right)
+
+
+def test_a_loaded_table_keeps_the_file_order(tmp_path: Path) -> None:
+    """The typed copy runs on several threads; without insertion order its row groups
+    interleave parts of the file, and a file in person order would look unordered."""
+    con = duckdb.connect()
+    con.execute(
+        f"copy (select range + 1 as person_id, 8507 as gender_concept_id, 1950 as year_of_birth"
+        f" from range(1000)) to '{tmp_path / 'person.parquet'}' (format parquet)"
+    )
+    con.execute(
+        f"copy (select range + 1 as measurement_id, range // 500 + 1 as person_id,"
+        f" 3004410 as measurement_concept_id, date '2024-01-01' as measurement_date"
+        f" from range(500000)) to '{tmp_path / 'measurement.parquet'}'"
+        " (format parquet, row_group_size 20000)"
+    )
+    loaded = open_database(None)
+    loaded.execute("set threads = 4")
+    load_extract(tmp_path, loaded, extract_date=D, max_quarantine=0.05)
+    order = "select count(*) from (select _row_id < lag(_row_id) over (order by rowid) as back"
+    assert loaded.execute(f"{order} from measurement) where back").fetchall()[0][0] == 0
+    assert loaded.execute("select count(*) from measurement").fetchall()[0][0] == 500_000

@@ -89,6 +89,21 @@ def open_database(
     return con
 
 
+@contextmanager
+def insertion_order(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Keep insertion order for the statements inside, then restore the setting.
+
+    Connections run without it (less memory for large statements); a statement whose
+    output order must follow its input's (a file's rows into their table) runs inside.
+    """
+    kept = con.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0]
+    con.execute("set preserve_insertion_order = true")
+    try:
+        yield
+    finally:
+        con.execute(f"set preserve_insertion_order = {str(kept).lower()}")
+
+
 @dataclass(frozen=True)
 class WorkingFiles:
     """Where one run keeps its DuckDB file and DuckDB's spill files."""

@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from prescreen.database import insertion_order
 from prescreen.errors import ExtractError
 from prescreen.extract.header import canonical_names, read_header
 from prescreen.extract.tables import OmopTable
@@ -99,12 +100,8 @@ def _read_rows(
         # a file with no OMOP column at all still has its rows counted
         selects=", ".join(selects) or "cast(null as varchar) as _no_omop_column",
     )
-    order_kept = con.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0]
-    con.execute("set preserve_insertion_order = true")  # rowid follows file order
-    try:
+    with insertion_order(con):  # rowid follows file order
         con.execute(sql, {"path": str(path)})
-    finally:
-        con.execute(f"set preserve_insertion_order = {str(order_kept).lower()}")
 
 
 def _crlf_to_lf(source: Path, target: Path) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import duckdb
 
+from prescreen.database import insertion_order
 from prescreen.errors import ExtractError
 from prescreen.extract.cast import cast_can_fail, parsed
 from prescreen.extract.rowrules import RowRule, cleaned, cleaning_rules, schema_checks, type_rule
@@ -68,8 +69,11 @@ def type_and_check_rows(con: duckdb.DuckDBPyConnection, staged: RawTable) -> Non
         findings=_listed([(n, r) for n, r in enumerate(rules, 1) if r.finding]),
         failures=_listed([(n, r) for n, r in enumerate(rules, 1) if not r.finding]),
     )
+    # the file's order survives (a parallel copy interleaves row groups of different
+    # persons: extract/person_order.py would then sort a table that came in order)
     try:
-        con.execute(sql, params)
+        with insertion_order(con):
+            con.execute(sql, params)
     except (duckdb.OutOfMemoryException, duckdb.InterruptException):
         raise
     except duckdb.Error as exc:
