@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -165,53 +166,57 @@ SHUFFLED_TABLES = ("condition_occurrence", "death", "drug_exposure", "measuremen
                    "observation", "procedure_occurrence")  # fmt: skip
 
 
-def ensure_shuffled(n: int) -> Path:
-    """bench/data/p<n>s: p<n> with the clinical tables' rows in a fixed random order (an
-    export written by event id or date, not person by person); the other files copied."""
+def derived_extract(n: int, suffix: str, statement: Callable[[Path, Path], str | None]) -> Path:
+    """bench/data/p<n><suffix>, made once from p<n>: each Parquet file goes through
+    `statement` (a DuckDB COPY writing the derived file), or is copied when it gives None."""
     import shutil
 
     import duckdb
 
-    source, folder = ensure_extract(n), DATA / f"p{n}s"
+    source, folder = ensure_extract(n), DATA / f"p{n}{suffix}"
     marker = folder / ".complete"
     if marker.exists():
         return folder
     folder.mkdir(parents=True, exist_ok=True)
-    print(f"shuffling {source} into {folder} …", flush=True)
+    print(f"deriving {folder} from {source} …", flush=True)
     con = duckdb.connect()
     for path in sorted(source.glob("*.parquet")):
-        if path.stem not in SHUFFLED_TABLES:
+        sql = statement(path, folder)
+        if sql is None:
             shutil.copy(path, folder / path.name)
-            continue
-        con.execute(
-            f"copy (select * exclude (file_row_number) from read_parquet('{path}', "
-            "file_row_number = true) order by hash(file_row_number)) "
-            f"to '{folder / path.name}' (format parquet)"
-        )
+        else:
+            con.execute(sql)
     con.close()
     marker.touch()
     return folder
+
+
+def _shuffled(path: Path, folder: Path) -> str | None:
+    """A clinical table's rows in a fixed random order (an export written by event id or
+    date, not person by person); other tables as they are."""
+    if path.stem not in SHUFFLED_TABLES:
+        return None
+    return (
+        f"copy (select * exclude (file_row_number) from read_parquet('{path}', "
+        "file_row_number = true) order by hash(file_row_number)) "
+        f"to '{folder / path.name}' (format parquet)"
+    )
+
+
+def _as_csv(path: Path, folder: Path) -> str:
+    return (
+        f"copy (select * from read_parquet('{path}')) to '{folder / path.stem}.csv' (header true)"
+    )
+
+
+def ensure_shuffled(n: int) -> Path:
+    """bench/data/p<n>s: p<n> with the clinical tables' rows shuffled."""
+    return derived_extract(n, "s", _shuffled)
 
 
 def ensure_csv(n: int) -> Path:
-    """bench/data/p<n>csv: p<n> written as CSV with a header (DuckDB's COPY), made once."""
-    import duckdb
-
-    source, folder = ensure_extract(n), DATA / f"p{n}csv"
-    marker = folder / ".complete"
-    if marker.exists():
-        return folder
-    folder.mkdir(parents=True, exist_ok=True)
-    print(f"writing {source} as CSV into {folder} …", flush=True)
-    con = duckdb.connect()
-    for path in sorted(source.glob("*.parquet")):
-        con.execute(
-            f"copy (select * from read_parquet('{path}')) to '{folder / path.stem}.csv' "
-            "(header true)"
-        )
-    con.close()
-    marker.touch()
-    return folder
+    """bench/data/p<n>csv: p<n> written as CSV files with a header."""
+    return derived_extract(n, "csv", _as_csv)
 
 
 def _complete(folder: Path) -> bool:
