@@ -97,23 +97,30 @@ def test_results_do_not_depend_on_row_order(loads) -> None:
     assert left.equals(right)
 
 
-def test_a_loaded_table_keeps_the_file_order(tmp_path: Path) -> None:
-    """The typed copy runs on several threads; without insertion order its row groups
-    interleave parts of the file, and a file in person order would look unordered."""
+@pytest.mark.parametrize("form", ["parquet", "csv"])
+def test_a_loaded_table_keeps_the_file_order(tmp_path: Path, form: str) -> None:
+    """Reading and typing run on several threads; without insertion order the copies
+    interleave parts of the file (a file in person order would look unordered) and the
+    line numbers of a CSV file would not be its lines."""
     con = duckdb.connect()
+    options = "format parquet, row_group_size 20000" if form == "parquet" else "header true"
     con.execute(
         f"copy (select range + 1 as person_id, 8507 as gender_concept_id, 1950 as year_of_birth"
-        f" from range(1000)) to '{tmp_path / 'person.parquet'}' (format parquet)"
+        f" from range(1000)) to '{tmp_path / f'person.{form}'}' ({options})"
     )
+    # measurement_id is the row's position in the file, so it must equal _row_id; the CSV
+    # file is large enough (about 100 MB) for DuckDB's reader to split it between threads
+    rows = 500_000 if form == "parquet" else 2_500_000
     con.execute(
-        f"copy (select range + 1 as measurement_id, range // 500 + 1 as person_id,"
-        f" 3004410 as measurement_concept_id, date '2024-01-01' as measurement_date"
-        f" from range(500000)) to '{tmp_path / 'measurement.parquet'}'"
-        " (format parquet, row_group_size 20000)"
+        f"copy (select range + 1 as measurement_id, range // {rows // 1000} + 1 as person_id,"
+        f" 3004410 as measurement_concept_id, date '2024-01-01' as measurement_date,"
+        f" 'a comment that makes the line longer' as value_source_value"
+        f" from range({rows})) to '{tmp_path / f'measurement.{form}'}' ({options})"
     )
     loaded = open_database(None)
     loaded.execute("set threads = 4")
     load_extract(tmp_path, loaded, extract_date=D, max_quarantine=0.05)
     order = "select count(*) from (select _row_id < lag(_row_id) over (order by rowid) as back"
     assert loaded.execute(f"{order} from measurement) where back").fetchall()[0][0] == 0
-    assert loaded.execute("select count(*) from measurement").fetchall()[0][0] == 500_000
+    counts = "select count(*), count(*) filter (where _row_id <> measurement_id) from measurement"
+    assert loaded.execute(counts).fetchall()[0] == (rows, 0)
