@@ -109,7 +109,7 @@ def test_a_loaded_table_keeps_the_file_order(tmp_path: Path, form: str) -> None:
         f" from range(1000)) to '{tmp_path / f'person.{form}'}' ({options})"
     )
     # measurement_id is the row's position in the file, so it must equal _row_id; the CSV
-    # file is large enough (about 100 MB) for DuckDB's reader to split it between threads
+    # file is large enough (over 100 MB) for DuckDB's reader to split it between threads
     rows = 500_000 if form == "parquet" else 2_500_000
     con.execute(
         f"copy (select range + 1 as measurement_id, range // {rows // 1000} + 1 as person_id,"
