@@ -1,5 +1,6 @@
 -- one row per read record, with its file line: header is line 1, rejected lines skipped
--- (_ord: the record's position among the records read, 1 = first)
+-- (_ord: the record's position among the records read, 1 = first; the records were stored
+-- in file order, so it is rowid + 1)
 create or replace temp table {{raw}} as
 with total as (
     select count(*) as n from {{raw}}
@@ -17,7 +18,7 @@ numbered as (
     select
         k.line as _line,
         r.* exclude (_ord)
-    from {{raw}} as r
+    from (select rowid + 1 as _ord, * from {{raw}}) as r
     inner join kept_lines as k using (_ord)
 )
 

@@ -140,8 +140,6 @@ def _number_lines(con: duckdb.DuckDBPyConnection, raw_name: str, reject_lines: l
         con.execute(f"alter table {raw_name} add column _line bigint")
         con.execute(f"update {raw_name} set _line = rowid + 2")
         return
-    con.execute(f"alter table {raw_name} add column _ord bigint")
-    con.execute(f"update {raw_name} set _ord = rowid + 1")
     con.execute(
         render(read_sql("extract/number_lines.sql"), raw=raw_name),
         {"rejected": [int(x) for x in reject_lines], "n_rejected": len(set(reject_lines))},
