@@ -14,6 +14,7 @@ import duckdb
 import pytest
 import yaml
 
+from prescreen.criteria.staging import columns_read
 from prescreen.errors import ExtractError
 from prescreen.extract import load_extract, write_validation_outputs
 
@@ -32,21 +33,28 @@ def _data_rows(path: Path) -> int:
     return max(data.count(b"\n") - 1, 0) if data else 0
 
 
+# every column stored (a kept database), or only those the screen reads (a run's own):
+# the outcome must not depend on it
+STORED = {"every column": None, "read columns": columns_read()}
+
+
+@pytest.mark.parametrize("stored", list(STORED))
 @pytest.mark.parametrize("case", CASES)
-def test_corpus_case(case: str, tmp_path: Path) -> None:
+def test_corpus_case(case: str, stored: str, tmp_path: Path) -> None:
     expected = _expected(case)
     extract_date = expected.get("extract_date") or date(2026, 11, 1)
     con = duckdb.connect()
+    options = {"extract_date": extract_date, "max_quarantine": 1.0, "columns": STORED[stored]}
     if expected["outcome"] == "error":
         with pytest.raises(ExtractError) as caught:
-            load_extract(CORPUS / case, con, extract_date=extract_date, max_quarantine=1.0)
+            load_extract(CORPUS / case, con, **options)
         message = str(caught.value)
         for part in expected["error_contains"]:
             assert part in message
         assert not any(v in message for v in PATIENT_VALUES)
         assert "Original Line" not in message
         return
-    report = load_extract(CORPUS / case, con, extract_date=extract_date, max_quarantine=1.0)
+    report = load_extract(CORPUS / case, con, **options)
     loaded = dict(zip(report.validation["table"], report.validation["loaded"], strict=True))
     for table, rows in expected["loaded"].items():
         assert loaded[table] == rows, table

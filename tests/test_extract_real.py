@@ -11,9 +11,11 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pytest
 from real_defects import SYNTHEA, gibleed_like
 from rich.console import Console
 
+from prescreen.criteria.staging import columns_read
 from prescreen.extract import load_extract, print_validation_summary, write_validation_outputs
 
 CLINICAL = (
@@ -24,6 +26,8 @@ CLINICAL = (
     "observation",
     "death",
 )
+# every column stored (a kept database), or only those the screen reads (a run's own)
+STORED = {"every column": None, "read columns": columns_read()}
 
 
 def test_synthea_extract_date_comes_from_cdm_source() -> None:
@@ -33,13 +37,15 @@ def test_synthea_extract_date_comes_from_cdm_source() -> None:
     assert report.cdm_source_abbreviation == "NJ"
 
 
-def test_gibleed_defects_load_with_default_options(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stored", list(STORED))
+def test_gibleed_defects_load_with_default_options(tmp_path: Path, stored: str) -> None:
     injected = gibleed_like(tmp_path / "gibleed")
     assert injected["orphan_periods"] == 28
     assert injected["drug_rows_sharing_an_id"] >= 40
     assert injected["measurement_rows_sharing_an_id"] >= 40
     con = duckdb.connect()
-    report = load_extract(tmp_path / "gibleed", con)  # default options: nothing relaxed
+    # default options: nothing relaxed
+    report = load_extract(tmp_path / "gibleed", con, columns=STORED[stored])
     v = report.validation.set_index("table")
     clinical = v.loc[list(CLINICAL)]
     assert clinical["quarantined"].sum() <= 0.005 * clinical["rows_in"].sum()
@@ -76,7 +82,10 @@ def test_gibleed_defects_load_with_default_options(tmp_path: Path) -> None:
     assert findings[0] == "table_name,source_file,line,primary_key,column_name,check_name,reason"
 
 
-def test_gibleed_like_export_screens_nl003_with_default_options(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stored", list(STORED))
+def test_gibleed_like_export_screens_nl003_with_default_options(
+    tmp_path: Path, stored: str
+) -> None:
     """The whole trial on the real export: no option relaxed, every person screened, the
     code sets that fit no code of this Synthea coding listed rather than silently empty."""
     from prescreen.criteria.parse import load_trial
@@ -84,7 +93,7 @@ def test_gibleed_like_export_screens_nl003_with_default_options(tmp_path: Path) 
 
     gibleed_like(tmp_path / "gibleed")
     con = duckdb.connect()
-    report = load_extract(tmp_path / "gibleed", con)
+    report = load_extract(tmp_path / "gibleed", con, columns=STORED[stored])
     screen = screen_into(con, load_trial("nl003-cli-iii-2"), report.extract_date)
     assert screen.persons == 28
     rows = con.execute(

@@ -98,7 +98,7 @@ def explain_command(
             if not reuse:
                 load_stage(
                     con, extract_dir, extract_date=extract_date, max_quarantine=1.0,
-                    console=diagnostics,
+                    console=diagnostics, screen_columns_only=db_path is None,
                 )  # fmt: skip
             rows, limb = explain_person(con, trial, index_date, person_id)
         finally:

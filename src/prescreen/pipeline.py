@@ -59,12 +59,15 @@ def load_stage(
     extract_date: date | None,
     max_quarantine: float,
     console: Console | None = None,
+    screen_columns_only: bool = False,
 ):
     """Load and validate the extract into `con`; returns the loader's `LoadReport`.
 
     The one call of `extract.load_extract`: `extract_date` is the data's own date (rows
     dated after it are implausible), never the screen's index date; None lets the loader
     settle it (the extract's cdm_source release date, else the run date).
+    `screen_columns_only`: event tables keep only the columns the screen reads (a database
+    nobody keeps); a database the user keeps (`--db`) holds every column.
     """
     from prescreen.extract import load_extract
 
@@ -73,8 +76,15 @@ def load_stage(
             f"--extract {extract_dir} is not a folder: point it at a folder of OMOP tables "
             "(person.csv, measurement.parquet, …)"
         )
+    from prescreen.criteria.staging import columns_read
+
     return load_extract(
-        extract_dir, con, extract_date=extract_date, max_quarantine=max_quarantine, console=console
+        extract_dir,
+        con,
+        extract_date=extract_date,
+        max_quarantine=max_quarantine,
+        console=console,
+        columns=columns_read() if screen_columns_only else None,
     )
 
 

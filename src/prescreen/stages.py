@@ -110,6 +110,7 @@ def load_validated(
             folder=folder,
             out_dir=run.request.out_dir,
             console=console,
+            screen_columns_only=run.request.db_path is None,
         )
     run.manifest.input_files = dict(run.load.input_files)
     # the loader settles the extract date: cdm_source, else --extract-date, else the run date
@@ -127,8 +128,11 @@ def validated_extract(
     folder: Path,
     out_dir: Path,
     console: Console | None = None,
+    screen_columns_only: bool = False,
 ) -> LoadReport:
-    """The load stage with its files; on an ExtractError still leaves the files to read."""
+    """The load stage with its files; on an ExtractError still leaves the files to read.
+
+    `screen_columns_only`: see pipeline.load_stage (True for a run's temporary database)."""
     from prescreen.extract import write_validation_outputs
 
     try:
@@ -138,6 +142,7 @@ def validated_extract(
             extract_date=extract_date,
             max_quarantine=max_quarantine,
             console=console,
+            screen_columns_only=screen_columns_only,
         )
     except ExtractError as exc:
         report = getattr(exc, "report", None)

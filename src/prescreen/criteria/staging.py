@@ -9,6 +9,9 @@ what the views look up: unit spellings, unit concept ids and qualitative result 
 
 from __future__ import annotations
 
+import re
+from functools import cache
+
 import duckdb
 
 from prescreen import vocabulary
@@ -24,6 +27,26 @@ DOMAIN_TABLES = {
     "death": "death",
 }
 STAGED = ("person", *DOMAIN_TABLES)
+
+
+@cache
+def columns_read() -> dict[str, frozenset[str]]:
+    """Event table → the columns its staging view names: everything either engine reads of
+    it, since both read the table only through `stg_<domain>`.
+
+    A load into a temporary database stores only these (prescreen.extract.load_extract's
+    `columns`): writing measurement's 23 columns at 1M persons took 13.5 s, its 11 read
+    ones 8.9 s. The names are read from the view's SQL, so a view that starts reading a
+    column keeps it without a second list to update; a name in a comment keeps one column
+    too many, never one too few.
+    """
+    from prescreen.extract.tables import TABLES
+
+    read = {}
+    for domain, table in DOMAIN_TABLES.items():
+        words = set(re.findall(r"\w+", read_sql(f"staging/stg_{domain}.sql").lower()))
+        read[table] = frozenset(c for c in TABLES[table].columns if c in words)
+    return read
 
 
 def prepare_staging(con: duckdb.DuckDBPyConnection) -> None:

@@ -116,11 +116,13 @@ def _after_extract(dated: dict, column: dict, extract_date: date) -> list[CrossR
     ]
 
 
-def key_rules(table: OmopTable) -> list[CrossRule]:
+def key_rules(table: OmopTable, whole: str | None = None) -> list[CrossRule]:
     """Exact copies (kept once), then keys repeated with different content.
 
     A repeated identity key (person, care_site) is unusable: every copy is quarantined.
     Any other repeated source id is a finding: rows are kept, each has its own `_row_id`.
+    `whole`: a relation with every column typed (validate.typed_view) where
+    `_typed_<table>` stores only some; copies are compared on it.
     """
     if not table.primary_key:
         return []
@@ -136,7 +138,11 @@ def key_rules(table: OmopTable) -> list[CrossRule]:
         "exact_duplicate",
         DEDUPLICATED,
         "exact copy of a row on an earlier line: kept once",
-        {**slots, "all_columns": ", ".join(f's."{c}"' for c in table.columns)},
+        {
+            **slots,
+            "typed": whole or slots["typed"],
+            "all_columns": ", ".join(f's."{c}"' for c in table.columns),
+        },
         column_name=label,
     )
     if table.identity_key:

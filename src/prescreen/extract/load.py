@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Collection, Mapping
 from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
@@ -29,7 +30,7 @@ from prescreen.extract.quarantine import (
 from prescreen.extract.stage import RawTable, stage_file
 from prescreen.extract.summary import LoadReport, TableCounts, build_report, check_threshold
 from prescreen.extract.tables import ALWAYS_PRESENT, LOAD_ORDER, TABLES, OmopTable
-from prescreen.extract.validate import key_text, type_and_check_rows
+from prescreen.extract.validate import key_text, type_and_check_rows, typed_view
 from prescreen.sqltext import read_sql
 
 log = logging.getLogger("prescreen")
@@ -42,12 +43,17 @@ def load_extract(
     extract_date: date | None = None,
     max_quarantine: float = 0.05,
     console: Console | None = None,
+    columns: Mapping[str, Collection[str]] | None = None,
 ) -> LoadReport:
     """Load every OMOP table of `extract_dir` into `con`; raise ExtractError on unusable input.
 
     `extract_date` is used only when the extract has no cdm_source release date (default:
     the run date); dates are checked against it. `max_quarantine` is a share (0.05 = 5 %):
     person or a clinical event table quarantining more stops the load; findings never do.
+    `columns` (table → column names): store only these columns of the tables named, plus
+    the keys, person and dates the load's own checks read. Every column is still typed and
+    checked, so quarantine and findings do not change; a database nobody keeps (a run's
+    temporary one) is written faster. None stores every column.
     """
     found = discover_files(extract_dir)
     if "person" not in found.files:
@@ -58,7 +64,7 @@ def load_extract(
     for name in found.unknown:
         log.info("ignored %s: not an OMOP table prescreen loads", name)
     create_outcome_tables(con)
-    counts, dated = _load_tables(con, found.files, extract_date, console)
+    counts, dated = _load_tables(con, found.files, extract_date, console, columns or {})
     if con.execute("select count(*) from person").fetchall()[0][0] == 0:
         raise ExtractError(f"{found.files['person'].name}: no valid person rows; nothing to screen")
     con.execute(read_sql("extract/person_site.sql"))
@@ -78,6 +84,7 @@ def _load_tables(
     files: dict[str, Path],
     given: date | None,
     console: Console | None,
+    columns: Mapping[str, Collection[str]],
 ) -> tuple[list[TableCounts], ExtractDate]:
     """Every table in load order; the extract date is settled once cdm_source is loaded."""
     counts: list[TableCounts] = []
@@ -94,25 +101,45 @@ def _load_tables(
         started = time.perf_counter()
         status = console.status(f"loading {path.name}") if console else nullcontext()
         with status:
-            counts.append(_load_table(con, TABLES[name], path, dated.value if dated else None))
+            table = TABLES[name]
+            stored = _stored_columns(table, columns.get(name))
+            counts.append(_load_table(con, table, path, dated.value if dated else None, stored))
         log.info("loaded %s in %.2fs", path.name, time.perf_counter() - started)
     if dated is None:  # no table but cdm_source in LOAD_ORDER: a catalogue bug
         raise RuntimeError("the load order has no table after cdm_source")
     return counts, dated
 
 
+def _stored_columns(table: OmopTable, wanted: Collection[str] | None) -> list[str] | None:
+    """The columns of `table` to store (None: all): those `wanted`, and the primary key,
+    person and dates that the checks across rows read from the stored table."""
+    if wanted is None:
+        return None
+    checked = {*table.primary_key, table.person_key, table.event_date, table.end_date}
+    return [c for c in table.columns if c in wanted or c in checked]
+
+
 def _load_table(
-    con: duckdb.DuckDBPyConnection, table: OmopTable, path: Path, extract_date: date | None
+    con: duckdb.DuckDBPyConnection,
+    table: OmopTable,
+    path: Path,
+    extract_date: date | None,
+    stored: list[str] | None,
 ) -> TableCounts:
     staged = stage_file(con, table, path)
     quarantine_rejects(con, staged)
-    type_and_check_rows(con, staged)
+    type_and_check_rows(con, staged, stored)
     record(con, "quarantine", staged, *row_outcomes_sql(staged, key_text(table, "t"), "_failures"))
     for rule in row_rules_across(table, extract_date):
         record(con, rule.outcome, staged, rule.sql, rule.params)
     if not keys_proven_unique(con, table):
-        for rule in key_rules(table):
+        # an exact copy is equal in every column, also in those not stored: compared on a
+        # view typing the staged rows whole
+        whole = None if stored is None else typed_view(con, staged)
+        for rule in key_rules(table, whole):
             record(con, rule.outcome, staged, rule.sql, rule.params)
+        if whole is not None:
+            con.execute(f"drop view {whole}")
     record(con, "finding", staged, *row_outcomes_sql(staged, key_text(table, "t"), "_findings"))
     forget_findings_of_quarantined(con, table.name)
     staged.drop(con)

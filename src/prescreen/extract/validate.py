@@ -11,6 +11,8 @@ Values of rules are bound parameters; nothing from the data is ever pasted into 
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import duckdb
 
 from prescreen.database import insertion_order
@@ -43,20 +45,19 @@ def row_rules(staged: RawTable) -> list[RowRule]:
     return rules + list(schema_checks(staged.table.name)) + list(cleaning_rules(staged.table.name))
 
 
-def type_and_check_rows(con: duckdb.DuckDBPyConnection, staged: RawTable) -> None:
+def type_and_check_rows(
+    con: duckdb.DuckDBPyConnection, staged: RawTable, stored: Collection[str] | None = None
+) -> None:
     """Create `_typed_<table>` (`_line`, typed cleaned columns, `_row_id`, `_findings`,
     `_failures`) and `_row_rules`.
 
     `_row_id` is the row's position among the file's data rows (line − 1; 1 = first row).
+    `stored`: keep only these columns (None: all). Every column is typed and checked all
+    the same, so a row's failures and findings do not depend on it.
     """
     table = staged.table
     rules = row_rules(staged)
     _write_rule_table(con, rules)
-    selects = ["_line"]
-    for column, sql_type in table.columns.items():
-        selects.append(f'{_typed_expr(staged, column, sql_type)} as "{column}"')
-        selects.append(f'{_given(staged, column)} as "_raw_{column}"')
-    columns = ", ".join(f'{cleaned(table, c)} as "{c}"' for c in table.columns)
     params: dict[str, object] = {}
     for rule in rules:
         params.update(rule.params)
@@ -64,8 +65,8 @@ def type_and_check_rows(con: duckdb.DuckDBPyConnection, staged: RawTable) -> Non
         read_sql("extract/typed_rows.sql"),
         typed=f"_typed_{table.name}",
         raw=staged.raw_name,
-        parsed_columns=", ".join(selects),
-        columns=columns,
+        parsed_columns=_parsed_columns(staged),
+        columns=_cleaned_columns(table, stored),
         findings=_listed([(n, r) for n, r in enumerate(rules, 1) if r.finding]),
         failures=_listed([(n, r) for n, r in enumerate(rules, 1) if not r.finding]),
     )
@@ -81,6 +82,39 @@ def type_and_check_rows(con: duckdb.DuckDBPyConnection, staged: RawTable) -> Non
             raise
         # a Parquet file is first read here (staging made a view): a corrupt page shows now
         raise ExtractError(unreadable_parquet(staged.source_file, exc)) from None
+
+
+def typed_view(con: duckdb.DuckDBPyConnection, staged: RawTable) -> str:
+    """Create the temp view `_typed_all_<table>` (`_line` and every column, typed and
+    cleaned as `_typed_<table>` stores them) over the staged rows; returns its name.
+
+    For the checks that compare columns a load does not store (exact copies): reading the
+    staged rows again costs less than storing every column of every row."""
+    name = f"_typed_all_{staged.table.name}"
+    sql = render(
+        read_sql("extract/typed_view.sql"),
+        view=name,
+        raw=staged.raw_name,
+        parsed_columns=_parsed_columns(staged),
+        columns=_cleaned_columns(staged.table, None),
+    )
+    con.execute(sql)
+    return name
+
+
+def _parsed_columns(staged: RawTable) -> str:
+    """`_line`, each column typed, and `_raw_<column>` (NULL when the file gives none)."""
+    selects = ["_line"]
+    for column, sql_type in staged.table.columns.items():
+        selects.append(f'{_typed_expr(staged, column, sql_type)} as "{column}"')
+        selects.append(f'{_given(staged, column)} as "_raw_{column}"')
+    return ", ".join(selects)
+
+
+def _cleaned_columns(table: OmopTable, stored: Collection[str] | None) -> str:
+    """The stored columns (all when `stored` is None), cleaning rules applied."""
+    kept = [c for c in table.columns if stored is None or c in stored]
+    return ", ".join(f'{cleaned(table, c)} as "{c}"' for c in kept)
 
 
 def _listed(numbered: list[tuple[int, RowRule]]) -> str:
