@@ -35,6 +35,13 @@ FLOOR_TABLES = (
 )
 
 
+def run_columns() -> dict[str, frozenset[str]]:
+    """The event-table columns `prescreen run` stores in its temporary database."""
+    from prescreen.criteria.staging import columns_read
+
+    return columns_read()
+
+
 def peak_rss_bytes() -> int:
     """This process's peak resident set (VmHWM), in bytes."""
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -80,7 +87,9 @@ def lib_run(
     con.execute("set enable_progress_bar = false")
 
     with timed("load_validate", timings):
-        report = load_extract(extract, con, extract_date=AS_OF, max_quarantine=0.05)
+        report = load_extract(
+            extract, con, extract_date=AS_OF, max_quarantine=0.05, columns=run_columns()
+        )
     with timed("floor_tables", timings):
         con.sql(floor_sql()).fetchall()
     with timed("screen", timings):
@@ -142,7 +151,9 @@ def sql_only_run(extract: Path, trial_path: Path, db_file: Path) -> dict[str, An
     con.execute("set enable_progress_bar = false")
     timings: dict[str, float] = {}
     with timed("load_validate", timings):
-        report = load_extract(extract, con, extract_date=AS_OF, max_quarantine=0.05)
+        report = load_extract(
+            extract, con, extract_date=AS_OF, max_quarantine=0.05, columns=run_columns()
+        )
     del report
     with timed("floor_tables", timings):
         con.sql(floor_sql()).fetchall()
@@ -174,7 +185,7 @@ def profile_run(extract: Path, trial_path: Path, out: Path, db_file: Path) -> di
     con = open_database(db_file)
     con.execute("set enable_progress_bar = false")
     stage("load_validate")
-    load_extract(extract, con, extract_date=AS_OF, max_quarantine=0.05)
+    load_extract(extract, con, extract_date=AS_OF, max_quarantine=0.05, columns=run_columns())
     stage("profile")
     plan = build_plan(trial, AS_OF)
     engine.prepare_screen(con, plan)
