@@ -57,7 +57,7 @@ def test_event_tables_keep_the_read_columns_and_the_checked_ones(loads) -> None:
         assert set(_columns(full, table)) == {*spec.columns, "_row_id"}, table
         checked = {*spec.primary_key, spec.person_key, spec.event_date, spec.end_date} - {None}
         assert kept == {*read, *checked, "_row_id"}, table
-    # the point of it: measurement stores 12 of its 22 columns
+    # the point of it: measurement stores 11 of its 22 columns
     assert "provider_id" not in _columns(narrow, "measurement")
     assert "value_as_number" in _columns(narrow, "measurement")
     # tables outside the screen's event tables keep everything
