@@ -1,14 +1,15 @@
--- one row: how far a loaded table's rows lie from person order. Each block of $block_rows
--- rows in storage order (DuckDB's row group, the unit its scans skip by min/max) covers a
+-- one row: how far a table's rows lie from person order. Each block of $block_rows rows in
+-- file order (DuckDB's row group once stored, the unit its scans skip by min/max) covers a
 -- range of person ids; spread is the sum of those ranges over the whole range. About 1
 -- when rows come person by person, up to the number of blocks when every block holds
 -- every person. A screen batch (a range of persons) reads every block whose range meets
 -- its own, so an unordered table is read about `spread` times per pass instead of once.
+-- {{position}}: the row's position in the file; {{person}}: its person id, typed.
 with blocks as (
     select
-        rowid // $block_rows as block,
-        min({{person_key}}) as lo,
-        max({{person_key}}) as hi
+        {{position}} // $block_rows as block,
+        min({{person}}) as lo,
+        max({{person}}) as hi
     from {{table}}
     group by block
 )

@@ -16,7 +16,7 @@ from prescreen.errors import ExtractError
 from prescreen.extract.crossrows import key_rules, keys_proven_unique, row_rules_across
 from prescreen.extract.discover import discover_files, file_sha256
 from prescreen.extract.extract_date import ExtractDate, resolve_extract_date
-from prescreen.extract.person_order import keep_person_order
+from prescreen.extract.person_order import sorted_note, store_by_person
 from prescreen.extract.quarantine import (
     DEDUPLICATED,
     create_outcome_tables,
@@ -128,7 +128,8 @@ def _load_table(
 ) -> TableCounts:
     staged = stage_file(con, table, path)
     quarantine_rejects(con, staged)
-    type_and_check_rows(con, staged, stored)
+    by_person = store_by_person(con, staged)
+    type_and_check_rows(con, staged, stored, by_person=by_person)
     record(con, "quarantine", staged, *row_outcomes_sql(staged, key_text(table, "t"), "_failures"))
     for rule in row_rules_across(table, extract_date):
         record(con, rule.outcome, staged, rule.sql, rule.params)
@@ -146,7 +147,8 @@ def _load_table(
     rows_read = con.execute(f"select count(*) from _typed_{table.name}").fetchall()[0][0]
     quarantined = lines_in(con, "quarantine", table.name)
     deduplicated = lines_in(con, "finding", table.name, DEDUPLICATED)
-    notes = staged.notes + _keep_usable_rows(con, staged, quarantined + deduplicated)
+    _keep_usable_rows(con, staged, quarantined + deduplicated)
+    notes = staged.notes + ([sorted_note(staged)] if by_person else [])
     counts = TableCounts(
         table=table.name,
         source_file=path.name,
@@ -166,25 +168,21 @@ def _load_table(
 
 def _keep_usable_rows(
     con: duckdb.DuckDBPyConnection, staged: RawTable, rows_set_aside: int
-) -> list[str]:
+) -> None:
     """`_typed_<table>` becomes `<table>`: quarantined rows and surplus copies deleted, helper
-    columns dropped, rows in person order where the screen needs it, `_row_id` declared
-    NOT NULL. Returns notes for the load report.
+    columns dropped, `_row_id` declared NOT NULL.
 
-    No copy unless the rows must be reordered: deleting the few rows set aside, dropping
-    columns and renaming are cheap in DuckDB, where an anti-joined copy of a 23M-row table
-    took seconds and twice the memory.
+    No copy: deleting the few rows set aside, dropping columns and renaming are cheap in
+    DuckDB, where an anti-joined copy of a 23M-row table took seconds and twice the memory.
     """
     name = staged.table.name
     if rows_set_aside > 0:
         set_aside(con, name)
     for helper in ("_line", "_findings", "_failures"):
         con.execute(f"alter table _typed_{name} drop column {helper}")
-    note = keep_person_order(con, staged.table, f"_typed_{name}")
     con.execute(f"alter table _typed_{name} alter column _row_id set not null")
     con.execute(f"drop table if exists {name}")
     con.execute(f"alter table _typed_{name} rename to {name}")
-    return [note] if note else []
 
 
 def _create_empty(con: duckdb.DuckDBPyConnection, table: OmopTable) -> None:

@@ -46,14 +46,19 @@ def row_rules(staged: RawTable) -> list[RowRule]:
 
 
 def type_and_check_rows(
-    con: duckdb.DuckDBPyConnection, staged: RawTable, stored: Collection[str] | None = None
+    con: duckdb.DuckDBPyConnection,
+    staged: RawTable,
+    stored: Collection[str] | None = None,
+    *,
+    by_person: bool = False,
 ) -> None:
     """Create `_typed_<table>` (`_line`, typed cleaned columns, `_row_id`, `_findings`,
     `_failures`) and `_row_rules`.
 
     `_row_id` is the row's position among the file's data rows (line − 1; 1 = first row).
     `stored`: keep only these columns (None: all). Every column is typed and checked all
-    the same, so a row's failures and findings do not depend on it.
+    the same, so a row's failures and findings do not depend on it. `by_person`: store the
+    rows ordered by person, then line (extract/person_order.py), else in file order.
     """
     table = staged.table
     rules = row_rules(staged)
@@ -67,11 +72,13 @@ def type_and_check_rows(
         raw=staged.raw_name,
         parsed_columns=_parsed_columns(staged),
         columns=_cleaned_columns(table, stored),
+        order=f'order by "{table.person_key}", _line' if by_person else "",
         findings=_listed([(n, r) for n, r in enumerate(rules, 1) if r.finding]),
         failures=_listed([(n, r) for n, r in enumerate(rules, 1) if not r.finding]),
     )
-    # the file's order survives (a parallel copy interleaves row groups of different
-    # persons: extract/person_order.py would then sort a table that came in order)
+    # the file's order (or the sort's) survives: a parallel copy would interleave row
+    # groups of different persons, and the line numbers of the blocks person_order.py
+    # measured would not be the stored blocks
     try:
         with insertion_order(con):
             con.execute(sql, params)
@@ -100,6 +107,12 @@ def typed_view(con: duckdb.DuckDBPyConnection, staged: RawTable) -> str:
     )
     con.execute(sql)
     return name
+
+
+def typed_column(staged: RawTable, column: str) -> str:
+    """SQL for one column of the staged rows typed as `_typed_<table>` stores it, before
+    cleaning (for checks on the staged rows, which have only the file's values)."""
+    return _typed_expr(staged, column, staged.table.columns[column])
 
 
 def _parsed_columns(staged: RawTable) -> str:
