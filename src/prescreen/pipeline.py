@@ -69,6 +69,7 @@ def load_stage(
     `screen_columns_only`: event tables keep only the columns the screen reads (a database
     nobody keeps); a database the user keeps (`--db`) holds every column.
     """
+    from prescreen.criteria.staging import columns_read
     from prescreen.extract import load_extract
 
     if not extract_dir.is_dir():
@@ -76,8 +77,6 @@ def load_stage(
             f"--extract {extract_dir} is not a folder: point it at a folder of OMOP tables "
             "(person.csv, measurement.parquet, …)"
         )
-    from prescreen.criteria.staging import columns_read
-
     return load_extract(
         extract_dir,
         con,
