@@ -28,6 +28,7 @@ def _screens(trial: Trial | None = None) -> tuple[Trial, dict[str, pd.DataFrame]
         frames[policy] = con.execute(
             f"select {COLUMNS} from criterion_result order by person_id, ord"
         ).df()
+    frames["sites"] = con.execute("select person_id, site from person_site").df()
     con.close()
     return trial, frames
 
@@ -86,8 +87,14 @@ def _assert_needed_is_full_where_read(trial: Trial, frames: dict[str, pd.DataFra
     full, needed = frames["all"], frames["needed"]
     top = set(trial.criterion_ids())
     status = _status(full, top)
-    candidates = status[status != "ineligible"]
-    order = sorted(candidates.index, key=lambda p: (candidates[p] != "likely_eligible", p))
+    # the worklist's order: likely_eligible first, the sites taking turns within a status
+    site = frames["sites"].set_index("person_id")["site"]
+    candidates = status[status != "ineligible"].rename("status").reset_index()
+    candidates["site"] = candidates["person_id"].map(site)
+    candidates["rank"] = candidates["status"].ne("likely_eligible").astype(int)
+    candidates = candidates.sort_values("person_id")
+    candidates["turn"] = candidates.groupby(["site", "rank"]).cumcount()
+    order = candidates.sort_values(["rank", "turn", "person_id"])["person_id"].tolist()
     worklist = set(order[:WORKLIST])
     assert len(worklist) == WORKLIST < len(candidates)
     parent = full["criterion_id"].str.split(".").str[0]
@@ -121,4 +128,21 @@ def test_auto_gives_every_row_evidence_exactly_where_criteria_csv_lists_everyone
     assert large.evidence_policy == "needed"
     texts = con.execute("select count(evidence), count(*) from criterion_result").fetchall()[0]
     assert 0 < texts[0] < texts[1]
+    con.close()
+
+
+def test_the_evidence_pass_reads_exactly_the_persons_the_worklist_lists():
+    """One order for both (sql/marts/worklist_order.sql): the persons whose every row gets
+    its evidence are the persons worklist.xlsx and criteria.csv list, cap and all."""
+    from prescreen.report.worklist import select_worklist
+    from prescreen.status import patient_status
+
+    con, trial = loaded_sample()
+    for limit in (WORKLIST, 7):
+        screen_into(con, trial, D, evidence="needed", worklist_limit=limit)
+        patient_status(con, trial.criterion_ids())
+        assert select_worklist(con, limit).shown == limit
+        listed = con.execute("select person_id from worklist_person order by 1").fetchall()
+        read = con.execute("select person_id from ps_need where all_rows order by 1").fetchall()
+        assert read == listed
     con.close()

@@ -66,6 +66,23 @@ def test_cap_takes_likely_eligible_first_then_needs_review_by_person_id():
         select_worklist(con, -1)
 
 
+def test_a_capped_worklist_gives_every_site_its_share_however_persons_are_numbered():
+    """A registry that numbers its persons site by site (A 1-10, B 11-20, C 21-23) still
+    gets every site's patients on a capped list: the sites take turns."""
+    patients = [(pid, "A", "likely_eligible") for pid in range(1, 11)]
+    patients += [(pid, "B", "likely_eligible") for pid in range(11, 21)]
+    patients += [(21, "C", "likely_eligible"), (22, "C", "likely_eligible")]
+    patients += [(23, "C", "needs_review"), (24, "A", "needs_review")]
+    con = _connection(patients)
+    # turns: (1, 11, 21), (2, 12, 22), (3, 13), (4, 14), ...; person_id order within a turn
+    assert _listed(con, 1) == [1]
+    assert _listed(con, 6) == [1, 2, 11, 12, 21, 22]
+    assert _listed(con, 9) == [1, 2, 3, 4, 11, 12, 13, 21, 22]
+    # every likely_eligible before any needs_review; then the needs_review take turns
+    assert _listed(con, 23) == [*range(1, 24)]
+    assert _listed(con, 0) == [*range(1, 25)]
+
+
 def test_no_sheet_exceeds_excel_rows_even_without_a_limit(monkeypatch):
     assert SHEET_MAX_PATIENTS == 1_048_576 - 2  # Excel's rows, less the warning and header
     monkeypatch.setattr(worklist_module, "SHEET_MAX_PATIENTS", 2)

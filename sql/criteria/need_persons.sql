@@ -1,7 +1,8 @@
 -- one row per person whose evidence someone will read ($policy):
--- all: everyone, every row; needed: the worklist (likely eligible first, then needs
--- review, each by person_id, at most $limit persons, 0 = no cap), every row; and the
--- ineligible, for their failing criteria. $top: 1-based positions of top-level rows;
+-- all: everyone, every row; needed: the worklist (in its order, marts/worklist_order.sql,
+-- at most $limit persons, 0 = no cap, $sheet_max per site: exactly who worklist.xlsx and
+-- criteria.csv list), every row; and the ineligible, for their failing criteria.
+-- $top: 1-based positions of top-level rows;
 -- $top_csks: per top-level row, the code set keys it and its sub-rules read (an
 -- ineligible person's evidence pass reads only those of its failing criteria: `csks`, and
 -- limb-scoped rules only on `sel`, the limb the status pass read them on).
@@ -16,15 +17,18 @@ status as (
     from ps_status
 ),
 
+candidates as (
+    select person_id, status from status where status <> 'ineligible'
+),
+
+ordered as (
+{{order}}
+),
+
 worklist as (
-    select
-        person_id,
-        sel,
-        row_number() over (
-            order by case status when 'likely_eligible' then 0 else 1 end, person_id
-        ) as place
-    from status
-    where status <> 'ineligible'
+    select o.person_id, s.sel, o.place
+    from ordered as o
+    inner join status as s on o.person_id = s.person_id
 ),
 
 needed as (

@@ -27,6 +27,8 @@ MANIFEST = "run.json"
 OUTPUTS_MANIFEST = ".prescreen-outputs.json"
 # default --worklist-limit: patients listed in worklist.xlsx (0 = all a sheet holds)
 WORKLIST_LIMIT = 50_000
+# patients a worklist sheet holds: Excel's 1,048,576 rows less the warning and header rows
+WORKLIST_SHEET_MAX = 1_048_576 - 2
 # up to this many screened persons every result row is written in full: criteria.csv lists
 # every person (`--criteria-csv auto`) and every row gets its evidence text (`--evidence
 # auto`); above it both keep to what someone reads (the worklist, the failing criteria)

@@ -33,7 +33,7 @@ from prescreen.criteria.sql_compile import (
 )
 from prescreen.criteria.staging import DOMAIN_TABLES, prepare_staging
 from prescreen.errors import CriteriaError
-from prescreen.outputs import EVERY_ROW_MAX_PERSONS
+from prescreen.outputs import EVERY_ROW_MAX_PERSONS, WORKLIST_SHEET_MAX
 from prescreen.result_store import engine_labels, write_labels
 from prescreen.sqltext import read_sql, render
 
@@ -304,13 +304,15 @@ def _need_persons(
             {"ids": [int(p) for p in persons or []]},
         )
     else:
+        order = render(read_sql("marts/worklist_order.sql"), candidates="candidates")
         con.execute(
-            read_sql("criteria/need_persons.sql"),
+            render(read_sql("criteria/need_persons.sql"), order=order),
             {
                 "top": top,
                 "top_csks": top_codeset_keys(plan),
                 "policy": policy,
                 "limit": max(0, worklist_limit),
+                "sheet_max": WORKLIST_SHEET_MAX,
             },
         )
     con.execute(read_sql("criteria/need_keys.sql"), {"csks": sorted(codeset_keys(plan).values())})

@@ -9,9 +9,10 @@ instead, each for that site's team only.
 
 At registry scale there are millions of such patients: more than Excel's 1,048,576 rows a
 sheet and hours of a coordinator's time. The list is capped (`limit`, default 50,000 in
-total, and never more than a sheet holds): likely_eligible first, then needs_review, each
-by person_id (sql/marts/worklist_person.sql); the README sheet says how many were left
-out and where the full list is. Rows stream from DuckDB in batches.
+total, and never more than a sheet holds): likely_eligible first, then needs_review, the
+sites taking turns within each (sql/marts/worklist_order.sql), so every site's sheet gets
+its share whatever order the registry numbers its persons in; the README sheet says how
+many were left out and where the full list is. Rows stream from DuckDB in batches.
 """
 
 from __future__ import annotations
@@ -26,15 +27,14 @@ from typing import Any
 import duckdb
 import xlsxwriter
 
-from prescreen.outputs import WORKLIST_LIMIT
+from prescreen.outputs import WORKLIST_LIMIT, WORKLIST_SHEET_MAX
 from prescreen.report.labels import cut_at_word
 from prescreen.report.spreadsheet import TextCells
 from prescreen.result_store import output_positions, read_labels
-from prescreen.sqltext import read_sql
+from prescreen.sqltext import read_sql, render
 
 DEFAULT_LIMIT = WORKLIST_LIMIT
-EXCEL_MAX_ROWS = 1_048_576  # rows per worksheet, Excel's limit
-SHEET_MAX_PATIENTS = EXCEL_MAX_ROWS - 2  # below the warning row and the header row
+SHEET_MAX_PATIENTS = WORKLIST_SHEET_MAX  # Excel's rows per sheet, less warning and header
 SHEET_NAME_CHARS = 31  # Excel's limit
 CHECK_VALUES = ["pass", "fail", "unclear"]
 _BATCH = 10_000  # patients per Arrow batch (bounds the Python objects alive at once)
@@ -75,7 +75,7 @@ def truncation_note(shown: str, candidates: str, limit: int) -> str:
     return (
         f"worklist.xlsx shows {shown} of {candidates} likely_eligible / needs_review patients "
         f"({cap}; at most {SHEET_MAX_PATIENTS:,} per site sheet, Excel's row limit; "
-        "likely_eligible first, then needs_review, each by person_id); "
+        "likely_eligible first, then needs_review, the sites taking turns); "
         "the full list is patients.csv / criteria.csv (criteria.parquet when criteria.csv "
         "holds the worklist's patients only)."
     )
@@ -87,12 +87,14 @@ def select_worklist(
     """Leave the table `worklist_person` (who the worklist lists) and say how many.
 
     At most `limit` in total (0 = no limit) and SHEET_MAX_PATIENTS per site;
-    likely_eligible before needs_review, then by person_id. Needs `patient_status`.
+    likely_eligible before needs_review, the sites taking turns within each (the order
+    the evidence pass uses too: sql/marts/worklist_order.sql). Needs `patient_status`.
     """
     if limit < 0:
         raise ValueError(f"worklist limit {limit}: use 0 (no limit) or a positive number")
     params = {"limit": limit, "sheet_max": SHEET_MAX_PATIENTS}
-    con.execute(read_sql("marts/worklist_person.sql"), params)
+    order = render(read_sql("marts/worklist_order.sql"), candidates="candidates")
+    con.execute(render(read_sql("marts/worklist_person.sql"), order=order), params)
     shown, candidates = con.execute(read_sql("marts/worklist_counts.sql")).fetchall()[0]
     return WorklistSelection(shown=int(shown), candidates=int(candidates), limit=limit)
 
