@@ -3,6 +3,7 @@ same rows a run with every evidence text writes for that person."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from sample_screen import COLUMNS, SAMPLE, D, loaded_sample
 from typer.testing import CliRunner
@@ -30,6 +31,34 @@ def test_explain_gives_the_rows_of_a_full_run(loaded, person_id):
     rows["person_id"] = rows["person_id"].astype(expected["person_id"].dtype)
     assert rows.to_dict("records") == expected.to_dict("records")
     assert limb == limbs[person_id]
+
+
+def test_explain_leaves_the_database_as_it_was(loaded):
+    """A kept database (a run's, with its results) is not changed by explaining someone."""
+    con, trial, full, _ = loaded
+    explain_person(con, trial, D, 3)
+    after = con.execute(f"select {COLUMNS}, ord from criterion_result order by person_id, ord")
+    assert after.df().equals(full)
+    tables = {t for (t,) in con.execute("select table_name from duckdb_tables()").fetchall()}
+    assert "criterion_code" in tables
+
+
+def test_a_listed_screen_screens_only_those_persons(loaded):
+    """`persons=`: the listed persons' rows, the same as in a screen of everyone, and no
+    one else's (explaining one person at 1M does not screen the other 999,999)."""
+    con, trial, full, _ = loaded
+    con.execute("begin transaction")
+    try:
+        tables = screen_into(con, trial, D, persons=[1, 4])
+        got = con.execute(f"select {COLUMNS}, ord from criterion_result order by person_id, ord")
+        got = got.df()
+        states = con.execute("select count(distinct person_id) from ps_states").fetchall()[0][0]
+    finally:
+        con.execute("rollback")
+    assert tables.persons == 2 and states <= 2
+    expected = full[full["person_id"].isin([1, 4])].reset_index(drop=True)
+    got["person_id"] = got["person_id"].astype(expected["person_id"].dtype)
+    pd.testing.assert_frame_equal(got, expected)
 
 
 def _explain(person: str):

@@ -23,7 +23,10 @@ from prescreen.sqltext import read_sql
 def explain_person(
     con: duckdb.DuckDBPyConnection, trial: Trial, index_date: date, person_id: int
 ) -> tuple[pd.DataFrame, str | None]:
-    """(every reported row of `person_id` with evidence, the target limb) from a loaded `con`."""
+    """(every reported row of `person_id` with evidence, the target limb) from a loaded `con`.
+
+    Only this person is screened, and inside a transaction that is rolled back: a kept
+    database (`--db`, maybe a run's, with its results) is left exactly as it was."""
     known = con.execute("select count(*) from person where person_id = ?", [person_id]).fetchall()[
         0
     ][0]
@@ -32,14 +35,19 @@ def explain_person(
             f"--person {person_id}: no such person_id in the extract's person table "
             "(a quarantined person is listed in quarantine.csv)"
         )
-    screen_into(con, trial, index_date, persons=[person_id])
-    rows = con.execute(
-        f"select {', '.join(RESULT_COLUMNS)} from {RESULT_TABLE} where person_id = ? order by ord",
-        [person_id],
-    ).df()
-    limb = con.execute(
-        f"select target_limb from {LIMB_TABLE} where person_id = ?", [person_id]
-    ).fetchall()
+    con.execute("begin transaction")
+    try:
+        screen_into(con, trial, index_date, persons=[person_id])
+        rows = con.execute(
+            f"select {', '.join(RESULT_COLUMNS)} from {RESULT_TABLE} where person_id = ? "
+            "order by ord",
+            [person_id],
+        ).df()
+        limb = con.execute(
+            f"select target_limb from {LIMB_TABLE} where person_id = ?", [person_id]
+        ).fetchall()
+    finally:
+        con.execute("rollback")
     return rows, (limb[0][0] if limb else None)
 
 

@@ -233,11 +233,14 @@ def no_rows_result(inst: Inst) -> tuple[bool | None, str | None, str]:
 
 
 # --------------------------------------------------------------------------- statement
-def compile_screen(plan: Plan, *, evidence: bool, need_filter: bool = False) -> Compiled:
+def compile_screen(
+    plan: Plan, *, evidence: bool, need_filter: bool = False, listed: bool = False
+) -> Compiled:
     """The two statements of a screen: `states_sql` per batch of persons (events → packed
     per-instance results, and texts in the evidence pass) and `tree_sql` once (the rule tree,
     outputs and target limb over `ps_states`). `need_filter` restricts both to the persons
-    of `ps_need` (the evidence pass)."""
+    of `ps_need` (the evidence pass); `listed` restricts the status pass's tree to them
+    (`prescreen explain`: one person's answer without screening everyone)."""
     params: dict[str, Any] = {"index_date": plan.index_date, "person_lo": 0, "person_hi": 0}
     for inst in plan.insts:
         dv, dr, de = no_rows_result(inst)
@@ -294,6 +297,8 @@ def compile_screen(plan: Plan, *, evidence: bool, need_filter: bool = False) -> 
         person_filter="\n    inner join ps_need as n on p.person_id = n.person_id"
         "\n    inner join ps_status as s on p.person_id = s.person_id"
         if need_filter
+        else "\n    semi join ps_need as n on p.person_id = n.person_id"
+        if listed
         else "",
         node_layers=layers,
         outputs=outputs,

@@ -75,7 +75,8 @@ def screen_into(
 
     `evidence`: auto (all rows up to FULL_EVIDENCE_PERSONS persons, else `needed`), all,
     needed (worklist persons and the failing rows of the ineligible) or none.
-    `persons`: evidence for exactly these persons, every row (`prescreen explain`).
+    `persons`: screen exactly these persons, every row with its evidence (`prescreen
+    explain`); criterion_result then holds their rows only.
     `exact_concepts`: allow code sets with `descendants: true` on an extract without
     concept_ancestor (their concepts then match exactly; a warning, not an error).
     `results=False`: statuses only (sweeps and forecasts): the screen stops at `ps_status`,
@@ -85,9 +86,12 @@ def screen_into(
         raise CriteriaError(f"evidence {evidence!r}: choose one of {', '.join(EVIDENCE_POLICIES)}")
     plan = build_plan(trial, index_date)
     unmatched = prepare_screen(con, plan, exact_concepts=exact_concepts)
-    status = compile_screen(plan, evidence=False)
+    listed = persons is not None
+    if listed:  # only these persons are screened at all: their rows decide their results
+        _need_persons(con, plan, "persons", worklist_limit, persons)
+    status = compile_screen(plan, evidence=False, listed=listed)
     n_out = len(plan.outputs)
-    _states(con, status, batch_persons, "person")
+    _states(con, status, batch_persons, "ps_need" if listed else "person")
     con.execute(
         "create or replace temp table ps_status as select person_id, target_limb, sel, "
         f"[{', '.join(f'o{k}_c' for k in range(n_out))}] as codes, "
