@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from prescreen.database import insertion_order
 from prescreen.report.csv_files import write_relation
 from prescreen.report.options import CRITERIA_CSV_ALL_MAX_PERSONS, ReportOptions
 from prescreen.result_store import read_labels
@@ -31,7 +32,13 @@ def write_patient_files(
     """patients.csv, criteria.parquet, criteria.csv into `folder`; True if criteria.csv
     lists every person. Needs `patient_status` and, unless it lists everyone,
     `worklist_person` (`prescreen.report.worklist.select_worklist`)."""
-    con.execute("set preserve_insertion_order = true")  # person, then protocol order
+    with insertion_order(con):  # the files list rows in the tables' order (person, protocol)
+        return _write_patient_files(con, folder, options, screened)
+
+
+def _write_patient_files(
+    con: duckdb.DuckDBPyConnection, folder: Path, options: ReportOptions, screened: int
+) -> bool:
     patients = con.sql(read_sql("marts/patients_file.sql"))
     write_relation(patients, folder / "patients.csv", bom=options.csv_bom)
     labels = read_labels(con).params()  # criterion_code read in its order: labels bound
