@@ -47,6 +47,20 @@ def test_patients_csv_keeps_its_columns_and_adds_the_target_limb_last(tmp_path):
     assert lines[2] == "2,B,likely_eligible,0,0,1,"
 
 
+def test_patient_files_leave_the_connections_insertion_order_setting_as_it_was(tmp_path):
+    """The files keep the tables' row order; the statements after them (the report stage)
+    run with the connection's own setting again (open_database: off, less memory)."""
+    con = _connection()
+    from prescreen.status import patient_status
+
+    patient_status(con, IDS)
+    setting = "select current_setting('preserve_insertion_order')"
+    for kept in (False, True):
+        con.execute(f"set preserve_insertion_order = {kept}")
+        write_patient_files(tmp_path, con)
+        assert con.execute(setting).fetchall()[0][0] is kept
+
+
 def test_funnel_csv_names_each_criterion_by_its_label(tmp_path):
     write_reports(tmp_path, _connection(), trial=TRIAL, provenance=PROVENANCE,
                   options=ReportOptions(worklist=False))  # fmt: skip
