@@ -185,9 +185,9 @@ def run(
     worklist_limit: Annotated[
         int,
         typer.Option(
-            help="At most N patients in worklist.xlsx, likely_eligible first, then needs_review, "
-            "the sites taking turns (0 = no limit, still at most Excel's 1,048,574 rows per site sheet); "
-            "the full list is patients.csv / criteria.csv.",
+            help="At most N patients in worklist.xlsx, likely_eligible first, then "
+            "needs_review, the sites taking turns (0 = no limit, still at most Excel's "
+            "1,048,574 rows per site sheet); the full list is patients.csv / criteria.csv.",
         ),
     ] = WORKLIST_LIMIT,
     round_to: Annotated[
