@@ -7,7 +7,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from prescreen.result_store import read_labels, store_frame
+from prescreen.result_store import create_label_types, read_labels, store_frame
 from prescreen.sqltext import read_sql
 
 COLUMNS = ["person_id", "criterion_id", "result", "evidence", "reason"]
@@ -74,5 +74,35 @@ def test_the_files_read_the_table_with_the_labels_bound():
     con = duckdb.connect()
     frame = _frame(rows).assign(ord=[1, 2] * 3)
     store_frame(con, frame)
+    create_label_types(con, read_labels(con))
     got = con.execute(read_sql("marts/result_rows.sql"), read_labels(con).params()).fetchall()
     assert got == sorted(rows, key=lambda r: (r[0], r[1] != "I1"))
+
+
+def test_criteria_parquet_holds_the_labels_as_strings(tmp_path):
+    """criteria.parquet is written through ENUM types of the labels (label_type.sql): the
+    file holds the same strings, odd ones and a result outside the known four included,
+    and a kept database gets no types."""
+    rows = [
+        (1, "I1", "pass", "age 70", None),
+        (1, "E'1 ü", "odd", None, "a reason of its own"),
+        (2, "I1", "unknown", None, "stale"),
+    ]
+    con = duckdb.connect(str(tmp_path / "kept.duckdb"))
+    store_frame(con, _frame(rows))
+    create_label_types(con, read_labels(con))
+    parquet = tmp_path / "criteria.parquet"
+    labels = read_labels(con).params()
+    con.sql(read_sql("marts/result_rows.sql"), params=labels).write_parquet(str(parquet))
+    back = duckdb.connect()
+    assert back.execute("select * from read_parquet(?)", [str(parquet)]).fetchall() == rows
+    kinds = back.execute("describe select * from read_parquet(?)", [str(parquet)]).fetchall()
+    assert [t for _, t, *_ in kinds] == ["BIGINT", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR"]
+    con.close()
+    reopened = duckdb.connect(str(tmp_path / "kept.duckdb"))
+    assert (
+        reopened.execute(
+            "select count(*) from duckdb_types() where type_name like 'ps_%_label'"
+        ).fetchall()[0][0]
+        == 0
+    )

@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from prescreen.sqltext import read_sql
+from prescreen.sqltext import read_sql, render
 
 RESULT_LABELS = ("pass", "fail", "unknown", "manual")  # code 0, 1, 2, 3
 # reason_code 1, 2, …: the unknowns' reasons (the engines' REASON_CODES, in that order)
@@ -64,6 +64,17 @@ def write_labels(con: duckdb.DuckDBPyConnection, labels: Labels) -> None:
     if kind is not None and kind[0] != "VIEW":
         con.execute(f"drop table {VIEW}")
     con.execute(read_sql("marts/criterion_result_view.sql"))
+
+
+def create_label_types(con: duckdb.DuckDBPyConnection, labels: Labels) -> None:
+    """Temporary ENUM types of `labels` (ps_criterion_label, ps_result_label,
+    ps_reason_label) for the files written from criterion_code (sql/marts/label_type.sql)."""
+    for name, values in (
+        ("ps_criterion_label", labels.criteria),
+        ("ps_result_label", labels.results),
+        ("ps_reason_label", labels.reasons),
+    ):
+        con.execute(render(read_sql("marts/label_type.sql"), name=name), {"labels": values})
 
 
 def read_labels(con: duckdb.DuckDBPyConnection) -> Labels:

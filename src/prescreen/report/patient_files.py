@@ -15,7 +15,7 @@ import duckdb
 from prescreen.database import insertion_order
 from prescreen.report.csv_files import write_relation
 from prescreen.report.options import CRITERIA_CSV_ALL_MAX_PERSONS, ReportOptions
-from prescreen.result_store import read_labels
+from prescreen.result_store import create_label_types, read_labels
 from prescreen.sqltext import read_sql, render
 
 
@@ -41,7 +41,9 @@ def _write_patient_files(
 ) -> bool:
     patients = con.sql(read_sql("marts/patients_file.sql"))
     write_relation(patients, folder / "patients.csv", bom=options.csv_bom)
-    labels = read_labels(con).params()  # criterion_code read in its order: labels bound
+    stored = read_labels(con)
+    labels = stored.params()  # criterion_code read in its order: labels bound
+    create_label_types(con, stored)
     results = con.sql(read_sql("marts/result_rows.sql"), params=labels)
     parquet = folder / "criteria.parquet"
     results.write_parquet(str(parquet), compression="zstd")
