@@ -6,6 +6,8 @@
 -- by person_id), so a cap leaves every site its share of the list however the registry
 -- numbers its persons (an export that numbers site by site would otherwise fill a capped
 -- list from the first sites). At most $sheet_max per site (an Excel sheet's rows).
+-- {{sites}}: person_site (person_id, site, site_id), or no rows where a database has none
+-- (a screen of bare tables: every candidate then counts as one site).
 with
 candidate as (
     select
@@ -15,7 +17,7 @@ candidate as (
         s.site_id,
         case c.status when 'likely_eligible' then 0 else 1 end as status_rank
     from {{candidates}} as c
-    left join person_site as s on c.person_id = s.person_id
+    left join {{sites}} as s on c.person_id = s.person_id
 ),
 
 turn as (

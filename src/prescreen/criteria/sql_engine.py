@@ -47,6 +47,11 @@ BATCH_PERSONS = 50_000
 # (the number up to which criteria.csv lists every person: prescreen.outputs)
 FULL_EVIDENCE_PERSONS = EVERY_ROW_MAX_PERSONS
 EVIDENCE_POLICIES = ("auto", "all", "needed", "none")
+# the worklist order's sites where a database has no person_site (tables built by hand)
+NO_SITES = (
+    "(select cast(null as bigint) as person_id, cast(null as varchar) as site,"
+    " cast(null as bigint) as site_id where false)"
+)
 
 
 @dataclass(frozen=True)
@@ -308,7 +313,8 @@ def _need_persons(
             {"ids": [int(p) for p in persons or []]},
         )
     else:
-        order = render(read_sql("marts/worklist_order.sql"), candidates="candidates")
+        sites = "person_site" if _exists(con, "person_site") else NO_SITES
+        order = render(read_sql("marts/worklist_order.sql"), candidates="candidates", sites=sites)
         con.execute(
             render(read_sql("criteria/need_persons.sql"), order=order),
             {
