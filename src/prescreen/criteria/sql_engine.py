@@ -92,8 +92,9 @@ def screen_into(
     plan = build_plan(trial, index_date)
     unmatched = prepare_screen(con, plan, exact_concepts=exact_concepts)
     listed = persons is not None
+    chosen = 0
     if listed:  # only these persons are screened at all: their rows decide their results
-        _need_persons(con, plan, "persons", worklist_limit, persons)
+        chosen = _need_persons(con, plan, "persons", worklist_limit, persons)
     status = compile_screen(plan, evidence=False, listed=listed)
     n_out = len(plan.outputs)
     _states(con, status, batch_persons, "ps_need" if listed else "person")
@@ -106,12 +107,15 @@ def screen_into(
     total = int(con.execute("select count(*) from ps_status").fetchall()[0][0])
     if not results:
         return ScreenTables(total, 0, "none", unmatched)
-    policy = (
-        evidence if evidence != "auto" else ("all" if total <= FULL_EVIDENCE_PERSONS else "needed")
-    )
-    if persons is not None:
+    if listed:
         policy = "persons"
-    chosen = _need_persons(con, plan, policy, worklist_limit, persons)
+    else:
+        policy = (
+            evidence
+            if evidence != "auto"
+            else ("all" if total <= FULL_EVIDENCE_PERSONS else "needed")
+        )
+        chosen = _need_persons(con, plan, policy, worklist_limit, None)
     if chosen:
         _evidence_pass(con, plan, batch_persons)
     else:
@@ -314,7 +318,7 @@ def _need_persons(
         )
     else:
         sites = "person_site" if _exists(con, "person_site") else NO_SITES
-        order = render(read_sql("marts/worklist_order.sql"), candidates="candidates", sites=sites)
+        order = render(read_sql("marts/worklist_order.sql"), sites=sites)
         con.execute(
             render(read_sql("criteria/need_persons.sql"), order=order),
             {

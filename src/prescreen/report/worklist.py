@@ -93,9 +93,7 @@ def select_worklist(
     if limit < 0:
         raise ValueError(f"worklist limit {limit}: use 0 (no limit) or a positive number")
     params = {"limit": limit, "sheet_max": SHEET_MAX_PATIENTS}
-    order = render(
-        read_sql("marts/worklist_order.sql"), candidates="candidates", sites="person_site"
-    )
+    order = render(read_sql("marts/worklist_order.sql"), sites="person_site")
     con.execute(render(read_sql("marts/worklist_person.sql"), order=order), params)
     shown, candidates = con.execute(read_sql("marts/worklist_counts.sql")).fetchall()[0]
     return WorklistSelection(shown=int(shown), candidates=int(candidates), limit=limit)
