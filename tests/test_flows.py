@@ -6,7 +6,7 @@ import io
 import json
 import re
 import zipfile
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
@@ -143,8 +143,11 @@ def test_io_errors_are_retried_and_bad_data_is_not(extract, tmp_path, monkeypatc
 
 
 @pytest.mark.slow
-def test_scan_stores_runs_and_lists_changes(tmp_path):
+def test_scan_stores_runs_and_lists_changes(tmp_path, monkeypatch):
     from prescreen.flows.scan import scan
+
+    # every scan starts within the same second, as on a fast machine
+    monkeypatch.setattr("prescreen.provenance.datetime", _SameSecond)
 
     from prescreen.store import run_history
 
@@ -196,6 +199,17 @@ def test_scan_stores_runs_and_lists_changes(tmp_path):
     assert first.run["run_id"] in listed.output and second.run["run_id"] in listed.output
     assert history["registry"].tolist() == ["registry"] * 3
     assert [str(d)[:10] for d in history["as_of"]] == ["2026-09-01", "2026-11-01", "2026-11-01"]
+
+
+class _SameSecond(datetime):
+    """A clock whose every reading falls in one second, a microsecond apart."""
+
+    ticks = 0
+
+    @classmethod
+    def now(cls, tz=None):  # type: ignore[override]
+        cls.ticks += 1
+        return cls(2026, 11, 30, 6, 0, 0, cls.ticks, tzinfo=tz)
 
 
 @pytest.mark.slow

@@ -93,8 +93,13 @@ def trial_fields(trial: Trial) -> dict[str, Any]:
 
 
 def started_now() -> datetime:
-    """A run's start time, UTC, to the second (as run.json shows it)."""
-    return datetime.now(UTC).replace(microsecond=0)
+    """A run's start time, UTC, to the microsecond.
+
+    run.json shows it to the second, but a scan's run id and the store's order of
+    same-day rescans read the full time: two scans started within one second are two
+    runs, not one run recorded twice.
+    """
+    return datetime.now(UTC)
 
 
 def _iso(value: date | None) -> str | None:
