@@ -7,6 +7,7 @@ to `quarantine` (unusable) or `finding` (kept) as `CrossRule.outcome` says.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -116,24 +117,22 @@ def _after_extract(dated: dict, column: dict, extract_date: date) -> list[CrossR
     ]
 
 
-def key_rules(table: OmopTable, whole: str | None = None) -> list[CrossRule]:
+def key_rules(
+    table: OmopTable, whole: str | None = None, *, copies: bool = True
+) -> list[CrossRule]:
     """Exact copies (kept once), then keys repeated with different content.
 
     A repeated identity key (person, care_site) is unusable: every copy is quarantined.
     Any other repeated source id is a finding: rows are kept, each has its own `_row_id`.
     `whole`: a relation with every column typed (validate.typed_view) where
-    `_typed_<table>` stores only some; copies are compared on it.
+    `_typed_<table>` stores only some; copies are compared on it. `copies=False` leaves
+    the exact-copy rule out (`copies_in_stored_columns` proved there are none).
     """
     if not table.primary_key:
         return []
     label = "+".join(table.primary_key)
-    slots = {
-        "typed": f"_typed_{table.name}",
-        "key_text": key_text(table, "s"),
-        "key_columns": ", ".join(table.primary_key),
-        "key_not_null": " and ".join(f"{k} is not null" for k in table.primary_key),
-    }
-    copies = _rule(
+    slots = _key_slots(table)
+    copy_rule = _rule(
         "finding",
         "exact_duplicate",
         DEDUPLICATED,
@@ -161,7 +160,27 @@ def key_rules(table: OmopTable, whole: str | None = None) -> list[CrossRule]:
         column_name=label,
         deduplicated=DEDUPLICATED,
     )
-    return [copies, repeats]
+    return [copy_rule, repeats] if copies else [repeats]
+
+
+def _key_slots(table: OmopTable) -> dict[str, str]:
+    return {
+        "typed": f"_typed_{table.name}",
+        "key_text": key_text(table, "s"),
+        "key_columns": ", ".join(table.primary_key),
+        "key_not_null": " and ".join(f"{k} is not null" for k in table.primary_key),
+    }
+
+
+def copies_in_stored_columns(
+    con: duckdb.DuckDBPyConnection, table: OmopTable, stored: Collection[str]
+) -> bool:
+    """True when some rows of `_typed_<table>` with a repeated key are equal in every
+    stored column: only they can be exact copies, which the unstored columns decide."""
+    compared = ", ".join(f's."{c}"' for c in table.columns if c in stored)
+    sql = render(read_sql("extract/exact_duplicate.sql"), **_key_slots(table), all_columns=compared)
+    params = {"table_name": table.name, "column_name": "", "check_name": "", "reason": ""}
+    return bool(con.execute(f"select count(*) from ({sql})", params).fetchall()[0][0])
 
 
 def keys_proven_unique(con: duckdb.DuckDBPyConnection, table: OmopTable) -> bool:

@@ -13,7 +13,13 @@ import duckdb
 from rich.console import Console
 
 from prescreen.errors import ExtractError
-from prescreen.extract.crossrows import key_rules, keys_proven_unique, row_rules_across
+from prescreen.extract.crossrows import (
+    copies_in_stored_columns,
+    key_rules,
+    keys_proven_unique,
+    row_rules_across,
+)
+from prescreen.extract.csvpass import numbered_copy, type_csv_rows
 from prescreen.extract.discover import discover_files, file_sha256
 from prescreen.extract.extract_date import ExtractDate, resolve_extract_date
 from prescreen.extract.person_order import sorted_note, store_by_person
@@ -127,20 +133,18 @@ def _load_table(
     stored: list[str] | None,
 ) -> TableCounts:
     staged = stage_file(con, table, path)
-    quarantine_rejects(con, staged)
-    by_person = store_by_person(con, staged)
-    type_and_check_rows(con, staged, stored, by_person=by_person)
+    if staged.csv is not None:  # read once, while typed; numbered and ordered after
+        by_person = type_csv_rows(con, staged, stored)
+        quarantine_rejects(con, staged)
+    else:
+        quarantine_rejects(con, staged)
+        by_person = store_by_person(con, staged)
+        type_and_check_rows(con, staged, stored, by_person=by_person)
     record(con, "quarantine", staged, *row_outcomes_sql(staged, key_text(table, "t"), "_failures"))
     for rule in row_rules_across(table, extract_date):
         record(con, rule.outcome, staged, rule.sql, rule.params)
     if not keys_proven_unique(con, table):
-        # an exact copy is equal in every column, also in those not stored: compared on a
-        # view typing the staged rows whole
-        whole = typed_view(con, staged) if stored is not None and table.primary_key else None
-        for rule in key_rules(table, whole):
-            record(con, rule.outcome, staged, rule.sql, rule.params)
-        if whole is not None:
-            con.execute(f"drop view {whole}")
+        _record_key_rules(con, staged, stored)
     record(con, "finding", staged, *row_outcomes_sql(staged, key_text(table, "t"), "_findings"))
     forget_findings_of_quarantined(con, table.name)
     staged.drop(con)
@@ -164,6 +168,32 @@ def _load_table(
             f"{path.name}: rows in {counts.rows_in} != loaded + quarantined + deduplicated"
         )
     return counts
+
+
+def _record_key_rules(
+    con: duckdb.DuckDBPyConnection, staged: RawTable, stored: list[str] | None
+) -> None:
+    """Exact copies and repeated keys. An exact copy is equal in every column, also in
+    those not stored: where only some are stored, copies are compared on a view typing
+    the staged rows whole. A CSV file was read once, into the stored columns; it is read
+    again (numbered, `numbered_copy`) only when those columns show candidate copies."""
+    table = staged.table
+    whole, copy_table = None, None
+    copies = True
+    if stored is not None and table.primary_key:
+        if staged.csv is None:
+            whole = typed_view(con, staged)
+        elif copies_in_stored_columns(con, table, stored):
+            copy_table = numbered_copy(con, staged)
+            whole = typed_view(con, copy_table)
+        else:
+            copies = False
+    for rule in key_rules(table, whole, copies=copies):
+        record(con, rule.outcome, staged, rule.sql, rule.params)
+    if whole is not None:
+        con.execute(f"drop view {whole}")
+    if copy_table is not None:
+        copy_table.drop(con)
 
 
 def _keep_usable_rows(

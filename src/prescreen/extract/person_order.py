@@ -9,7 +9,8 @@ batch read nearly every block: at 1,000,000 persons a status batch took 1.9 s in
 whole table. So the staged rows are measured before they are typed, and rows out of order
 are typed and stored in person order in that one pass (`type_and_check_rows`), rather than
 stored as they came and rewritten (which cost one more write of the table: at 1M, 18 s for
-measurement).
+measurement). A CSV file is read only once, while typed (extract/csvpass.py), so its rows
+are measured once stored and rewritten in person order when they need it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import logging
 
 import duckdb
 
+from prescreen.database import insertion_order
 from prescreen.extract.stage import RawTable
 from prescreen.extract.validate import typed_column
 from prescreen.sqltext import read_sql, render
@@ -42,11 +44,38 @@ def store_by_person(con: duckdb.DuckDBPyConnection, staged: RawTable) -> bool:
     Measured on the staged rows in file order, which the typed copy keeps
     (`insertion_order`): their blocks are the stored table's blocks.
     """
-    table = staged.table
-    key = table.person_key
-    if not table.screened or key is None or key not in staged.columns:
+    key = staged.table.person_key
+    if not _per_person(staged) or key is None:
         return False
     slots = {"table": staged.raw_name, "position": "_line", "person": typed_column(staged, key)}
+    return _spread_out(con, staged, slots)
+
+
+def sort_typed_by_person(con: duckdb.DuckDBPyConnection, staged: RawTable) -> bool:
+    """For a CSV file, typed in file order before its line numbers were known: measured on
+    the stored rows, which are rewritten in person order when spread (True).
+
+    One more write of the table, for a file out of person order only; reading the file
+    twice, to measure it first, would cost every file that.
+    """
+    key = staged.table.person_key
+    typed = f"_typed_{staged.table.name}"
+    if not _per_person(staged) or key is None:
+        return False
+    slots = {"table": typed, "position": "_line", "person": f'"{key}"'}
+    if not _spread_out(con, staged, slots):
+        return False
+    with insertion_order(con):
+        con.execute(render(read_sql("extract/person_sorted_copy.sql"), typed=typed, person=key))
+    return True
+
+
+def _per_person(staged: RawTable) -> bool:
+    table = staged.table
+    return table.screened and table.person_key is not None and table.person_key in staged.columns
+
+
+def _spread_out(con: duckdb.DuckDBPyConnection, staged: RawTable, slots: dict[str, str]) -> bool:
     spread, blocks = con.execute(
         render(read_sql("extract/person_spread.sql"), **slots), {"block_rows": BLOCK_ROWS}
     ).fetchall()[0]

@@ -1,7 +1,9 @@
-"""Stage one extract file as `_raw_<table>`: its rows with a line number, nothing typed yet.
+"""Stage one extract file as `_raw_<table>`: its rows, nothing typed yet.
 
 CSV is read by DuckDB's own reader with every column as text (extract/csvread.py), so a
-bad value can never stop the load: typing happens later in SQL. Rows the reader cannot
+bad value can never stop the load: typing happens later in SQL. `_raw_<table>` is a view
+over the file, read once while its rows are typed; their line numbers come after that
+read (extract/csvpass.py). Rows the reader cannot
 split into the header's columns (or that are not UTF-8) are kept as rejects with their
 line number. DuckDB error texts quote raw lines; they are rephrased, never passed on.
 A `.csv.gz` file is checked end to end first (extract/compressed.py).
@@ -21,7 +23,7 @@ import pandas as pd
 
 from prescreen.errors import ExtractError
 from prescreen.extract.compressed import check_gzip
-from prescreen.extract.csvread import error_kind, read_csv_table
+from prescreen.extract.csvread import CsvFile, error_kind, stage_csv_view
 from prescreen.extract.header import canonical_names, describe_columns
 from prescreen.extract.tables import OmopTable
 from prescreen.sqltext import read_sql, render
@@ -49,7 +51,8 @@ class RawTable:
 
     `types` maps each OMOP column to its type in `_raw_<table>`: VARCHAR (text, typed with
     try_cast chains) or a Parquet type that fits the OMOP type (`_NATIVE`). `view` is true
-    when `_raw_<table>` is a view over the file rather than a table.
+    when `_raw_<table>` is a view over the file rather than a table. `csv` is set for a
+    CSV file's view: read once, while typed, its `_line` still NULL (extract/csvpass.py).
     """
 
     table: OmopTable
@@ -62,6 +65,8 @@ class RawTable:
     types: dict[str, str] = field(default_factory=dict)
     view: bool = False
     header: list[str] = field(default_factory=list)  # every column's canonical name, file order
+    path: Path | None = None
+    csv: CsvFile | None = None
 
     @property
     def rejected_rows(self) -> int:
@@ -72,8 +77,10 @@ class RawTable:
         return self.types.get(column, "VARCHAR")
 
     def drop(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Remove `_raw_<table>`."""
+        """Remove `_raw_<table>` (and a CSV reader's reject tables)."""
         con.execute(f"drop {'view' if self.view else 'table'} if exists {self.raw_name}")
+        for rejects in (f"{self.raw_name}_rej", f"{self.raw_name}_scan"):
+            con.execute(f"drop table if exists {rejects}")
 
 
 def stage_file(con: duckdb.DuckDBPyConnection, table: OmopTable, path: Path) -> RawTable:
@@ -85,7 +92,7 @@ def stage_file(con: duckdb.DuckDBPyConnection, table: OmopTable, path: Path) -> 
     if path.name.lower().endswith(".parquet"):
         staged = _stage_parquet(con, raw_name, table, path)
     else:
-        csv_file = None if path.stat().st_size == 0 else read_csv_table(con, raw_name, table, path)
+        csv_file = None if path.stat().st_size == 0 else stage_csv_view(con, raw_name, table, path)
         if csv_file is None:
             con.execute(f"create or replace temp table {raw_name} (_line bigint)")
             return RawTable(table, path.name, raw_name, [], notes=["empty file: no header row"])
@@ -95,9 +102,11 @@ def stage_file(con: duckdb.DuckDBPyConnection, table: OmopTable, path: Path) -> 
             raw_name,
             csv_file.columns,
             csv_file.extra,
-            csv_file.rejects,
             notes=csv_file.notes,
+            view=True,
             header=csv_file.lowered,
+            path=path,
+            csv=csv_file,
         )
     if staged.extra_columns:
         staged.notes.append(

@@ -85,8 +85,8 @@ def type_and_check_rows(
     except (duckdb.OutOfMemoryException, duckdb.InterruptException):
         raise
     except duckdb.Error as exc:
-        if not staged.view:
-            raise
+        if not staged.view or staged.csv is not None:
+            raise  # a CSV file's read errors are rephrased by extract/csvpass.py
         # a Parquet file is first read here (staging made a view): a corrupt page shows now
         raise ExtractError(unreadable_parquet(staged.source_file, exc)) from None
 
