@@ -22,10 +22,10 @@ from prescreen.extract.csvread import (
     define_csv_view,
     error_kind,
     lf_copy,
+    number_typed_rows,
     point_csv_view,
     read_csv_table,
 )
-from prescreen.extract.csvread import number_typed_rows as number_rows
 from prescreen.extract.person_order import sort_typed_by_person
 from prescreen.extract.stage import RawTable
 from prescreen.extract.validate import type_and_check_rows
@@ -40,7 +40,7 @@ def type_csv_rows(
     if csv_file is None or path is None:
         raise RuntimeError(f"{staged.source_file}: not a staged CSV view")
     _read_once(con, staged, csv_file, path, stored)
-    number_rows(con, staged.raw_name, f"_typed_{staged.table.name}", path, csv_file)
+    number_typed_rows(con, staged.raw_name, f"_typed_{staged.table.name}", path, csv_file)
     staged.rejects = csv_file.rejects
     return sort_typed_by_person(con, staged)
 

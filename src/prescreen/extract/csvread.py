@@ -52,8 +52,12 @@ class CsvFile:
         self.lowered = lowered  # every header cell, canonical spelling, file order
         self.rejects = pd.DataFrame(columns=["line", "column_name", "check_name", "reason"])
         self.notes: list[str] = []
-        self.selects: list[str] = []  # the view's OMOP columns, from positional names
+        self.selects: list[str] = []  # the OMOP columns read, from positional names
         self.n_cells = len(lowered)
+
+    def positional_names(self) -> dict[str, str]:
+        """c0, c1, … → the OMOP name of each column read."""
+        return {f"c{i}": name for i, name in enumerate(self.lowered) if name not in self.extra}
 
 
 def stage_csv_view(
@@ -61,13 +65,20 @@ def stage_csv_view(
 ) -> CsvFile | None:
     """Create the view `_raw_<table>` over a CSV file (no row read yet; `_line` NULL until
     `number_typed_rows`); None when the file holds no header at all."""
+    result = _csv_file(table, path)
+    if result is not None:
+        define_csv_view(con, raw_name, path, result)
+    return result
+
+
+def _csv_file(table: OmopTable, path: Path) -> CsvFile | None:
+    """The file's header read and checked; None when it holds no header at all."""
     cells = read_header(path)
     if cells is None:
         return None
     lowered, extra = canonical_names(table, path.name, cells)
     result = CsvFile([c for c in lowered if c not in extra], extra, lowered)
     result.selects = [f'c{i} as "{name}"' for i, name in enumerate(lowered) if name not in extra]
-    define_csv_view(con, raw_name, path, result)
     return result
 
 
@@ -113,35 +124,32 @@ def number_typed_rows(
     _refuse_swallowed_lines(path, rejects)
     lines = sorted({int(x) for x in rejects["line"].tolist()})
     if lines:
-        con.execute(
-            render(read_sql("extract/number_typed_lines.sql"), typed=typed),
-            {"rejected": lines, "n_rejected": len(lines)},
-        )
+        with insertion_order(con):  # stored in line order, as the file's rows came
+            con.execute(
+                render(read_sql("extract/number_typed_lines.sql"), typed=typed),
+                {"rejected": lines, "n_rejected": len(lines)},
+            )
     else:
         con.execute(render(read_sql("extract/number_typed_rows.sql"), typed=typed))
-    names = {f"c{i}": name for i, name in enumerate(csv_file.lowered) if name not in csv_file.extra}
-    csv_file.rejects = _reject_rows(rejects, names)
+    csv_file.rejects = _reject_rows(rejects, csv_file.positional_names())
 
 
 def read_csv_table(
     con: duckdb.DuckDBPyConnection, raw_name: str, table: OmopTable, path: Path
 ) -> CsvFile | None:
     """Create `_raw_<table>` from a CSV file; None when the file holds no header at all."""
-    cells = read_header(path)
-    if cells is None:
+    result = _csv_file(table, path)
+    if result is None:
         return None
-    lowered, extra = canonical_names(table, path.name, cells)
-    result = CsvFile([c for c in lowered if c not in extra], extra, lowered)
-    selects = [f'c{i} as "{name}"' for i, name in enumerate(lowered) if name not in extra]
     try:
-        _read_rows(con, raw_name, path, len(cells), selects)
+        _read_rows(con, raw_name, path, result.n_cells, result.selects)
     except duckdb.Error as exc:
         if "invalid state" not in str(exc):
             raise ExtractError(f"{path.name}: cannot be read as CSV ({error_kind(exc)})") from None
         with tempfile.TemporaryDirectory(prefix="prescreen-") as folder:
             copy = lf_copy(path, Path(folder))
             try:
-                _read_rows(con, raw_name, copy, len(cells), selects)
+                _read_rows(con, raw_name, copy, result.n_cells, result.selects)
             except duckdb.Error as again:
                 raise ExtractError(
                     f"{path.name}: cannot be read as CSV ({error_kind(again)})"
@@ -150,8 +158,7 @@ def read_csv_table(
     rejects = _read_rejects(con, raw_name)
     _refuse_swallowed_lines(path, rejects)
     _number_lines(con, raw_name, rejects["line"].tolist())
-    names = {f"c{i}": name for i, name in enumerate(lowered) if name not in extra}
-    result.rejects = _reject_rows(rejects, names)
+    result.rejects = _reject_rows(rejects, result.positional_names())
     return result
 
 
