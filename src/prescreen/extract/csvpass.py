@@ -11,24 +11,25 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 import duckdb
 
+from prescreen.database import insertion_order
 from prescreen.errors import ExtractError
 from prescreen.extract.csvread import (
     CsvFile,
     define_csv_view,
     error_kind,
     lf_copy,
-    number_typed_rows,
+    number_rows,
     point_csv_view,
-    read_csv_table,
 )
 from prescreen.extract.person_order import sort_typed_by_person
 from prescreen.extract.stage import RawTable
 from prescreen.extract.validate import type_and_check_rows
+from prescreen.sqltext import read_sql, render
 
 
 def type_csv_rows(
@@ -36,13 +37,35 @@ def type_csv_rows(
 ) -> bool:
     """Create `_typed_<table>` from a staged CSV file, numbered and with its rejects in
     `staged.rejects`; returns True when the rows were sorted into person order."""
-    csv_file, path = staged.csv, staged.path
-    if csv_file is None or path is None:
-        raise RuntimeError(f"{staged.source_file}: not a staged CSV view")
-    _read_once(con, staged, csv_file, path, stored)
-    number_typed_rows(con, staged.raw_name, f"_typed_{staged.table.name}", path, csv_file)
+    csv_file, path = _csv_of(staged)
+    if _read_once(con, staged, csv_file, path, lambda: type_and_check_rows(con, staged, stored)):
+        staged.notes.append("mixed line endings: CR LF read as LF")
+    number_rows(con, staged.raw_name, f"_typed_{staged.table.name}", path, csv_file)
     staged.rejects = csv_file.rejects
     return sort_typed_by_person(con, staged)
+
+
+def numbered_copy(con: duckdb.DuckDBPyConnection, staged: RawTable) -> RawTable:
+    """The staged CSV file read again into a numbered table of its text
+    (`_raw_all_<table>`), for the one check that needs columns a load did not store
+    (exact copies). The caller drops it (`RawTable.drop`)."""
+    csv_file, path = _csv_of(staged)
+    copy = f"_raw_all_{staged.table.name}"
+    sql = render(read_sql("extract/csv_text_copy.sql"), copy=copy, raw=staged.raw_name)
+
+    def read() -> None:
+        with insertion_order(con):  # rowid follows file order
+            con.execute(sql)
+
+    _read_once(con, staged, csv_file, path, read)
+    number_rows(con, staged.raw_name, copy, path, csv_file)
+    return dataclasses.replace(staged, raw_name=copy, view=False, csv=None, notes=[])
+
+
+def _csv_of(staged: RawTable) -> tuple[CsvFile, Path]:
+    if staged.csv is None or staged.path is None:
+        raise RuntimeError(f"{staged.source_file}: not a staged CSV view")
+    return staged.csv, staged.path
 
 
 def _read_once(
@@ -50,11 +73,12 @@ def _read_once(
     staged: RawTable,
     csv_file: CsvFile,
     path: Path,
-    stored: Collection[str] | None,
-) -> None:
+    read: Callable[[], None],
+) -> bool:
+    """Run `read` (one statement reading the view); True when it read an LF copy."""
     try:
-        type_and_check_rows(con, staged, stored)
-        return
+        read()
+        return False
     except (duckdb.OutOfMemoryException, duckdb.InterruptException):
         raise
     except duckdb.Error as exc:
@@ -63,7 +87,7 @@ def _read_once(
     with tempfile.TemporaryDirectory(prefix="prescreen-") as folder:
         define_csv_view(con, staged.raw_name, lf_copy(path, Path(folder)), csv_file)
         try:
-            type_and_check_rows(con, staged, stored)
+            read()
         except (duckdb.OutOfMemoryException, duckdb.InterruptException):
             raise
         except duckdb.Error as again:
@@ -72,14 +96,4 @@ def _read_once(
             ) from None
         finally:
             point_csv_view(con, staged.raw_name, path)  # the copy is removed next
-    staged.notes.append("mixed line endings: CR LF read as LF")
-
-
-def numbered_copy(con: duckdb.DuckDBPyConnection, staged: RawTable) -> RawTable:
-    """The staged CSV file read again into a numbered text table (`_raw_all_<table>`), for
-    the one check that needs columns a load did not store (exact copies)."""
-    if staged.path is None:
-        raise RuntimeError(f"{staged.source_file}: not a staged CSV view")
-    raw = f"_raw_all_{staged.table.name}"
-    read_csv_table(con, raw, staged.table, staged.path)
-    return dataclasses.replace(staged, raw_name=raw, view=False, csv=None, notes=[])
+    return True

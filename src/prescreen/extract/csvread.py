@@ -8,10 +8,10 @@ such row is a reject with its own line number, and the rest of the file loads.
 
 A load reads each file once (`stage_csv_view`): `_raw_<table>` is a view over the file,
 typed straight into `_typed_<table>` in file order, and the rows get their file lines
-afterwards (`number_typed_rows`). Copying the text into a table first cost one more write
-and read of every row: at 1M persons, measurement took 24 s that way and 16 s read once.
-`read_csv_table` still copies a file into a numbered table, for the rare check that needs
-every column of a row again (exact copies of rows where a load stores only some columns).
+afterwards (`number_rows`). Copying the text into a table first cost one more write and
+read of every row: at 1M persons, measurement took 24 s that way and 16 s read once.
+Only the rare check that needs every column of a row again (exact copies, where a load
+stores only some columns) reads the file a second time (extract/csvpass.py).
 
 Columns are read under positional names (c0, c1, …) and renamed to their OMOP names in
 the select: no header cell is ever pasted into SQL, and non-OMOP columns are never kept.
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import gzip
 import re
-import tempfile
 from pathlib import Path
 
 import duckdb
@@ -115,67 +114,28 @@ def lf_copy(source: Path, folder: Path) -> Path:
     return copy
 
 
-def number_typed_rows(
-    con: duckdb.DuckDBPyConnection, raw_name: str, typed: str, path: Path, csv_file: CsvFile
+def number_rows(
+    con: duckdb.DuckDBPyConnection, raw_name: str, table: str, path: Path, csv_file: CsvFile
 ) -> None:
-    """After the view's one read: collect its rejects into `csv_file.rejects` and give each
-    row of `typed` its file line (`_line`) and `_row_id` (line − 1)."""
+    """After a read of the view `raw_name` into `table` (in file order): collect the
+    reader's rejects into `csv_file.rejects` and give each row of `table` its file line
+    (`_line`) and `_row_id` (line − 1)."""
     rejects = _read_rejects(con, raw_name)
     _refuse_swallowed_lines(path, rejects)
     lines = sorted({int(x) for x in rejects["line"].tolist()})
     if lines:
         with insertion_order(con):  # stored in line order, as the file's rows came
             con.execute(
-                render(read_sql("extract/number_typed_lines.sql"), typed=typed),
+                render(read_sql("extract/number_typed_lines.sql"), typed=table),
                 {"rejected": lines, "n_rejected": len(lines)},
             )
     else:
-        con.execute(render(read_sql("extract/number_typed_rows.sql"), typed=typed))
+        con.execute(render(read_sql("extract/number_typed_rows.sql"), typed=table))
     csv_file.rejects = _reject_rows(rejects, csv_file.positional_names())
 
 
-def read_csv_table(
-    con: duckdb.DuckDBPyConnection, raw_name: str, table: OmopTable, path: Path
-) -> CsvFile | None:
-    """Create `_raw_<table>` from a CSV file; None when the file holds no header at all."""
-    result = _csv_file(table, path)
-    if result is None:
-        return None
-    try:
-        _read_rows(con, raw_name, path, result.n_cells, result.selects)
-    except duckdb.Error as exc:
-        if "invalid state" not in str(exc):
-            raise ExtractError(f"{path.name}: cannot be read as CSV ({error_kind(exc)})") from None
-        with tempfile.TemporaryDirectory(prefix="prescreen-") as folder:
-            copy = lf_copy(path, Path(folder))
-            try:
-                _read_rows(con, raw_name, copy, result.n_cells, result.selects)
-            except duckdb.Error as again:
-                raise ExtractError(
-                    f"{path.name}: cannot be read as CSV ({error_kind(again)})"
-                ) from None
-        result.notes.append("mixed line endings: CR LF read as LF")
-    rejects = _read_rejects(con, raw_name)
-    _refuse_swallowed_lines(path, rejects)
-    _number_lines(con, raw_name, rejects["line"].tolist())
-    result.rejects = _reject_rows(rejects, result.positional_names())
-    return result
-
-
-def _read_rows(
-    con: duckdb.DuckDBPyConnection, raw_name: str, path: Path, n_columns: int, selects: list[str]
-) -> None:
-    sql = render(
-        read_sql("extract/read_csv_rows.sql"),
-        raw=raw_name,
-        **_reader_slots(raw_name, n_columns, selects),
-    )
-    with insertion_order(con):  # rowid follows file order
-        con.execute(sql, {"path": str(path)})
-
-
 def _reader_slots(raw_name: str, n_columns: int, selects: list[str]) -> dict[str, str]:
-    """The slots read_csv_rows.sql and read_csv_view.sql share."""
+    """The slots of read_csv_view.sql."""
     return {
         "columns": "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n_columns)) + "}",
         "rejects": f"{raw_name}_rej",
@@ -221,21 +181,6 @@ def _refuse_swallowed_lines(path: Path, rejects: pd.DataFrame) -> None:
         f"{path.name} line {line}: a quoted value opened there is not closed where the row "
         'ends, so the lines after it cannot be split into rows (an unterminated "). Fix the '
         "quoting at that line and load again"
-    )
-
-
-def _number_lines(con: duckdb.DuckDBPyConnection, raw_name: str, reject_lines: list[int]) -> None:
-    """Give each read row its file line: header is line 1, rejected lines are skipped.
-
-    The rows were stored in file order, so rowid (0, 1, …) is each record's position.
-    """
-    if not reject_lines:
-        con.execute(f"alter table {raw_name} add column _line bigint")
-        con.execute(f"update {raw_name} set _line = rowid + 2")
-        return
-    con.execute(
-        render(read_sql("extract/number_lines.sql"), raw=raw_name),
-        {"rejected": [int(x) for x in reject_lines], "n_rejected": len(set(reject_lines))},
     )
 
 
