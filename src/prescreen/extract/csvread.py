@@ -63,7 +63,7 @@ def stage_csv_view(
     con: duckdb.DuckDBPyConnection, raw_name: str, table: OmopTable, path: Path
 ) -> CsvFile | None:
     """Create the view `_raw_<table>` over a CSV file (no row read yet; `_line` NULL until
-    `number_typed_rows`); None when the file holds no header at all."""
+    `number_rows`); None when the file holds no header at all."""
     result = _csv_file(table, path)
     if result is not None:
         define_csv_view(con, raw_name, path, result)
