@@ -3,9 +3,9 @@
 CSV is read by DuckDB's own reader with every column as text (extract/csvread.py), so a
 bad value can never stop the load: typing happens later in SQL. `_raw_<table>` is a view
 over the file, read once while its rows are typed; their line numbers come after that
-read (extract/csvpass.py). Rows the reader cannot
-split into the header's columns (or that are not UTF-8) are kept as rejects with their
-line number. DuckDB error texts quote raw lines; they are rephrased, never passed on.
+read (extract/csvpass.py). Rows the reader cannot split into the header's columns (or
+that are not UTF-8) are kept as rejects with their line number. DuckDB error texts quote
+raw lines; they are rephrased, never passed on.
 A `.csv.gz` file is checked end to end first (extract/compressed.py).
 
 Parquet is not copied: `_raw_<table>` is a view over the file. A column whose Parquet
