@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,10 +52,30 @@ def _table_name(file_name: str) -> str | None:
     return None
 
 
-def file_sha256(path: Path) -> str:
-    """Hex SHA-256 of a file, read in 1 MiB chunks."""
+def file_sha256(path: Path, stop: threading.Event | None = None) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB chunks (given up, "", once `stop` is set)."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
+            if stop is not None and stop.is_set():
+                return ""
             digest.update(chunk)
     return digest.hexdigest()
+
+
+@contextmanager
+def hashed_meanwhile(paths: Iterable[Path]) -> Iterator[Future[dict[str, str]]]:
+    """The files' SHA-256 by name, computed in a thread while the caller loads them.
+
+    Hashing reads every byte once more (3.5 GB of CSV at 1M persons: 3.3 s); hashlib and
+    the file reads release the GIL, so it overlaps DuckDB's load instead of following it.
+    Leaving the block early (an error) stops the hashing at its next chunk.
+    """
+    stop = threading.Event()
+    files = list(paths)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prescreen-sha256")
+    try:
+        yield pool.submit(lambda: {p.name: file_sha256(p, stop) for p in files})
+    finally:
+        stop.set()
+        pool.shutdown(wait=True)

@@ -20,7 +20,7 @@ from prescreen.extract.crossrows import (
     row_rules_across,
 )
 from prescreen.extract.csvpass import numbered_copy, type_csv_rows
-from prescreen.extract.discover import discover_files, file_sha256
+from prescreen.extract.discover import discover_files, hashed_meanwhile
 from prescreen.extract.extract_date import ExtractDate, resolve_extract_date
 from prescreen.extract.person_order import sorted_note, store_by_person
 from prescreen.extract.quarantine import (
@@ -70,14 +70,18 @@ def load_extract(
     for name in found.unknown:
         log.info("ignored %s: not an OMOP table prescreen loads", name)
     create_outcome_tables(con)
-    counts, dated = _load_tables(con, found.files, extract_date, console, columns or {})
-    if con.execute("select count(*) from person").fetchall()[0][0] == 0:
-        raise ExtractError(f"{found.files['person'].name}: no valid person rows; nothing to screen")
-    con.execute(read_sql("extract/person_site.sql"))
+    with hashed_meanwhile(found.files.values()) as hashes:
+        counts, dated = _load_tables(con, found.files, extract_date, console, columns or {})
+        if con.execute("select count(*) from person").fetchall()[0][0] == 0:
+            raise ExtractError(
+                f"{found.files['person'].name}: no valid person rows; nothing to screen"
+            )
+        con.execute(read_sql("extract/person_site.sql"))
+        input_files = hashes.result()
     report = build_report(
         con,
         counts,
-        input_files={p.name: file_sha256(p) for p in found.files.values()},
+        input_files=input_files,
         unknown_files=found.unknown,
         extract_date=dated,
     )
