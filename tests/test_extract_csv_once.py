@@ -96,3 +96,26 @@ def test_rows_and_outcomes_keep_their_file_lines(
     v = report.validation.set_index("table").loc["measurement"]
     assert (v["rows_in"], v["quarantined"]) == (29, 4)
     assert ("mixed line endings" in v["notes"]) is crlf
+
+
+def test_a_record_over_two_lines_is_named_in_the_notes(tmp_path: Path) -> None:
+    """DuckDB's reader gives record positions, not lines: after a quoted value with a line
+    break, the lines prescreen names count records. validation.csv says so."""
+    folder = tmp_path / "x"
+    folder.mkdir()
+    (folder / "person.csv").write_text(
+        "person_id,gender_concept_id,year_of_birth\n1,8507,1950", encoding="utf-8"
+    )  # no line feed after the last line: no note
+    (folder / "measurement.csv").write_text(
+        HEADER + ",value_source_value\n"
+        '2,1,3004410,2026-01-02,7,"two\nlines"\n'
+        "4,x,3004410,2026-01-02,7,one line\n",
+        encoding="utf-8",
+    )
+    con = duckdb.connect()
+    report = load_extract(folder, con, extract_date=EXTRACT_DATE, max_quarantine=1.0)
+    notes = report.validation.set_index("table")["notes"]
+    assert notes["person"] == ""
+    assert notes["measurement"].startswith("1 more line(s) than header + records")
+    # the bad row is on line 4 of the file; its record is the second, so "line 3"
+    assert con.execute("select line from quarantine").fetchall() == [(3,)]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from prescreen.extract.discover import file_sha256, hashed_meanwhile
+from prescreen.extract.discover import file_sha256, fingerprint, hashed_meanwhile
 
 
 def _files(folder: Path) -> list[Path]:
@@ -20,11 +20,24 @@ def _files(folder: Path) -> list[Path]:
     return paths
 
 
+def _lines(data: bytes) -> int:
+    """Lines split at line feeds only (a CSV reader's), the last one with or without one."""
+    return len(data.split(b"\n")) - (1 if not data or data.endswith(b"\n") else 0)
+
+
 def test_the_hashes_are_each_files_sha256(tmp_path: Path) -> None:
     paths = _files(tmp_path)
     with hashed_meanwhile(paths) as hashes:
         found = hashes.result()
-    assert found == {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
+    assert {name: f.sha256 for name, f in found.items()} == {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths
+    }
+    # a CSV file's physical lines: its line feeds, plus a last line without one
+    lines = {p.name: _lines(p.read_bytes()) for p in paths}
+    assert {name: f.lines for name, f in found.items()} == lines
+    parquet = tmp_path / "x.parquet"
+    parquet.write_bytes(b"PAR1\n\nPAR1")
+    assert fingerprint(parquet).lines is None  # only plain CSV is counted
 
 
 def test_a_load_that_stops_stops_the_hashing(tmp_path: Path) -> None:

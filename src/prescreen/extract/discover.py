@@ -9,6 +9,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from prescreen.errors import ExtractError
 from prescreen.extract.tables import TABLES
@@ -52,20 +53,39 @@ def _table_name(file_name: str) -> str | None:
     return None
 
 
+class Fingerprint(NamedTuple):
+    """A file's SHA-256 and, for a plain CSV file, its physical line count (else None)."""
+
+    sha256: str
+    lines: int | None
+
+
 def file_sha256(path: Path, stop: threading.Event | None = None) -> str:
     """Hex SHA-256 of a file, read in 1 MiB chunks (given up, "", once `stop` is set)."""
+    return fingerprint(path, stop).sha256
+
+
+def fingerprint(path: Path, stop: threading.Event | None = None) -> Fingerprint:
+    """The file's SHA-256, and its lines when it is plain CSV (counted in the same read:
+    a record with a line break inside a quoted value takes more than one line)."""
     digest = hashlib.sha256()
+    count = path.name.lower().endswith(".csv")
+    newlines, last = 0, b"\n"
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             if stop is not None and stop.is_set():
-                return ""
+                return Fingerprint("", None)
             digest.update(chunk)
-    return digest.hexdigest()
+            if count:
+                newlines += chunk.count(b"\n")
+                last = chunk[-1:]
+    lines = newlines + (0 if last == b"\n" else 1)
+    return Fingerprint(digest.hexdigest(), lines if count else None)
 
 
 @contextmanager
-def hashed_meanwhile(paths: Iterable[Path]) -> Iterator[Future[dict[str, str]]]:
-    """The files' SHA-256 by name, computed in a thread while the caller loads them.
+def hashed_meanwhile(paths: Iterable[Path]) -> Iterator[Future[dict[str, Fingerprint]]]:
+    """The files' fingerprints by name, computed in a thread while the caller loads them.
 
     Hashing reads every byte once more (3.5 GB of CSV at 1M persons: 3.3 s); hashlib and
     the file reads release the GIL, so it overlaps DuckDB's load instead of following it.
@@ -75,7 +95,7 @@ def hashed_meanwhile(paths: Iterable[Path]) -> Iterator[Future[dict[str, str]]]:
     files = list(paths)
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prescreen-sha256")
     try:
-        yield pool.submit(lambda: {p.name: file_sha256(p, stop) for p in files})
+        yield pool.submit(lambda: {p.name: fingerprint(p, stop) for p in files})
     finally:
         stop.set()
         pool.shutdown(wait=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Collection, Mapping
@@ -77,16 +78,34 @@ def load_extract(
                 f"{found.files['person'].name}: no valid person rows; nothing to screen"
             )
         con.execute(read_sql("extract/person_site.sql"))
-        input_files = hashes.result()
+        fingerprints = hashes.result()
+    counts = [_lines_beyond_records(c, fingerprints[c.source_file].lines) for c in counts]
     report = build_report(
         con,
         counts,
-        input_files=input_files,
+        input_files={name: f.sha256 for name, f in fingerprints.items()},
         unknown_files=found.unknown,
         extract_date=dated,
     )
     check_threshold(report, max_quarantine)
     return report
+
+
+def _lines_beyond_records(counts: TableCounts, lines: int | None) -> TableCounts:
+    """Say so when a CSV file has more lines than header + records: a quoted value with a
+    line break (or a blank line) shifts every later line, and the reader gives record
+    positions, not lines, so the lines quarantine and findings name count records."""
+    if lines is None or counts.rows_in == 0:
+        return counts
+    extra = lines - 1 - counts.rows_in
+    if extra <= 0:
+        return counts
+    note = (
+        f"{extra} more line(s) than header + records (line breaks inside quoted values, or "
+        "blank lines): from the first of them on, a line this report gives for the file "
+        f"counts records and can be up to {extra} below the line in the file"
+    )
+    return dataclasses.replace(counts, notes="; ".join(n for n in (counts.notes, note) if n))
 
 
 def _load_tables(
