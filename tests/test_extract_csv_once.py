@@ -119,3 +119,25 @@ def test_a_record_over_two_lines_is_named_in_the_notes(tmp_path: Path) -> None:
     assert notes["measurement"].startswith("1 more line(s) than header + records")
     # the bad row is on line 4 of the file; its record is the second, so "line 3"
     assert con.execute("select line from quarantine").fetchall() == [(3,)]
+
+
+def test_a_blank_line_before_a_bad_row_is_not_an_open_quote(tmp_path: Path) -> None:
+    """DuckDB puts the blank line into the rejected row's text; that line break is not an
+    open quote swallowing later lines, so the load goes on (it stopped, naming a quote)."""
+    folder = tmp_path / "x"
+    folder.mkdir()
+    (folder / "person.csv").write_text(
+        "person_id,gender_concept_id,year_of_birth\n1,8507,1950\n", encoding="utf-8"
+    )
+    (folder / "measurement.csv").write_text(
+        HEADER + "\n" + _row(2) + "\n\n" + _row(4) + ",surplus\n" + _row(5) + "\n",
+        encoding="utf-8",
+    )
+    con = duckdb.connect()
+    report = load_extract(folder, con, extract_date=EXTRACT_DATE, max_quarantine=1.0)
+    v = report.validation.set_index("table").loc["measurement"]
+    assert (v["rows_in"], v["loaded"], v["quarantined"]) == (3, 2, 1)
+    assert con.execute("select line, check_name from quarantine").fetchall() == [
+        (4, "csvRowReadable")
+    ]
+    assert v["notes"].startswith("1 more line(s) than header + records")

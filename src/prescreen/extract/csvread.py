@@ -147,9 +147,15 @@ def _reader_slots(raw_name: str, n_columns: int, selects: list[str]) -> dict[str
 
 
 def _read_rejects(con: duckdb.DuckDBPyConnection, raw_name: str) -> pd.DataFrame:
-    """The reader's rejects (line, error_type, column_name, spans); its tables dropped."""
+    """The reader's rejects (line, error_type, column_name, spans); its tables dropped.
+
+    `spans`: the rejected text runs over a line break. The reader puts blank lines before
+    a rejected row into its text, so only a break between other text counts (an open
+    quote swallowing the lines after it), not one at either end.
+    """
     rejects = con.execute(
-        f"select line, error_type, column_name, contains(csv_line, chr(10)) as spans "
+        f"select line, error_type, column_name, "
+        f"contains(trim(csv_line, chr(10) || chr(13)), chr(10)) as spans "
         f"from {raw_name}_rej order by line"
     ).df()
     con.execute(f"drop table if exists {raw_name}_rej")

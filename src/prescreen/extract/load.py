@@ -102,8 +102,8 @@ def _lines_beyond_records(counts: TableCounts, lines: int | None) -> TableCounts
         return counts
     note = (
         f"{extra} more line(s) than header + records (line breaks inside quoted values, or "
-        "blank lines): from the first of them on, the lines quarantine.csv and findings.csv "
-        f"give for this file count records, up to {extra} below the line in the file"
+        "blank lines): from the first of them on, a line quarantine.csv or findings.csv "
+        "gives for this file can lie below the line in the file (the reader counts records)"
     )
     return dataclasses.replace(counts, notes="; ".join(n for n in (counts.notes, note) if n))
 
