@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from prescreen.extract.discover import file_sha256, fingerprint, hashed_meanwhile
+from prescreen.extract.discover import fingerprint, hashed_meanwhile
 
 
 def _files(folder: Path) -> list[Path]:
@@ -47,4 +47,4 @@ def test_a_load_that_stops_stops_the_hashing(tmp_path: Path) -> None:
             raise RuntimeError("load failed")
     stop = threading.Event()
     stop.set()
-    assert file_sha256(paths[2], stop) == ""  # given up at its first chunk
+    assert fingerprint(paths[2], stop).sha256 == ""  # given up at its first chunk

@@ -38,7 +38,7 @@ def type_csv_rows(
     """Create `_typed_<table>` from a staged CSV file, numbered and with its rejects in
     `staged.rejects`; returns True when the rows were sorted into person order."""
     csv_file, path = _csv_of(staged)
-    if _read_once(con, staged, csv_file, path, lambda: type_and_check_rows(con, staged, stored)):
+    if _read_once(con, staged, lambda: type_and_check_rows(con, staged, stored)):
         staged.notes.append("mixed line endings: CR LF read as LF")
     number_rows(con, staged.raw_name, f"_typed_{staged.table.name}", path, csv_file)
     staged.rejects = csv_file.rejects
@@ -57,7 +57,7 @@ def numbered_copy(con: duckdb.DuckDBPyConnection, staged: RawTable) -> RawTable:
         with insertion_order(con):  # rowid follows file order
             con.execute(sql)
 
-    _read_once(con, staged, csv_file, path, read)
+    _read_once(con, staged, read)
     number_rows(con, staged.raw_name, copy, path, csv_file)
     return dataclasses.replace(staged, raw_name=copy, view=False, csv=None, notes=[])
 
@@ -68,14 +68,9 @@ def _csv_of(staged: RawTable) -> tuple[CsvFile, Path]:
     return staged.csv, staged.path
 
 
-def _read_once(
-    con: duckdb.DuckDBPyConnection,
-    staged: RawTable,
-    csv_file: CsvFile,
-    path: Path,
-    read: Callable[[], None],
-) -> bool:
+def _read_once(con: duckdb.DuckDBPyConnection, staged: RawTable, read: Callable[[], None]) -> bool:
     """Run `read` (one statement reading the view); True when it read an LF copy."""
+    csv_file, path = _csv_of(staged)
     try:
         read()
         return False

@@ -43,16 +43,17 @@ MAX_LINE = 8 * 1024 * 1024
 
 
 class CsvFile:
-    """What reading one CSV file produced besides `_raw_<table>`."""
+    """A CSV file's header as read and checked, and the rejects of its read."""
 
-    def __init__(self, columns: list[str], extra: list[str], lowered: list[str]) -> None:
-        self.columns = columns  # OMOP columns found, file order
+    def __init__(self, extra: list[str], lowered: list[str]) -> None:
         self.extra = extra  # header cells OMOP does not define (canonical spelling)
         self.lowered = lowered  # every header cell, canonical spelling, file order
         self.rejects = pd.DataFrame(columns=["line", "column_name", "check_name", "reason"])
-        self.notes: list[str] = []
-        self.selects: list[str] = []  # the OMOP columns read, from positional names
-        self.n_cells = len(lowered)
+
+    @property
+    def columns(self) -> list[str]:
+        """The OMOP columns found, file order."""
+        return [c for c in self.lowered if c not in self.extra]
 
     def positional_names(self) -> dict[str, str]:
         """c0, c1, … → the OMOP name of each column read."""
@@ -76,9 +77,7 @@ def _csv_file(table: OmopTable, path: Path) -> CsvFile | None:
     if cells is None:
         return None
     lowered, extra = canonical_names(table, path.name, cells)
-    result = CsvFile([c for c in lowered if c not in extra], extra, lowered)
-    result.selects = [f'c{i} as "{name}"' for i, name in enumerate(lowered) if name not in extra]
-    return result
+    return CsvFile(extra, lowered)
 
 
 def define_csv_view(
@@ -88,12 +87,19 @@ def define_csv_view(
     for leftover in (f"{raw_name}_rej", f"{raw_name}_scan"):
         con.execute(f"drop table if exists {leftover}")
     point_csv_view(con, raw_name, path)
+    selects = [f'{c} as "{name}"' for c, name in csv_file.positional_names().items()]
+    n_cells = len(csv_file.lowered)
     con.execute(
         render(
             read_sql("extract/read_csv_view.sql"),
             raw=raw_name,
             path_variable=f"{raw_name}_path",
-            **_reader_slots(raw_name, csv_file.n_cells, csv_file.selects),
+            columns="{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n_cells)) + "}",
+            rejects=f"{raw_name}_rej",
+            rejects_scan=f"{raw_name}_scan",
+            max_line=str(MAX_LINE),
+            # a file with no OMOP column at all still has its rows counted
+            selects=", ".join(selects) or "cast(null as varchar) as _no_omop_column",
         )
     )
 
@@ -132,18 +138,6 @@ def number_rows(
     else:
         con.execute(render(read_sql("extract/number_typed_rows.sql"), typed=table))
     csv_file.rejects = _reject_rows(rejects, csv_file.positional_names())
-
-
-def _reader_slots(raw_name: str, n_columns: int, selects: list[str]) -> dict[str, str]:
-    """The slots of read_csv_view.sql."""
-    return {
-        "columns": "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n_columns)) + "}",
-        "rejects": f"{raw_name}_rej",
-        "rejects_scan": f"{raw_name}_scan",
-        "max_line": str(MAX_LINE),
-        # a file with no OMOP column at all still has its rows counted
-        "selects": ", ".join(selects) or "cast(null as varchar) as _no_omop_column",
-    }
 
 
 def _read_rejects(con: duckdb.DuckDBPyConnection, raw_name: str) -> pd.DataFrame:

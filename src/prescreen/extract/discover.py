@@ -60,11 +60,6 @@ class Fingerprint(NamedTuple):
     lines: int | None
 
 
-def file_sha256(path: Path, stop: threading.Event | None = None) -> str:
-    """Hex SHA-256 of a file, read in 1 MiB chunks (given up, "", once `stop` is set)."""
-    return fingerprint(path, stop).sha256
-
-
 def fingerprint(path: Path, stop: threading.Event | None = None) -> Fingerprint:
     """The file's SHA-256, and its lines when it is plain CSV (counted in the same read:
     a record with a line break inside a quoted value takes more than one line)."""

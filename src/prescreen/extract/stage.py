@@ -102,7 +102,6 @@ def stage_file(con: duckdb.DuckDBPyConnection, table: OmopTable, path: Path) -> 
             raw_name,
             csv_file.columns,
             csv_file.extra,
-            notes=csv_file.notes,
             view=True,
             header=csv_file.lowered,
             path=path,
