@@ -3,6 +3,8 @@ output says when patients are left out."""
 
 from __future__ import annotations
 
+import zipfile
+
 import openpyxl
 import pytest
 from rich.console import Console
@@ -204,6 +206,62 @@ def test_single_workbook_is_for_the_coordinator_and_per_site_workbooks_for_each_
     assert book.sheetnames == ["README", "B"]
     assert "for the screening team of B only" in book["B"]["A1"].value
     assert [row[0].value for row in book["B"].iter_rows(min_row=3)] == [2, 5]
+
+
+def _cells(path):
+    book = openpyxl.load_workbook(path)
+    return {
+        name: [[c.value for c in row] for row in book[name].iter_rows()] for name in book.sheetnames
+    }
+
+
+def _parts(path):
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name).decode("utf-8") for name in archive.namelist()}
+
+
+@pytest.mark.parametrize("per_site", [False, True])
+def test_small_and_large_workbooks_hold_the_same_cells(tmp_path, monkeypatch, per_site):
+    # up to SHARED_STRINGS_MAX_ROWS patients a workbook writes each distinct text once
+    # (shared strings, cells in memory); above it the rows stream to disk as in-line
+    # strings, so an uncapped worklist's memory stays bounded. What a coordinator reads is
+    # the same either way, texts that look like formulas included.
+    def written(folder, bound):
+        monkeypatch.setattr(worklist_module, "SHARED_STRINGS_MAX_ROWS", bound)
+        folder.mkdir()
+        con = _connection()
+        con.execute(
+            "update criterion_code set evidence = '=HYPERLINK(\"x\")' where person_id = 4"
+            " and ord = (select code from result_label where kind = 'criterion' and label = 'I1')"
+        )
+        files = _write(folder, con, worklist_per_site=per_site).worklist_files
+        return {name: folder / name for name in files}
+
+    shared = written(tmp_path / "shared", 5)  # 5 patients listed: at the bound
+    streamed = written(tmp_path / "streamed", 4)
+    assert shared.keys() == streamed.keys()
+    for name in shared:
+        assert _cells(shared[name]) == _cells(streamed[name])
+        small, large = _parts(shared[name]), _parts(streamed[name])
+        sheets = [part for part in small if part.startswith("xl/worksheets/sheet")]
+        assert (
+            "xl/sharedStrings.xml" in small and ">likely_eligible<" in small["xl/sharedStrings.xml"]
+        )
+        assert not any('t="inlineStr"' in small[part] for part in sheets)
+        assert (
+            "xl/sharedStrings.xml" not in large
+            or "likely_eligible" not in large["xl/sharedStrings.xml"]
+        )
+        assert any('t="inlineStr"' in large[part] for part in sheets)
+    book = openpyxl.load_workbook(shared["worklist.xlsx" if not per_site else next(iter(shared))])
+    cell = next(
+        c
+        for sheet in book.worksheets[1:]
+        for row in sheet.iter_rows()
+        for c in row
+        if c.value == '=HYPERLINK("x")'
+    )
+    assert cell.data_type == "s" and cell.quotePrefix  # text, not a formula
 
 
 def test_sheet_names_are_cut_at_a_word_boundary():
