@@ -323,6 +323,30 @@ def _scaling(results: dict[str, Any], sizes: list[int]) -> list[str]:
     return [*lines, ""]
 
 
+def _plan_rows() -> list[str]:
+    """Rule instances, tree nodes and reported rows of the two trials (what each pass's
+    work grows with), when the doubled trial has been written."""
+    from datetime import date
+
+    from prescreen.criteria.parse import load_trial
+    from prescreen.criteria.plan import build_plan
+
+    doubled = ROOT / "bench" / "data" / "nl003-doubled.yaml"
+    if not doubled.exists():
+        return []
+    plans = [
+        build_plan(load_trial(str(path)), date(2026, 11, 1))
+        for path in (ROOT / "trials" / "nl003-cli-iii-2.yaml", doubled)
+    ]
+    rows = []
+    for name, size in (("rule instances", lambda p: len(p.insts)),
+                       ("rule tree nodes", lambda p: len(p.nodes)),
+                       ("reported rows per person", lambda p: len(p.outputs))):  # fmt: skip
+        a, b = (size(p) for p in plans)
+        rows.append(f"| {name} | {a} | {b} | {b / a:.2f}× |")
+    return rows
+
+
 def _doubling(results: dict[str, Any], sizes: list[int]) -> list[str]:
     lines = ["## Criteria doubling", ""]
     found = False
@@ -347,6 +371,11 @@ def _doubling(results: dict[str, Any], sizes: list[int]) -> list[str]:
             f"| screen SQL (statuses + evidence) | {_s(c)} | {_s(d)} | {_x(_div(d, c))} |",
             f"| criterion_result rows | {_med_rows(single)} | {_med_rows(double)} | |",
             f"| peak RSS | {_gb(_rss(single))} | {_gb(_rss(double))} | |",
+            *_plan_rows(),
+            "",
+            "A copy whose event rule equals the original's (code set, window, pick and test, "
+            "the test's wording included) shares the original's rule instance: the status "
+            "pass's work grows with the instances, the rule tree's with the nodes and rows.",
             "",
         ]
     if not found:
