@@ -234,3 +234,106 @@ def test_worklist_limit_from_the_command_line(extract, local_run, tmp_path):
         app, [*args, "--out", str(tmp_path / "no"), "--worklist-limit", "-1"]
     )
     assert refused.exit_code != 0 and not (tmp_path / "no").exists()
+
+
+def test_the_worklist_is_written_while_duckdb_writes_the_result_files(
+    extract, local_run, tmp_path, monkeypatch
+):
+    # the workbook (Python work) and criteria.parquet & co. (DuckDB) meet in the middle:
+    # run one after the other, the barrier would time out
+    import threading
+
+    from prescreen.flows.screen import screen
+
+    from prescreen import stages
+
+    both = threading.Barrier(2, timeout=30)
+    real_book, real_files = stages.worklist_written, stages.results_written
+
+    def book(run, folder, rows):
+        both.wait()
+        return real_book(run, folder, rows)
+
+    def files(run, folder, con):
+        both.wait()
+        return real_files(run, folder, con)
+
+    monkeypatch.setattr(stages, "worklist_written", book)
+    monkeypatch.setattr(stages, "results_written", files)
+    out = tmp_path / "out"
+    screen(trial=TRIAL, extract_dir=extract, out_dir=out, index_date=AS_OF)
+    for name in ("worklist.xlsx", "patients.csv", "criteria.csv", "report.html"):
+        assert _comparable(out / name) == _comparable(local_run / name), name
+    timings = json.loads((out / "run.json").read_text(encoding="utf-8"))["timings_seconds"]
+    assert timings["worklist"] > 0
+
+
+def test_a_failing_stage_beside_the_worklist_waits_for_it_and_leaves_no_output(
+    extract, tmp_path, monkeypatch
+):
+    # the run gives up only once the workbook is finished: its staging folder is removed
+    # after the last write into it, and nothing is published
+    import threading
+    import time
+
+    from prescreen.flows.screen import screen
+
+    from prescreen import stages
+
+    started, finished = threading.Event(), []
+    real_book = stages.worklist_written
+
+    def slow_book(run, folder, rows):
+        started.set()
+        time.sleep(1.0)
+        files = real_book(run, folder, rows)
+        finished.append(sorted(p.name for p in folder.iterdir()))
+        return files
+
+    def broken_files(run, folder, con):
+        assert started.wait(30)
+        raise RuntimeError("the result files could not be written")
+
+    monkeypatch.setattr(stages, "worklist_written", slow_book)
+    monkeypatch.setattr(stages, "results_written", broken_files)
+    with pytest.raises(RuntimeError, match="could not be written"):
+        screen(trial=TRIAL, extract_dir=extract, out_dir=tmp_path / "out", index_date=AS_OF)
+    assert finished and "worklist.xlsx" in finished[0]  # it ran to its end first
+    assert list(tmp_path.iterdir()) == []  # neither the output nor its staging folder
+
+    def broken_book(run, folder, rows):
+        raise RuntimeError("the workbook could not be written")
+
+    monkeypatch.undo()  # the result files are written again; the workbook fails
+    monkeypatch.setattr(stages, "worklist_written", broken_book)
+    with pytest.raises(RuntimeError, match="workbook could not be written"):
+        screen(trial=TRIAL, extract_dir=extract, out_dir=tmp_path / "out", index_date=AS_OF)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_worklist_too_long_to_hold_in_memory_is_streamed_by_the_report(
+    extract, local_run, tmp_path, monkeypatch
+):
+    # above IN_MEMORY_MAX_ROWS the rows are not read whole: the report stage streams them
+    # from DuckDB into a constant-memory workbook, with the same cells
+    from prescreen.flows.screen import screen
+
+    from prescreen import stages
+    from prescreen.report import worklist as worklist_module
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("a long worklist is not written beside the result files")
+
+    monkeypatch.setattr(worklist_module, "IN_MEMORY_MAX_ROWS", 1)
+    monkeypatch.setattr(stages, "worklist_written", not_here)
+    out = tmp_path / "out"
+    screen(trial=TRIAL, extract_dir=extract, out_dir=out, index_date=AS_OF)
+
+    def cells(path):
+        book = openpyxl.load_workbook(path)
+        return [[[c.value for c in row] for row in sheet.iter_rows()] for sheet in book.worksheets]
+
+    assert cells(out / "worklist.xlsx") == cells(local_run / "worklist.xlsx")
+    with zipfile.ZipFile(out / "worklist.xlsx") as book:
+        sheet = book.read("xl/worksheets/sheet2.xml").decode("utf-8")
+    assert 't="inlineStr"' in sheet  # streamed: in-line strings, constant memory
