@@ -73,7 +73,7 @@ def screen_into(
             else:
                 tasks.evaluate(run, con)
             # the worklist's rows are read out of DuckDB, and the workbook (Python work,
-            # one core) is written while DuckDB writes the result files on the others
+            # one core) is written while DuckDB writes the result files
             rows = tasks.worklist_rows(run, con)
             book = tasks.worklist.submit(run, folder, rows) if rows is not None else None
             try:
