@@ -159,9 +159,7 @@ def _document(results: dict[str, Any]) -> list[str]:
         "only** (`child.py sql`) is the status pass alone, what sweeps and newly-eligible counts run "
         "and what the peer computes; **screen SQL** in the same process is the engine with the "
         "evidence a run writes (`screen_into(evidence='needed')`), without patient status. The CLI's "
-        "`write_results` stage writes patients.csv, criteria.parquet and criteria.csv; from the "
-        "twelfth round on, its `worklist` stage writes worklist.xlsx at the same time (the "
-        "stages then add up to more than the wall time; the overhead counts that span once).",
+        "`write_results` stage writes patients.csv, criteria.parquet and criteria.csv.",
         "- **floor** is `bench/floor.sql`: one scan per event table of only the columns NL003 reads, "
         "with a trivial aggregate; on the loaded DuckDB tables (same process as the screen) and "
         "straight on the Parquet files (fresh process).",
@@ -185,19 +183,9 @@ def _document(results: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _stages_wall(timings: dict[str, float]) -> float:
-    """The wall time a run's stages cover. From 12th-round runs on, the worklist workbook
-    is written while the write_results and sweep stages run (flows/screen.py): that span
-    counts once, as the longer of the two sides (the rows' read before it is in
-    `worklist` and counts as overlapped, a fraction of a second)."""
-    rest = {k: v for k, v in timings.items() if k not in ("worklist", "write_results", "sweep")}
-    beside = timings.get("write_results", 0.0) + timings.get("sweep", 0.0)
-    return sum(rest.values()) + max(beside, timings.get("worklist", 0.0))
-
-
 def _cli_stages(internal: list[dict[str, float]]) -> str:
     """'load_validate 71 s, screen 578 s, …' from the CLI runs' own stage timings."""
-    names = [k for k in ("load_validate", "screen", "worklist", "write_results", "sweep", "report")
+    names = [k for k in ("load_validate", "screen", "write_results", "sweep", "report")
              if any(k in t for t in internal)]  # fmt: skip
     return ", ".join(f"{k} {_s(_median([t[k] for t in internal if k in t]))}" for k in names)
 
@@ -229,11 +217,11 @@ def _size_section(results: dict[str, Any], n: int) -> list[str]:
     rows = next((r.get("table_rows") for r in _ok(floor)), None)
     event_rows = sum(rows.values()) - rows.get("person", 0) if rows else None
     internal = [r.get("internal_timings", {}) for r in _ok(cli)]
-    cli_inner = _median([_stages_wall(t) for t in internal if t])
+    cli_inner = _median([sum(t.values()) for t in internal if t])
     # each run's wall minus its own stages; against the library only when both measured the
     # same commits (runs of other commits, taken under other load, give nonsense differences)
     cli_overhead = _median(
-        [r["wall"] - _stages_wall(t) for r, t in zip(_ok(cli), internal, strict=True) if t]
+        [r["wall"] - sum(t.values()) for r, t in zip(_ok(cli), internal, strict=True) if t]
     )
     same_commits = {r.get("commit") for r in _ok(lib)} == {r.get("commit") for r in _ok(cli)}
     lib_overhead = _sub(cli_wall, lib_sum) if same_commits else None

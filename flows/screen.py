@@ -72,21 +72,11 @@ def screen_into(
                 con = _partitioned(run, files.db_file)
             else:
                 tasks.evaluate(run, con)
-            # the worklist's rows are read out of DuckDB, and the workbook (Python work,
-            # one core) is written while DuckDB writes the result files
-            rows = tasks.worklist_rows(run, con)
-            book = tasks.worklist.submit(run, folder, rows) if rows is not None else None
-            try:
-                tasks.write_results(run, folder, con)
-                if reasons:
-                    stages.change_reasons(run, con)
-                tasks.sweep(run, con)
-            finally:
-                if book is not None:
-                    book.wait()  # never leave it writing into a folder being cleaned up
-            if book is not None:
-                book.result()  # its error, if any, stops the run here
-            tasks.report(run, folder, con)
+            tasks.write_results(run, folder, con)
+            if reasons:
+                stages.change_reasons(run, con)
+            tasks.sweep(run, con)
+            tasks.report(run, folder, con)  # before closing: the worklist reads evidence there
         finally:
             con.close()
     return run

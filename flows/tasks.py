@@ -19,7 +19,6 @@ from prefect.cache_policies import NO_CACHE
 
 from prescreen import stages
 from prescreen.partition import PartitionResult, partition_result
-from prescreen.report import WorklistRows
 from prescreen.request import ScreenRequest
 
 IO_RETRIES = 2
@@ -75,19 +74,6 @@ def evaluate_partition(db_file: Path, request: ScreenRequest, part: int) -> Part
 def write_results(run: stages.ScreenRun, folder: Path, con: duckdb.DuckDBPyConnection) -> None:
     """patients.csv and criteria.csv."""
     stages.results_written(run, folder, con)
-
-
-@task(name="worklist-rows", **_options())
-def worklist_rows(run: stages.ScreenRun, con: duckdb.DuckDBPyConnection) -> WorklistRows | None:
-    """The rows worklist.xlsx lists, read out of DuckDB (None without a worklist)."""
-    return stages.worklist_read(run, con)
-
-
-@task(name="worklist", **_options())
-def worklist(run: stages.ScreenRun, folder: Path, rows: WorklistRows) -> list[str]:
-    """worklist.xlsx (or one per site) from the rows read: no DuckDB, so it can run beside
-    the tasks that use the connection."""
-    return stages.worklist_written(run, folder, rows)
 
 
 @task(name="sweep", **_options())

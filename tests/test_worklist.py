@@ -222,12 +222,12 @@ def _parts(path):
 
 @pytest.mark.parametrize("per_site", [False, True])
 def test_small_and_large_workbooks_hold_the_same_cells(tmp_path, monkeypatch, per_site):
-    # up to IN_MEMORY_MAX_ROWS patients a workbook writes each distinct text once
+    # up to SHARED_STRINGS_MAX_ROWS patients a workbook writes each distinct text once
     # (shared strings, cells in memory); above it the rows stream to disk as in-line
     # strings, so an uncapped worklist's memory stays bounded. What a coordinator reads is
     # the same either way, texts that look like formulas included.
     def written(folder, bound):
-        monkeypatch.setattr(worklist_module, "IN_MEMORY_MAX_ROWS", bound)
+        monkeypatch.setattr(worklist_module, "SHARED_STRINGS_MAX_ROWS", bound)
         folder.mkdir()
         con = _connection()
         con.execute(

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from prescreen.extract import LoadReport
     from prescreen.partition import PartitionResult
-    from prescreen.report import WorklistRows, WorklistSelection
+    from prescreen.report import WorklistSelection
 
 
 @dataclass
@@ -43,7 +43,6 @@ class ScreenRun:
     load: LoadReport | None = None
     screen: pipeline.ScreenResult | None = None
     worklist: WorklistSelection | None = None
-    worklist_files: list[str] | None = None  # written by `worklist_written`, else by the report
     timings: dict[str, float] = field(default_factory=dict)
 
     @contextmanager
@@ -213,33 +212,6 @@ def results_written(run: ScreenRun, folder: Path, con: duckdb.DuckDBPyConnection
         pipeline.write_patient_files(folder, run._screen, con, run.request.report_options)
 
 
-def worklist_read(run: ScreenRun, con: duckdb.DuckDBPyConnection) -> WorklistRows | None:
-    """The rows worklist.xlsx lists, read out of DuckDB; None when no worklist is asked for
-    or when it is too long to hold in memory (the report stage then streams it)."""
-    from prescreen.report import select_worklist, worklist_rows
-
-    request = run.request
-    if not request.worklist:
-        return None
-    with run.timed("worklist"):
-        selection = select_worklist(con, request.worklist_limit)
-        return worklist_rows(con, request.trial, selection)
-
-
-def worklist_written(run: ScreenRun, folder: Path, rows: WorklistRows) -> list[str]:
-    """worklist.xlsx (or one workbook per site) from rows already read: Python work that
-    needs no connection, so the flow runs it while DuckDB writes the result files."""
-    from prescreen.report import write_worklist_books
-
-    request = run.request
-    with run.timed("worklist"):
-        files = write_worklist_books(
-            folder, request.trial, rows, per_site=request.report_options.worklist_per_site
-        )
-    run.worklist_files = files
-    return files
-
-
 def change_reasons(run: ScreenRun, con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """person_id → the failing/unknown criteria, for a scan's changes.csv."""
     screen = run._screen
@@ -282,7 +254,6 @@ def reports_written(run: ScreenRun, folder: Path, con: duckdb.DuckDBPyConnection
             load_report=load,
             sweep=screen.sweep,
             options=request.report_options,
-            worklist_files=run.worklist_files,
         )
         run.worklist = written.worklist if request.worklist else None
     run.manifest.timings = dict(run.timings)

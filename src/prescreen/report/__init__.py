@@ -23,29 +23,18 @@ from prescreen.report.options import ReportOptions
 from prescreen.report.patient_files import write_patient_files as _write_patient_files
 from prescreen.report.published import Published, published_tables
 from prescreen.report.summary import summary
-from prescreen.report.worklist import (
-    WorklistRows,
-    WorklistSelection,
-    select_worklist,
-    worklist_rows,
-    write_worklist_books,
-    write_worklists,
-)
+from prescreen.report.worklist import WorklistSelection, select_worklist, write_worklists
 
 __all__ = [
     "Published",
     "ReportCounts",
     "ReportOptions",
     "ReportResult",
-    "WorklistRows",
     "WorklistSelection",
     "published_tables",
     "report_counts",
-    "select_worklist",
     "write_patient_files",
-    "worklist_rows",
     "write_reports",
-    "write_worklist_books",
 ]
 
 
@@ -79,16 +68,12 @@ def write_reports(
     load_report: Any = None,
     sweep: pd.DataFrame | None = None,
     options: ReportOptions | None = None,
-    worklist_files: list[str] | None = None,
 ) -> ReportResult:
     """funnel/sites/evaluability(/sweep).csv, summary.json, feasibility.xlsx, report.html
     and the worklist(s) into `folder`.
 
     `load_report`: the loader's report (its `validation`, `reasons` and, when present,
     `findings` frames appear in report.html). `sweep`: status counts per swept value.
-    `worklist_files`: the worklist workbooks were written already, from the same
-    selection (the screen flow writes them while DuckDB writes criteria.parquet:
-    `write_worklist_books`); their names. None: they are written here.
     """
     from prescreen.report.html import report_html  # matplotlib: imported only to report
 
@@ -123,7 +108,7 @@ def write_reports(
         worklist=selection if options.worklist else None,
     )
     (folder / "report.html").write_text(html, encoding="utf-8")
-    files: list[str] = list(worklist_files or [])
-    if options.worklist and worklist_files is None:
+    files: list[str] = []
+    if options.worklist:
         files = write_worklists(con, folder, trial, selection, per_site=options.worklist_per_site)
     return ReportResult(worklist=selection, worklist_files=files)

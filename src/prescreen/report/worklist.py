@@ -12,21 +12,19 @@ sheet and hours of a coordinator's time. The list is capped (`limit`, default 50
 total, and never more than a sheet holds): likely_eligible first, then needs_review, the
 sites taking turns within each (sql/marts/worklist_order.sql), so every site's sheet gets
 its share whatever order the registry numbers its persons in; the README sheet says how
-many were left out and where the full list is. Up to IN_MEMORY_MAX_ROWS patients the rows
-are read whole and the workbook written from memory; above, both stream.
+many were left out and where the full list is. Rows stream from DuckDB in batches.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 import xlsxwriter
 
 from prescreen.outputs import WORKLIST_LIMIT, WORKLIST_SHEET_MAX
@@ -40,15 +38,13 @@ SHEET_MAX_PATIENTS = WORKLIST_SHEET_MAX  # Excel's rows per sheet, less warning 
 SHEET_NAME_CHARS = 31  # Excel's limit
 CHECK_VALUES = ["pass", "fail", "unclear"]
 _BATCH = 10_000  # patients per Arrow batch (bounds the Python objects alive at once)
-# Up to this many patient rows a worklist is held in memory: its rows are read out of
-# DuckDB whole (`worklist_rows`: the screen flow writes the workbook while DuckDB writes
-# the result files), and the workbook keeps its cells and writes each distinct text once
-# (Excel's shared strings: the four result labels fill almost half the cells, and an
-# in-line string costs xlsxwriter its escaping on every cell; at 50,000 rows, the default
-# cap, 15.0 s instead of 16.8 s for 0.2 GB more memory: bench/notes.md). Above it, rows
-# stream from DuckDB in batches and to disk (constant memory), so an uncapped worklist of
-# a national registry stays bounded.
-IN_MEMORY_MAX_ROWS = WORKLIST_LIMIT
+# Up to this many patient rows a workbook keeps its cells in memory and writes each
+# distinct text once (Excel's shared strings): the four result labels fill almost half the
+# cells, and an in-line string costs xlsxwriter its escaping on every cell. At 50,000 rows
+# (the default cap) the report stage took 15.0 s instead of 16.8 s, for 0.2 GB more
+# memory (bench/notes.md); above it, rows stream to disk (constant memory), so an uncapped
+# worklist of a national registry stays bounded.
+SHARED_STRINGS_MAX_ROWS = WORKLIST_LIMIT
 _COLOURS = {"pass": "#C6EFCE", "fail": "#FFC7CE", "unknown": "#FFEB9C", "manual": "#D9D9D9"}
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _PERSON_COLUMNS = [
@@ -138,27 +134,6 @@ def manual_items(trial: Any) -> list[str]:
     return items
 
 
-@dataclass(frozen=True)
-class WorklistRows:
-    """The rows the worklist lists, read out of DuckDB, with who they are: what the
-    workbooks are written from, so writing them needs no connection (and can run while
-    the connection writes other files: flows/screen.py)."""
-
-    selection: WorklistSelection
-    batches: Iterable[pa.RecordBatch]  # marts/worklist_row.sql: site by site, workbook order
-
-
-def worklist_rows(
-    con: duckdb.DuckDBPyConnection, trial: Any, selection: WorklistSelection
-) -> WorklistRows | None:
-    """The rows of the patients `selection` lists (select_worklist), read out of `con`
-    whole; None above IN_MEMORY_MAX_ROWS (write_worklists streams those)."""
-    if selection.shown > IN_MEMORY_MAX_ROWS:
-        return None
-    table = _rows(con, trial).to_arrow_table()
-    return WorklistRows(selection, table.to_batches(max_chunksize=_BATCH))
-
-
 def write_worklists(
     con: duckdb.DuckDBPyConnection,
     folder: Path,
@@ -167,33 +142,15 @@ def write_worklists(
     *,
     per_site: bool = False,
 ) -> list[str]:
-    """worklist.xlsx (a sheet per site), or with `per_site` one workbook per site, its rows
-    streamed from `con` in batches.
+    """worklist.xlsx (a sheet per site), or with `per_site` one workbook per site.
 
     Needs `worklist_person` (select_worklist). Returns the file names written.
     """
-    rows = WorklistRows(selection, _rows(con, trial).to_arrow_reader(_BATCH))
-    return write_worklist_books(folder, trial, rows, per_site=per_site)
-
-
-def _rows(con: duckdb.DuckDBPyConnection, trial: Any) -> duckdb.DuckDBPyRelation:
-    """The listed patients' rows (marts/worklist_row.sql), site by site."""
-    ids = trial.criterion_ids()
-    ords = output_positions(read_labels(con), ids)
-    return con.sql(read_sql("marts/worklist_row.sql"), params={"ids": ids, "ords": ords})
-
-
-def write_worklist_books(
-    folder: Path, trial: Any, rows: WorklistRows, *, per_site: bool = False
-) -> list[str]:
-    """worklist.xlsx (a sheet per site), or with `per_site` one workbook per site, from
-    rows read out of DuckDB (worklist_rows, or streamed). Returns the file names written."""
     layout = _Layout(trial)
-    selection = rows.selection
     written: list[str] = []
     book = None
     try:
-        for (site, site_id), site_rows in _site_rows(rows.batches):
+        for (site, site_id), rows in _site_rows(con, trial):
             if per_site or book is None:
                 if book is not None:
                     book.close()
@@ -203,7 +160,7 @@ def write_worklist_books(
                     rows=selection.shown,
                 )  # fmt: skip
                 written.append(name)
-            book.add_site(site, site_rows)
+            book.add_site(site, rows)
         if book is None and not per_site:  # nobody listed: the README alone says so
             book = _Book(folder / "worklist.xlsx", trial, selection, layout, None)
             written.append("worklist.xlsx")
@@ -213,11 +170,12 @@ def write_worklist_books(
     return written
 
 
-def _site_rows(
-    batches: Iterable[pa.RecordBatch],
-) -> Iterator[tuple[tuple[str, int | None], Iterator[dict]]]:
+def _site_rows(con, trial) -> Iterator[tuple[tuple[str, int | None], Iterator[dict]]]:
     """(site, site_id) and an iterator of its rows, sites in workbook order."""
-    rows = (row for batch in batches for row in batch.to_pylist())
+    ids = trial.criterion_ids()
+    ords = output_positions(read_labels(con), ids)
+    relation = con.sql(read_sql("marts/worklist_row.sql"), params={"ids": ids, "ords": ords})
+    rows = (row for batch in relation.to_arrow_reader(_BATCH) for row in batch.to_pylist())
     return groupby(rows, key=lambda row: (row["site"], row["site_id"]))
 
 
@@ -239,14 +197,14 @@ class _Layout:
 
 
 class _Book:
-    """One workbook being written, rows in order, sheet after sheet (IN_MEMORY_MAX_ROWS says
-    when its cells stream to disk)."""
+    """One workbook being written, rows in order, sheet after sheet (SHARED_STRINGS_MAX_ROWS
+    says when its cells stream to disk)."""
 
     def __init__(
         self, path, trial, selection, layout: _Layout, site: str | None, rows: int = 0
     ) -> None:
         """`rows`: at most how many patient rows the workbook gets (its memory mode)."""
-        streamed = rows > IN_MEMORY_MAX_ROWS
+        streamed = rows > SHARED_STRINGS_MAX_ROWS
         self.book = xlsxwriter.Workbook(str(path), {"constant_memory": streamed})
         self.layout = layout
         self.used: set[str] = set()
