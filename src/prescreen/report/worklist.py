@@ -155,10 +155,7 @@ def write_worklists(
                 if book is not None:
                     book.close()
                 name = workbook_name(site, site_id) if per_site else "worklist.xlsx"
-                book = _Book(
-                    folder / name, trial, selection, layout, site if per_site else None,
-                    rows=selection.shown,
-                )  # fmt: skip
+                book = _Book(folder / name, trial, selection, layout, site if per_site else None)
                 written.append(name)
             book.add_site(site, rows)
         if book is None and not per_site:  # nobody listed: the README alone says so
@@ -200,11 +197,9 @@ class _Book:
     """One workbook being written, rows in order, sheet after sheet (SHARED_STRINGS_MAX_ROWS
     says when its cells stream to disk)."""
 
-    def __init__(
-        self, path, trial, selection, layout: _Layout, site: str | None, rows: int = 0
-    ) -> None:
-        """`rows`: at most how many patient rows the workbook gets (its memory mode)."""
-        streamed = rows > SHARED_STRINGS_MAX_ROWS
+    def __init__(self, path, trial, selection, layout: _Layout, site: str | None) -> None:
+        # the worklist's length bounds every workbook's rows (one per site: fewer)
+        streamed = selection.shown > SHARED_STRINGS_MAX_ROWS
         self.book = xlsxwriter.Workbook(str(path), {"constant_memory": streamed})
         self.layout = layout
         self.used: set[str] = set()
