@@ -16,6 +16,7 @@ import duckdb
 import pytest
 
 from prescreen.criteria.staging import columns_read
+from prescreen.errors import ExtractError
 from prescreen.extract import load_extract
 
 EXTRACT_DATE = date(2026, 11, 1)
@@ -98,27 +99,116 @@ def test_rows_and_outcomes_keep_their_file_lines(
     assert ("mixed line endings" in v["notes"]) is crlf
 
 
-def test_a_record_over_two_lines_is_named_in_the_notes(tmp_path: Path) -> None:
-    """DuckDB's reader gives record positions, not lines: after a quoted value with a line
-    break, the lines prescreen names count records. validation.csv says so."""
+def _shifted_extract(folder: Path, *, crlf: bool) -> dict[str, int]:
+    """measurement.csv whose records do not all sit one per line: quoted values with line
+    breaks, blank lines, rejected records before and after them. Each record's
+    measurement_id is the line it starts on; returns those lines by role."""
+    folder.mkdir()
+    (folder / "person.csv").write_text(
+        "person_id,gender_concept_id,year_of_birth\n1,8507,1950\n", encoding="utf-8"
+    )
+    end = "\r\n" if crlf else "\n"
+    lines = [HEADER + ",value_source_value"]
+    role: dict[str, int] = {}
+
+    def add(name: str, text: str) -> None:
+        role[name] = len(lines) + 1
+        lines.extend(text.format(line=len(lines) + 1).split("\n"))
+
+    add("plain", "{line},1,3004410,2026-01-02,7,a")
+    add("two-lines", '{line},1,3004410,2026-01-02,7,"first\nsecond"')
+    add("bad-value", "{line},x,3004410,2026-01-02,7,b")
+    lines.append("")  # a blank line
+    add("reject-after-blank", "{line},1,3004410,2026-01-02,7,c,surplus")
+    add("three-lines", '{line},1,3004410,2026-01-02,7,"a\n""quoted""\nc"')
+    add("orphan", "{line},99,3004410,2026-01-02,7,d")
+    add("repeat-1", "20000,1,3004410,2026-01-02,7,e")
+    add("reject", "{line},1,3004410")
+    lines.extend(["", ""])  # two blank lines
+    add("repeat-2", "20000,1,3004410,2026-01-03,7,e")
+    add("last", "{line},1,3004410,2026-01-02,7,f")
+    (folder / "measurement.csv").write_bytes((end.join(lines) + end).encode())
+    return role
+
+
+@pytest.mark.parametrize("crlf", [False, True], ids=["lf", "crlf"])
+@pytest.mark.parametrize("narrow", [False, True], ids=["every-column", "read-columns"])
+def test_records_over_several_lines_keep_the_lines_they_start_on(
+    tmp_path: Path, narrow: bool, crlf: bool
+) -> None:
+    """DuckDB's reader numbers records, not lines (and its rejects count blank lines but
+    not line breaks in quotes): every line quarantine and findings give is still the line
+    the record starts on, and every stored row's _row_id is its position among records."""
+    role = _shifted_extract(tmp_path / "x", crlf=crlf)
+    con = duckdb.connect()
+    report = load_extract(
+        tmp_path / "x",
+        con,
+        extract_date=EXTRACT_DATE,
+        max_quarantine=1.0,
+        columns=columns_read() if narrow else None,
+    )
+    outcomes = con.execute(
+        "select distinct line, check_name from quarantine union all "
+        "select line, check_name from finding order by all"
+    ).fetchall()
+    assert outcomes == sorted(
+        [
+            (role["bad-value"], "cdmDatatype"),
+            (role["reject-after-blank"], "csvRowReadable"),
+            (role["orphan"], "isForeignKey"),
+            (role["repeat-1"], "isPrimaryKey"),
+            (role["reject"], "csvRowReadable"),
+            (role["repeat-2"], "isPrimaryKey"),
+        ]
+    )
+    rows = con.execute(
+        "select measurement_id, _row_id from measurement order by _row_id"
+    ).fetchall()
+    order = ["plain", "two-lines", "bad-value", "reject-after-blank", "three-lines", "orphan",
+             "repeat-1", "reject", "repeat-2", "last"]  # fmt: skip
+    kept = ["plain", "two-lines", "three-lines", "repeat-1", "repeat-2", "last"]
+    assert rows == [
+        (20000 if name.startswith("repeat") else role[name], order.index(name) + 1) for name in kept
+    ]
+    v = report.validation.set_index("table").loc["measurement"]
+    assert (v["rows_in"], v["loaded"], v["quarantined"]) == (10, 6, 4)
+    assert "6 more line(s) than header + records" in v["notes"]
+    assert "are its own lines" in v["notes"]
+
+
+def test_records_that_are_lines_are_not_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a file with more lines than header + records is read a second time."""
+    import prescreen.extract.csvread as csvread
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("read again")
+
+    monkeypatch.setattr(csvread, "record_lines", refuse)
+    _extract(tmp_path / "x", copies="exact", crlf=False)
+    report = load_extract(tmp_path / "x", duckdb.connect(), extract_date=EXTRACT_DATE,
+                          max_quarantine=1.0)  # fmt: skip
+    assert "more line(s)" not in report.validation.set_index("table").loc["measurement", "notes"]
+
+
+def test_an_open_quote_after_a_record_over_two_lines_names_its_own_line(tmp_path: Path) -> None:
     folder = tmp_path / "x"
     folder.mkdir()
     (folder / "person.csv").write_text(
-        "person_id,gender_concept_id,year_of_birth\n1,8507,1950", encoding="utf-8"
-    )  # no line feed after the last line: no note
+        "person_id,gender_concept_id,year_of_birth\n1,8507,1950\n", encoding="utf-8"
+    )
     (folder / "measurement.csv").write_text(
         HEADER + ",value_source_value\n"
         '2,1,3004410,2026-01-02,7,"two\nlines"\n'
-        "4,x,3004410,2026-01-02,7,one line\n",
+        "4,1,3004410,2026-01-02,7,one line\n"
+        '5,1,3004410,2026-01-02,7,"open\n'
+        "6,1,3004410,2026-01-02,7,swallowed\n",
         encoding="utf-8",
     )
-    con = duckdb.connect()
-    report = load_extract(folder, con, extract_date=EXTRACT_DATE, max_quarantine=1.0)
-    notes = report.validation.set_index("table")["notes"]
-    assert notes["person"] == ""
-    assert notes["measurement"].startswith("1 more line(s) than header + records")
-    # the bad row is on line 4 of the file; its record is the second, so "line 3"
-    assert con.execute("select line from quarantine").fetchall() == [(3,)]
+    with pytest.raises(ExtractError, match=r"^measurement\.csv line 5: .*unterminated"):
+        load_extract(folder, duckdb.connect(), extract_date=EXTRACT_DATE, max_quarantine=1.0)
 
 
 def test_a_blank_line_before_a_bad_row_is_not_an_open_quote(tmp_path: Path) -> None:
@@ -140,4 +230,10 @@ def test_a_blank_line_before_a_bad_row_is_not_an_open_quote(tmp_path: Path) -> N
     assert con.execute("select line, check_name from quarantine").fetchall() == [
         (4, "csvRowReadable")
     ]
+    assert con.execute(
+        "select measurement_id, _row_id from measurement order by all"
+    ).fetchall() == [
+        (2, 1),
+        (5, 3),
+    ]  # line 5 holds the third record
     assert v["notes"].startswith("1 more line(s) than header + records")

@@ -28,7 +28,8 @@ def _lines(data: bytes) -> int:
 def test_the_hashes_are_each_files_sha256(tmp_path: Path) -> None:
     paths = _files(tmp_path)
     with hashed_meanwhile(paths) as hashes:
-        found = hashes.result()
+        assert hashes.of(paths[1]).sha256 == hashlib.sha256(paths[1].read_bytes()).hexdigest()
+        found = hashes.all()
     assert {name: f.sha256 for name, f in found.items()} == {
         p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths
     }

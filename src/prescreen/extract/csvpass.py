@@ -33,19 +33,35 @@ from prescreen.sqltext import read_sql, render
 
 
 def type_csv_rows(
-    con: duckdb.DuckDBPyConnection, staged: RawTable, stored: Collection[str] | None
+    con: duckdb.DuckDBPyConnection,
+    staged: RawTable,
+    stored: Collection[str] | None,
+    file_lines: int | None,
 ) -> bool:
     """Create `_typed_<table>` from a staged CSV file, numbered and with its rejects in
-    `staged.rejects`; returns True when the rows were sorted into person order."""
+    `staged.rejects`; returns True when the rows were sorted into person order.
+
+    `file_lines`: the file's line count (None for a compressed file, whose records are
+    then taken to be a line each)."""
     csv_file, path = _csv_of(staged)
     if _read_once(con, staged, lambda: type_and_check_rows(con, staged, stored)):
         staged.notes.append("mixed line endings: CR LF read as LF")
-    number_rows(con, staged.raw_name, f"_typed_{staged.table.name}", path, csv_file)
+    extra = number_rows(
+        con, staged.raw_name, f"_typed_{staged.table.name}", path, csv_file, file_lines
+    )
+    if extra:
+        staged.notes.append(
+            f"{extra} more line(s) than header + records (line breaks inside quoted values, "
+            "or blank lines): the lines quarantine.csv and findings.csv give for this file "
+            "are its own lines, where each record starts"
+        )
     staged.rejects = csv_file.rejects
     return sort_typed_by_person(con, staged)
 
 
-def numbered_copy(con: duckdb.DuckDBPyConnection, staged: RawTable) -> RawTable:
+def numbered_copy(
+    con: duckdb.DuckDBPyConnection, staged: RawTable, file_lines: int | None
+) -> RawTable:
     """The staged CSV file read again into a numbered table of its text
     (`_raw_all_<table>`), for the one check that needs columns a load did not store
     (exact copies). The caller drops it (`RawTable.drop`)."""
@@ -58,7 +74,7 @@ def numbered_copy(con: duckdb.DuckDBPyConnection, staged: RawTable) -> RawTable:
             con.execute(sql)
 
     _read_once(con, staged, read)
-    number_rows(con, staged.raw_name, copy, path, csv_file)
+    number_rows(con, staged.raw_name, copy, path, csv_file, file_lines)
     return dataclasses.replace(staged, raw_name=copy, view=False, csv=None, notes=[])
 
 

@@ -8,7 +8,8 @@ such row is a reject with its own line number, and the rest of the file loads.
 
 A load reads each file once (`stage_csv_view`): `_raw_<table>` is a view over the file,
 typed straight into `_typed_<table>` in file order, and the rows get their file lines
-afterwards (`number_rows`). Copying the text into a table first cost one more write and
+afterwards (`number_rows`; a file whose records do not take a line each is read again for
+that: extract/csvlines.py). Copying the text into a table first cost one more write and
 read of every row: at 1M persons, measurement took 24 s that way and 16 s read once.
 Only the rare check that needs every column of a row again (exact copies, where a load
 stores only some columns) reads the file a second time (extract/csvpass.py).
@@ -25,9 +26,11 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from prescreen.database import insertion_order
 from prescreen.errors import ExtractError
+from prescreen.extract.csvlines import RecordLines, record_lines
 from prescreen.extract.header import canonical_names, read_header
 from prescreen.extract.tables import OmopTable
 from prescreen.sqltext import read_sql, render
@@ -121,23 +124,70 @@ def lf_copy(source: Path, folder: Path) -> Path:
 
 
 def number_rows(
-    con: duckdb.DuckDBPyConnection, raw_name: str, table: str, path: Path, csv_file: CsvFile
-) -> None:
+    con: duckdb.DuckDBPyConnection,
+    raw_name: str,
+    table: str,
+    path: Path,
+    csv_file: CsvFile,
+    file_lines: int | None,
+) -> int:
     """After a read of the view `raw_name` into `table` (in file order): collect the
-    reader's rejects into `csv_file.rejects` and give each row of `table` its file line
-    (`_line`) and `_row_id` (line − 1)."""
+    reader's rejects into `csv_file.rejects` and give each row of `table` the file line
+    it starts on (`_line`) and its position among the records (`_row_id`).
+
+    `file_lines`: the file's line count, None when not counted (a compressed file). When
+    it exceeds header + records, records do not all start on line position + 1, and the
+    file is read once more to find where each does (extract/csvlines.py). Returns how
+    many lines it has beyond header + records (0 when not counted)."""
     rejects = _read_rejects(con, raw_name)
-    _refuse_swallowed_lines(path, rejects)
-    lines = sorted({int(x) for x in rejects["line"].tolist()})
-    if lines:
-        with insertion_order(con):  # stored in line order, as the file's rows came
-            con.execute(
-                render(read_sql("extract/number_typed_lines.sql"), typed=table),
-                {"rejected": lines, "n_rejected": len(lines)},
-            )
-    else:
+    numbers = sorted({int(x) for x in rejects["line"].tolist()})
+    stored = int(con.execute(f"select count(*) from {table}").fetchall()[0][0])
+    extra = 0 if file_lines is None else max(0, file_lines - 1 - stored - len(numbers))
+    found = record_lines(path, numbers) if extra else None
+    line_of = _reader_lines(numbers, found)
+    _refuse_swallowed_lines(path, rejects, line_of)
+    if found is None and not numbers:
         con.execute(render(read_sql("extract/number_typed_rows.sql"), typed=table))
-    csv_file.rejects = _reject_rows(rejects, csv_file.positional_names())
+    else:
+        _number_by_position(con, table, numbers, found)
+    csv_file.rejects = _reject_rows(rejects, csv_file.positional_names(), line_of)
+    return extra
+
+
+def _reader_lines(numbers: list[int], found: RecordLines | None) -> dict[int, int]:
+    """The reader's numbers of rejected records → the lines they start on."""
+    if found is None:  # every record is a line: the reader's number is the line
+        return {n: n for n in numbers}
+    return {n: found.line(found.positions[n]) for n in numbers if n in found.positions}
+
+
+def _number_by_position(
+    con: duckdb.DuckDBPyConnection, table: str, numbers: list[int], found: RecordLines | None
+) -> None:
+    """Number the stored rows as the records left when the rejected ones are taken out,
+    each on the line its position says (`found`; None: position + 1)."""
+    if found is None:
+        positions, starts, offsets = [n - 1 for n in numbers], [1], [1]
+    else:
+        positions = [found.positions[n] for n in numbers if n in found.positions]
+        starts, offsets = found.starts or [1], found.offsets or [1]
+    breaks = pa.table(
+        {
+            "start_position": pa.array(starts, pa.int64()),
+            "line_offset": pa.array(offsets, pa.int64()),
+        }
+    )
+    con.register("_csv_breaks_in", breaks)
+    try:
+        con.execute("create or replace temp table _csv_breaks as select * from _csv_breaks_in")
+    finally:
+        con.unregister("_csv_breaks_in")
+    with insertion_order(con):  # stored in line order, as the file's rows came
+        con.execute(
+            render(read_sql("extract/number_typed_lines.sql"), typed=table),
+            {"rejected": positions, "n_rejected": len(positions)},
+        )
+    con.execute("drop table _csv_breaks")
 
 
 def _read_rejects(con: duckdb.DuckDBPyConnection, raw_name: str) -> pd.DataFrame:
@@ -168,7 +218,7 @@ def _crlf_to_lf(source: Path, target: Path) -> None:
         writer.write(carried)
 
 
-def _refuse_swallowed_lines(path: Path, rejects: pd.DataFrame) -> None:
+def _refuse_swallowed_lines(path: Path, rejects: pd.DataFrame, line_of: dict[int, int]) -> None:
     """Stop on a rejected record that spans lines: an open quote swallowed the lines after it.
 
     Those lines are in no row and no reject, so loading the rest would lose them silently.
@@ -176,7 +226,8 @@ def _refuse_swallowed_lines(path: Path, rejects: pd.DataFrame) -> None:
     spanning = rejects[rejects["spans"].fillna(False).astype(bool)]
     if spanning.empty:
         return
-    line = int(spanning["line"].min())
+    number = int(spanning["line"].min())
+    line = line_of.get(number, number)
     raise ExtractError(
         f"{path.name} line {line}: a quoted value opened there is not closed where the row "
         'ends, so the lines after it cannot be split into rows (an unterminated "). Fix the '
@@ -184,8 +235,11 @@ def _refuse_swallowed_lines(path: Path, rejects: pd.DataFrame) -> None:
     )
 
 
-def _reject_rows(rejects: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
-    """One quarantine row per reject; `names` maps c0, c1, … to OMOP names (others: none)."""
+def _reject_rows(
+    rejects: pd.DataFrame, names: dict[str, str], line_of: dict[int, int]
+) -> pd.DataFrame:
+    """One quarantine row per reject, on the line it starts; `names` maps c0, c1, … to
+    OMOP names (others: none)."""
     rows = []
     for line, kind, column in rejects[["line", "error_type", "column_name"]].itertuples(
         index=False
@@ -193,7 +247,7 @@ def _reject_rows(rejects: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
         check, reason = _REJECT_REASONS.get(kind, ("csvRowReadable", "row cannot be parsed"))
         rows.append(
             {
-                "line": int(line),
+                "line": line_of.get(int(line), int(line)),
                 "column_name": names.get(column) if isinstance(column, str) else None,
                 "check_name": check,
                 "reason": reason,

@@ -78,19 +78,34 @@ def fingerprint(path: Path, stop: threading.Event | None = None) -> Fingerprint:
     return Fingerprint(digest.hexdigest(), lines if count else None)
 
 
+class Fingerprints:
+    """The files' fingerprints, each ready when its file has been read."""
+
+    def __init__(self, futures: dict[str, Future[Fingerprint]]) -> None:
+        self._futures = futures
+
+    def of(self, path: Path) -> Fingerprint:
+        """One file's fingerprint (waits for it: files are read in the order given)."""
+        return self._futures[path.name].result()
+
+    def all(self) -> dict[str, Fingerprint]:
+        """Every file's fingerprint by name (waits for all of them)."""
+        return {name: future.result() for name, future in self._futures.items()}
+
+
 @contextmanager
-def hashed_meanwhile(paths: Iterable[Path]) -> Iterator[Future[dict[str, Fingerprint]]]:
-    """The files' fingerprints by name, computed in a thread while the caller loads them.
+def hashed_meanwhile(paths: Iterable[Path]) -> Iterator[Fingerprints]:
+    """The files' fingerprints, computed in a thread while the caller loads them.
 
     Hashing reads every byte once more (3.5 GB of CSV at 1M persons: 3.3 s); hashlib and
     the file reads release the GIL, so it overlaps DuckDB's load instead of following it.
+    Give the files in load order: a file's line count is asked for while it loads.
     Leaving the block early (an error) stops the hashing at its next chunk.
     """
     stop = threading.Event()
-    files = list(paths)
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prescreen-sha256")
     try:
-        yield pool.submit(lambda: {p.name: fingerprint(p, stop) for p in files})
+        yield Fingerprints({p.name: pool.submit(fingerprint, p, stop) for p in paths})
     finally:
         stop.set()
         pool.shutdown(wait=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from collections.abc import Collection, Mapping
@@ -21,7 +20,7 @@ from prescreen.extract.crossrows import (
     row_rules_across,
 )
 from prescreen.extract.csvpass import numbered_copy, type_csv_rows
-from prescreen.extract.discover import discover_files, hashed_meanwhile
+from prescreen.extract.discover import Fingerprints, discover_files, hashed_meanwhile
 from prescreen.extract.extract_date import ExtractDate, resolve_extract_date
 from prescreen.extract.person_order import sorted_note, store_by_person
 from prescreen.extract.quarantine import (
@@ -71,15 +70,15 @@ def load_extract(
     for name in found.unknown:
         log.info("ignored %s: not an OMOP table prescreen loads", name)
     create_outcome_tables(con)
-    with hashed_meanwhile(found.files.values()) as hashes:
-        counts, dated = _load_tables(con, found.files, extract_date, console, columns or {})
+    in_load_order = [found.files[name] for name in LOAD_ORDER if name in found.files]
+    with hashed_meanwhile(in_load_order) as hashes:
+        counts, dated = _load_tables(con, found.files, extract_date, console, columns or {}, hashes)
         if con.execute("select count(*) from person").fetchall()[0][0] == 0:
             raise ExtractError(
                 f"{found.files['person'].name}: no valid person rows; nothing to screen"
             )
         con.execute(read_sql("extract/person_site.sql"))
-        fingerprints = hashes.result()
-    counts = [_lines_beyond_records(c, fingerprints[c.source_file].lines) for c in counts]
+        fingerprints = hashes.all()
     report = build_report(
         con,
         counts,
@@ -91,29 +90,13 @@ def load_extract(
     return report
 
 
-def _lines_beyond_records(counts: TableCounts, lines: int | None) -> TableCounts:
-    """Say so when a CSV file has more lines than header + records: a quoted value with a
-    line break (or a blank line) shifts every later line, and the reader gives record
-    positions, not lines, so the lines quarantine and findings name count records."""
-    if lines is None or counts.rows_in == 0:
-        return counts
-    extra = lines - 1 - counts.rows_in
-    if extra <= 0:
-        return counts
-    note = (
-        f"{extra} more line(s) than header + records (line breaks inside quoted values, or "
-        "blank lines): from the first of them on, a line quarantine.csv or findings.csv "
-        "gives for this file can lie below the line in the file (the reader counts records)"
-    )
-    return dataclasses.replace(counts, notes="; ".join(n for n in (counts.notes, note) if n))
-
-
 def _load_tables(
     con: duckdb.DuckDBPyConnection,
     files: dict[str, Path],
     given: date | None,
     console: Console | None,
     columns: Mapping[str, Collection[str]],
+    hashes: Fingerprints,
 ) -> tuple[list[TableCounts], ExtractDate]:
     """Every table in load order; the extract date is settled once cdm_source is loaded."""
     counts: list[TableCounts] = []
@@ -132,7 +115,8 @@ def _load_tables(
         with status:
             table = TABLES[name]
             stored = _stored_columns(table, columns.get(name))
-            counts.append(_load_table(con, table, path, dated.value if dated else None, stored))
+            day = dated.value if dated else None
+            counts.append(_load_table(con, table, path, day, stored, hashes))
         log.info("loaded %s in %.2fs", path.name, time.perf_counter() - started)
     if dated is None:  # no table but cdm_source in LOAD_ORDER: a catalogue bug
         raise RuntimeError("the load order has no table after cdm_source")
@@ -154,10 +138,11 @@ def _load_table(
     path: Path,
     extract_date: date | None,
     stored: list[str] | None,
+    hashes: Fingerprints,
 ) -> TableCounts:
     staged = stage_file(con, table, path)
     if staged.csv is not None:  # read once, while typed; numbered and ordered after
-        by_person = type_csv_rows(con, staged, stored)
+        by_person = type_csv_rows(con, staged, stored, hashes.of(path).lines)
         quarantine_rejects(con, staged)
     else:
         quarantine_rejects(con, staged)
@@ -167,7 +152,7 @@ def _load_table(
     for rule in row_rules_across(table, extract_date):
         record(con, rule.outcome, staged, rule.sql, rule.params)
     if not keys_proven_unique(con, table):
-        _record_key_rules(con, staged, stored)
+        _record_key_rules(con, staged, stored, hashes.of(path).lines)
     record(con, "finding", staged, *row_outcomes_sql(staged, key_text(table, "t"), "_findings"))
     forget_findings_of_quarantined(con, table.name)
     staged.drop(con)
@@ -194,7 +179,10 @@ def _load_table(
 
 
 def _record_key_rules(
-    con: duckdb.DuckDBPyConnection, staged: RawTable, stored: list[str] | None
+    con: duckdb.DuckDBPyConnection,
+    staged: RawTable,
+    stored: list[str] | None,
+    file_lines: int | None,
 ) -> None:
     """Exact copies and repeated keys. An exact copy is equal in every column, also in
     those not stored: where only some are stored, copies are compared on a view typing
@@ -207,7 +195,7 @@ def _record_key_rules(
         if staged.csv is None:
             whole = typed_view(con, staged)
         elif copies_in_stored_columns(con, table, stored):
-            copy_table = numbered_copy(con, staged)
+            copy_table = numbered_copy(con, staged, file_lines)
             whole = typed_view(con, copy_table)
         else:
             copies = False
