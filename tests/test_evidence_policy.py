@@ -131,17 +131,24 @@ def test_auto_gives_every_row_evidence_exactly_where_criteria_csv_lists_everyone
     con.close()
 
 
-def test_the_evidence_pass_reads_exactly_the_persons_the_worklist_lists():
+def test_the_evidence_pass_reads_exactly_the_persons_the_worklist_lists(monkeypatch):
     """One order for both (sql/marts/worklist_order.sql): the persons whose every row gets
-    its evidence are the persons worklist.xlsx and criteria.csv list, cap and all."""
+    its evidence are the persons worklist.xlsx and criteria.csv list, cap, per-sheet
+    bound (outputs.WORKLIST_SHEET_MAX, here shrunk) and all."""
+    from prescreen import outputs
     from prescreen.report.worklist import select_worklist
     from prescreen.status import patient_status
 
     con, trial = loaded_sample()
-    for limit in (WORKLIST, 7):
+    for limit, sheet_max in ((WORKLIST, None), (7, None), (0, 3)):
+        if sheet_max is not None:
+            monkeypatch.setattr(outputs, "WORKLIST_SHEET_MAX", sheet_max)
         screen_into(con, trial, D, evidence="needed", worklist_limit=limit)
         patient_status(con, trial.criterion_ids())
-        assert select_worklist(con, limit).shown == limit
+        shown = select_worklist(con, limit).shown
+        assert shown == (
+            limit or 3 * len(con.execute("select distinct site_id from person_site").fetchall())
+        )
         listed = con.execute("select person_id from worklist_person order by 1").fetchall()
         read = con.execute("select person_id from ps_need where all_rows order by 1").fetchall()
         assert read == listed

@@ -10,12 +10,12 @@ import pytest
 from rich.console import Console
 from test_report_fixtures import PROVENANCE, screen_connection, small_trial
 
+from prescreen import outputs
 from prescreen.pipeline import print_counts
 from prescreen.report import ReportOptions, write_reports
 from prescreen.report import worklist as worklist_module
 from prescreen.report.worklist import (
     CHECK_VALUES,
-    SHEET_MAX_PATIENTS,
     select_worklist,
     sheet_name,
     workbook_name,
@@ -86,8 +86,8 @@ def test_a_capped_worklist_gives_every_site_its_share_however_persons_are_number
 
 
 def test_no_sheet_exceeds_excel_rows_even_without_a_limit(monkeypatch):
-    assert SHEET_MAX_PATIENTS == 1_048_576 - 2  # Excel's rows, less the warning and header
-    monkeypatch.setattr(worklist_module, "SHEET_MAX_PATIENTS", 2)
+    assert outputs.WORKLIST_SHEET_MAX == 1_048_576 - 2  # Excel's rows, less warning and header
+    monkeypatch.setattr(outputs, "WORKLIST_SHEET_MAX", 2)
     con = _connection()
     # site A: likely_eligible 4 and 6 fill its two rows, needs_review 1 is left out
     assert _listed(con, 0) == [2, 4, 5, 6]

@@ -23,6 +23,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from prescreen import outputs
 from prescreen.criteria.model import Trial
 from prescreen.criteria.plan import Plan, build_plan
 from prescreen.criteria.sql_compile import (
@@ -33,7 +34,7 @@ from prescreen.criteria.sql_compile import (
 )
 from prescreen.criteria.staging import DOMAIN_TABLES, prepare_staging
 from prescreen.errors import CriteriaError
-from prescreen.outputs import EVERY_ROW_MAX_PERSONS, WORKLIST_SHEET_MAX
+from prescreen.outputs import EVERY_ROW_MAX_PERSONS
 from prescreen.result_store import engine_labels, write_labels
 from prescreen.sqltext import read_sql, render
 
@@ -326,7 +327,7 @@ def _need_persons(
                 "top_csks": top_codeset_keys(plan),
                 "policy": policy,
                 "limit": max(0, worklist_limit),
-                "sheet_max": WORKLIST_SHEET_MAX,
+                "sheet_max": outputs.WORKLIST_SHEET_MAX,  # the worklist's own bound
             },
         )
     con.execute(read_sql("criteria/need_keys.sql"), {"csks": sorted(codeset_keys(plan).values())})

@@ -27,14 +27,14 @@ from typing import Any
 import duckdb
 import xlsxwriter
 
-from prescreen.outputs import WORKLIST_LIMIT, WORKLIST_SHEET_MAX
+from prescreen import outputs
+from prescreen.outputs import WORKLIST_LIMIT
 from prescreen.report.labels import cut_at_word
 from prescreen.report.spreadsheet import TextCells
 from prescreen.result_store import output_positions, read_labels
 from prescreen.sqltext import read_sql, render
 
 DEFAULT_LIMIT = WORKLIST_LIMIT
-SHEET_MAX_PATIENTS = WORKLIST_SHEET_MAX  # Excel's rows per sheet, less warning and header
 SHEET_NAME_CHARS = 31  # Excel's limit
 CHECK_VALUES = ["pass", "fail", "unclear"]
 _BATCH = 10_000  # patients per Arrow batch (bounds the Python objects alive at once)
@@ -81,7 +81,7 @@ def truncation_note(shown: str, candidates: str, limit: int) -> str:
     cap = f"--worklist-limit {limit}" if limit else "no --worklist-limit"
     return (
         f"worklist.xlsx shows {shown} of {candidates} likely_eligible / needs_review patients "
-        f"({cap}; at most {SHEET_MAX_PATIENTS:,} per site sheet, Excel's row limit; "
+        f"({cap}; at most {outputs.WORKLIST_SHEET_MAX:,} per site sheet, Excel's row limit; "
         "likely_eligible first, then needs_review, the sites taking turns); "
         "the full list is patients.csv / criteria.csv (criteria.parquet when criteria.csv "
         "holds the worklist's patients only)."
@@ -93,13 +93,13 @@ def select_worklist(
 ) -> WorklistSelection:
     """Leave the table `worklist_person` (who the worklist lists) and say how many.
 
-    At most `limit` in total (0 = no limit) and SHEET_MAX_PATIENTS per site;
+    At most `limit` in total (0 = no limit) and outputs.WORKLIST_SHEET_MAX per site;
     likely_eligible before needs_review, the sites taking turns within each (the order
     the evidence pass uses too: sql/marts/worklist_order.sql). Needs `patient_status`.
     """
     if limit < 0:
         raise ValueError(f"worklist limit {limit}: use 0 (no limit) or a positive number")
-    params = {"limit": limit, "sheet_max": SHEET_MAX_PATIENTS}
+    params = {"limit": limit, "sheet_max": outputs.WORKLIST_SHEET_MAX}
     order = render(read_sql("marts/worklist_order.sql"), sites="person_site")
     con.execute(render(read_sql("marts/worklist_person.sql"), order=order), params)
     shown, candidates = con.execute(read_sql("marts/worklist_counts.sql")).fetchall()[0]
