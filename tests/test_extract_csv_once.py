@@ -124,7 +124,9 @@ def _shifted_extract(folder: Path, *, crlf: bool) -> dict[str, int]:
     add("orphan", "{line},99,3004410,2026-01-02,7,d")
     add("repeat-1", "20000,1,3004410,2026-01-02,7,e")
     add("reject", "{line},1,3004410")
+    add("copy-1", '30000,1,3004410,2026-01-04,7,"x\ny"')
     lines.extend(["", ""])  # two blank lines
+    add("copy-2", '30000,1,3004410,2026-01-04,7,"x\ny"')  # an exact copy of copy-1
     add("repeat-2", "20000,1,3004410,2026-01-03,7,e")
     add("last", "{line},1,3004410,2026-01-02,7,f")
     (folder / "measurement.csv").write_bytes((end.join(lines) + end).encode())
@@ -160,20 +162,20 @@ def test_records_over_several_lines_keep_the_lines_they_start_on(
             (role["repeat-1"], "isPrimaryKey"),
             (role["reject"], "csvRowReadable"),
             (role["repeat-2"], "isPrimaryKey"),
+            (role["copy-2"], "exactDuplicate"),
         ]
     )
     rows = con.execute(
         "select measurement_id, _row_id from measurement order by _row_id"
     ).fetchall()
     order = ["plain", "two-lines", "bad-value", "reject-after-blank", "three-lines", "orphan",
-             "repeat-1", "reject", "repeat-2", "last"]  # fmt: skip
-    kept = ["plain", "two-lines", "three-lines", "repeat-1", "repeat-2", "last"]
-    assert rows == [
-        (20000 if name.startswith("repeat") else role[name], order.index(name) + 1) for name in kept
-    ]
+             "repeat-1", "reject", "copy-1", "copy-2", "repeat-2", "last"]  # fmt: skip
+    kept = ["plain", "two-lines", "three-lines", "repeat-1", "copy-1", "repeat-2", "last"]
+    keys = {"repeat-1": 20000, "repeat-2": 20000, "copy-1": 30000}
+    assert rows == [(keys.get(name, role[name]), order.index(name) + 1) for name in kept]
     v = report.validation.set_index("table").loc["measurement"]
-    assert (v["rows_in"], v["loaded"], v["quarantined"]) == (10, 6, 4)
-    assert "6 more line(s) than header + records" in v["notes"]
+    assert (v["rows_in"], v["loaded"], v["quarantined"]) == (12, 7, 4)
+    assert "8 more line(s) than header + records" in v["notes"]
     assert "are its own lines" in v["notes"]
 
 
