@@ -18,6 +18,7 @@ import pytest
 from prescreen.criteria.staging import columns_read
 from prescreen.errors import ExtractError
 from prescreen.extract import load_extract
+from prescreen.extract.summary import LoadReport
 
 EXTRACT_DATE = date(2026, 11, 1)
 HEADER = "measurement_id,person_id,measurement_concept_id,measurement_date,provider_id"
@@ -53,6 +54,19 @@ def _extract(folder: Path, *, copies: str, crlf: bool) -> None:
     (folder / "measurement.csv").write_bytes(("\n".join(lines) + "\n").encode())
 
 
+def _load(folder: Path, narrow: bool) -> tuple[duckdb.DuckDBPyConnection, LoadReport]:
+    """Load `folder` whatever it quarantines; `narrow`: store only what the screen reads."""
+    con = duckdb.connect()
+    report = load_extract(
+        folder,
+        con,
+        extract_date=EXTRACT_DATE,
+        max_quarantine=1.0,
+        columns=columns_read() if narrow else None,
+    )
+    return con, report
+
+
 @pytest.mark.parametrize("crlf", [False, True], ids=["lf", "crlf-line"])
 @pytest.mark.parametrize("copies", ["exact", "unstored-differs", "stored-differs"])
 @pytest.mark.parametrize("narrow", [False, True], ids=["every-column", "read-columns"])
@@ -60,14 +74,7 @@ def test_rows_and_outcomes_keep_their_file_lines(
     tmp_path: Path, narrow: bool, copies: str, crlf: bool
 ) -> None:
     _extract(tmp_path / "x", copies=copies, crlf=crlf)
-    con = duckdb.connect()
-    report = load_extract(
-        tmp_path / "x",
-        con,
-        extract_date=EXTRACT_DATE,
-        max_quarantine=1.0,
-        columns=columns_read() if narrow else None,
-    )
+    con, report = _load(tmp_path / "x", narrow)
     quarantined = con.execute(
         "select distinct line, check_name from quarantine where table_name = 'measurement' order by all"
     ).fetchall()
@@ -142,14 +149,7 @@ def test_records_over_several_lines_keep_the_lines_they_start_on(
     not line breaks in quotes): every line quarantine and findings give is still the line
     the record starts on, and every stored row's _row_id is its position among records."""
     role = _shifted_extract(tmp_path / "x", crlf=crlf)
-    con = duckdb.connect()
-    report = load_extract(
-        tmp_path / "x",
-        con,
-        extract_date=EXTRACT_DATE,
-        max_quarantine=1.0,
-        columns=columns_read() if narrow else None,
-    )
+    con, report = _load(tmp_path / "x", narrow)
     outcomes = con.execute(
         "select distinct line, check_name from quarantine union all "
         "select line, check_name from finding order by all"
