@@ -88,16 +88,21 @@ def load_stage(
 
 
 def evaluate_stage(
-    con: duckdb.DuckDBPyConnection, trial: Any, as_of: date, engine: str
+    con: duckdb.DuckDBPyConnection,
+    trial: Any,
+    as_of: date,
+    engine: str,
+    *,
+    exact_concepts: bool = False,
 ) -> pd.DataFrame:
     """Per-patient, per-criterion results from the chosen engine (sql or pandas)."""
     if engine == "sql":
         from prescreen.criteria.sql_engine import evaluate_sql
 
-        return evaluate_sql(con, trial, as_of)
+        return evaluate_sql(con, trial, as_of, exact_concepts=exact_concepts)
     from prescreen.criteria.pandas_engine import evaluate_pandas
 
-    return evaluate_pandas(con, trial, as_of)
+    return evaluate_pandas(con, trial, as_of, exact_concepts=exact_concepts)
 
 
 def person_sites(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -158,21 +163,34 @@ def patient_reasons(screen: ScreenResult, con: duckdb.DuckDBPyConnection) -> pd.
 
 
 def statuses_stage(
-    con: duckdb.DuckDBPyConnection, trial: Any, as_of: date, engine: str
+    con: duckdb.DuckDBPyConnection,
+    trial: Any,
+    as_of: date,
+    engine: str,
+    *,
+    exact_concepts: bool = False,
+    swept: Any = None,
 ) -> pd.DataFrame:
     """person_id, site, status of every person: the screen for statuses only.
 
     The SQL engine keeps every per-criterion row in DuckDB (one row per person leaves it),
-    so sweeps and forecasts fit in memory at any registry size.
+    so sweeps and forecasts fit in memory at any registry size. `swept`: the sweep's
+    criteria.swept.SweptStatuses (SQL engine), which reuses one value's status pass for
+    the next.
     """
     sites = person_sites(con)
     if engine != "sql":
-        results = evaluate_stage(con, trial, as_of, engine)
+        results = evaluate_stage(con, trial, as_of, engine, exact_concepts=exact_concepts)
         statuses = patient_status_of(results, trial.criterion_ids(), sites)
         return statuses[["person_id", "site", "status"]]
     from prescreen.criteria.sql_engine import person_statuses
 
-    statuses = sites.merge(person_statuses(con, trial, as_of), on="person_id", how="left")
+    found = (
+        swept.statuses(trial)
+        if swept is not None
+        else person_statuses(con, trial, as_of, exact_concepts=exact_concepts)
+    )
+    statuses = sites.merge(found, on="person_id", how="left")
     # a person without any result row has nothing failing or unknown (as patient_status)
     statuses["status"] = statuses["status"].fillna("likely_eligible")
     return statuses[["person_id", "site", "status"]].sort_values("person_id", ignore_index=True)
@@ -185,18 +203,28 @@ def sweep_stage(
     sweeps: dict[str, list[str]],
     as_of: date,
     engine: str,
+    *,
+    exact_concepts: bool = False,
 ) -> pd.DataFrame | None:
-    """Status counts for every value of every swept parameter (others at their run value)."""
+    """Status counts for every value of every swept parameter (others at their run value).
+
+    With the SQL engine, the values share one status pass: each recomputes only the rule
+    instances its value changes (criteria/swept.py)."""
+    from prescreen.criteria.swept import SweptStatuses
     from prescreen.request import parsed_trial
 
     if not sweeps:
         return None
     rows = []
-    for name, values in sweeps.items():
-        for value in values:
-            trial = parsed_trial(trial_ref, {**overrides, name: value})
-            counts = status_counts(statuses_stage(con, trial, as_of, engine))
-            rows.append({"parameter": name, "value": value, **counts})
+    with SweptStatuses(con, as_of, exact_concepts=exact_concepts) as swept:
+        for name, values in sweeps.items():
+            for value in values:
+                trial = parsed_trial(trial_ref, {**overrides, name: value})
+                statuses = statuses_stage(
+                    con, trial, as_of, engine, exact_concepts=exact_concepts,
+                    swept=swept if engine == "sql" else None,
+                )  # fmt: skip
+                rows.append({"parameter": name, "value": value, **status_counts(statuses)})
     return pd.DataFrame(rows)
 
 

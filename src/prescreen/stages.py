@@ -230,6 +230,7 @@ def swept(run: ScreenRun, con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None
             request.sweep_map,
             request.index_date,
             request.engine,
+            exact_concepts=request.exact_concepts,
         )
     return run._screen.sweep
 
@@ -264,7 +265,9 @@ def statuses_at(
     con: duckdb.DuckDBPyConnection, request: ScreenRequest, index_date: date
 ) -> pd.DataFrame:
     """person_id, site, status of every person at one index date (statuses only)."""
-    return pipeline.statuses_stage(con, request.trial, index_date, request.engine)
+    return pipeline.statuses_stage(
+        con, request.trial, index_date, request.engine, exact_concepts=request.exact_concepts
+    )
 
 
 def loaded(

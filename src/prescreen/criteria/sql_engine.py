@@ -17,6 +17,7 @@ limb each patient qualifies through (or comes closest on).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
@@ -97,15 +98,8 @@ def screen_into(
     if listed:  # only these persons are screened at all: their rows decide their results
         chosen = _need_persons(con, plan, "persons", worklist_limit, persons)
     status = compile_screen(plan, evidence=False, listed=listed)
-    n_out = len(plan.outputs)
-    _states(con, status, batch_persons, "ps_need" if listed else "person")
-    con.execute(
-        "create or replace temp table ps_status as select person_id, target_limb, sel, "
-        f"[{', '.join(f'o{k}_c' for k in range(n_out))}] as codes, "
-        f"[{', '.join(f'o{k}_r' for k in range(n_out))}] as reasons from (\n{status.tree_sql}\n)",
-        status.tree_params,
-    )
-    total = int(con.execute("select count(*) from ps_status").fetchall()[0][0])
+    states_into(con, status, batch_persons, "ps_need" if listed else "person")
+    total = status_tree(con, plan, status)
     if not results:
         return ScreenTables(total, 0, "none", unmatched)
     if listed:
@@ -125,11 +119,32 @@ def screen_into(
     return ScreenTables(total, chosen, policy, unmatched)
 
 
+def status_tree(con: duckdb.DuckDBPyConnection, plan: Plan, status: Compiled) -> int:
+    """`ps_status` (one row per person: result and reason codes per output row, target
+    limb) from the rule tree over `ps_states`; returns its number of persons."""
+    n_out = len(plan.outputs)
+    con.execute(
+        "create or replace temp table ps_status as select person_id, target_limb, sel, "
+        f"[{', '.join(f'o{k}_c' for k in range(n_out))}] as codes, "
+        f"[{', '.join(f'o{k}_r' for k in range(n_out))}] as reasons from (\n{status.tree_sql}\n)",
+        status.tree_params,
+    )
+    return int(con.execute("select count(*) from ps_status").fetchall()[0][0])
+
+
 def prepare_screen(
-    con: duckdb.DuckDBPyConnection, plan: Plan, *, exact_concepts: bool = False
+    con: duckdb.DuckDBPyConnection,
+    plan: Plan,
+    *,
+    exact_concepts: bool = False,
+    insts: Collection[int] | None = None,
 ) -> list[tuple[str, str]]:
     """Staging views, macros and the bound tables of `plan`; returns the code sets that
-    match no code of their table (a trial whose coding does not fit the data)."""
+    match no code of their table (a trial whose coding does not fit the data).
+
+    `insts`: bind only these rule instances and the codes of their code sets (a pass that
+    recomputes some instances: criteria/swept.py); `codeset_match` is then left as it is
+    and nothing is returned."""
     prepare_staging(con)
     for table in ("person", *(DOMAIN_TABLES[d] for d in plan.domains())):
         if not _exists(con, table):
@@ -137,6 +152,10 @@ def prepare_screen(
     con.execute(read_sql("marts/macros.sql"))  # the status rule, written once
     con.execute(read_sql("criteria/macros.sql"))
     compiled_tables = compile_screen(plan, evidence=False).tables
+    inst_rows = compiled_tables["inst"]
+    if insts is not None:
+        inst_rows = [row for row in inst_rows if row["inst"] in insts]
+    read = {row["csk"] for row in inst_rows}
     con.execute(read_sql("criteria/code_pattern.sql"), {"patterns": compiled_tables["patterns"]})
     con.execute(
         render(
@@ -148,13 +167,18 @@ def prepare_screen(
     )
     keys = codeset_keys(plan)
     for d in plan.domains():
-        read_here = [keys[name] for name, domain in plan.codeset_uses() if domain == d]
+        read_here = [
+            keys[name]
+            for name, domain in plan.codeset_uses()
+            if domain == d and (insts is None or keys[name] in read)
+        ]
         con.execute(
             f"create or replace temp table ps_cmap_{d} as\n"
             + render(read_sql("criteria/code_map.sql"), staging=f"stg_{d}"),
             {"csks": read_here},
         )
-    con.execute(read_sql("criteria/inst_table.sql"), {"rows": compiled_tables["inst"]})
+    # at least one row keeps the table's column types (an inert one: inst < 0 is left out)
+    con.execute(read_sql("criteria/inst_table.sql"), {"rows": inst_rows or _inert(compiled_tables)})
     con.execute(read_sql("criteria/inst_side.sql"))
     # ps_need must exist for the evidence statement to bind, even before it is filled
     con.execute(
@@ -162,7 +186,12 @@ def prepare_screen(
     )
     con.execute("create temp table if not exists ps_need_key (person_id bigint, csk integer)")
     con.execute(read_sql("criteria/unit_conv.sql"), {"rows": compiled_tables["units"]})
-    return _codeset_matches(con, plan)
+    return _codeset_matches(con, plan) if insts is None else []
+
+
+def _inert(tables: dict[str, list[dict]]) -> list[dict]:
+    """One instance row that binds nothing (inst −1): the types of a row, no instance."""
+    return [{**tables["inst"][0], "inst": -1}] if tables["inst"] else []
 
 
 def _by_code_sql(con: duckdb.DuckDBPyConnection, plan: Plan) -> str:
@@ -270,7 +299,7 @@ def _codeset_matches(con: duckdb.DuckDBPyConnection, plan: Plan) -> list[tuple[s
     return empty
 
 
-def _states(
+def states_into(
     con: duckdb.DuckDBPyConnection, compiled: Compiled, size: int, persons_table: str
 ) -> None:
     """`ps_states`: the per-batch statement run over every batch of persons."""
@@ -337,7 +366,7 @@ def _need_persons(
 def _evidence_pass(con: duckdb.DuckDBPyConnection, plan: Plan, batch_persons: int) -> None:
     compiled = compile_screen(plan, evidence=True, need_filter=True)
     n_out = len(plan.outputs)
-    _states(con, compiled, batch_persons, "ps_need")
+    states_into(con, compiled, batch_persons, "ps_need")
     texts = ", ".join(f"o{k}_e" for k in range(n_out))
     con.execute(
         render(read_sql("criteria/evidence_kept.sql"), texts=texts, tree=compiled.tree_sql),
@@ -378,11 +407,20 @@ def evaluate_sql(
 
 
 def person_statuses(
-    con: duckdb.DuckDBPyConnection, trial: Trial, as_of: date, *, batch_persons: int = BATCH_PERSONS
+    con: duckdb.DuckDBPyConnection,
+    trial: Trial,
+    as_of: date,
+    *,
+    batch_persons: int = BATCH_PERSONS,
+    exact_concepts: bool = False,
 ) -> pd.DataFrame:
-    """person_id, status of every person, screened for statuses only (sweeps, forecasts):
-    no result row is assembled, and the run's own criterion_result stays as it is."""
-    screen_into(con, trial, as_of, evidence="none", batch_persons=batch_persons, results=False)
+    """person_id, status of every person, screened for statuses only (forecasts; sweeps
+    reuse one status pass: criteria/swept.py): no result row is assembled, and the run's
+    own criterion_result stays as it is."""
+    screen_into(
+        con, trial, as_of, evidence="none", batch_persons=batch_persons,
+        exact_concepts=exact_concepts, results=False,
+    )  # fmt: skip
     plan = build_plan(trial, as_of)
     top = [k + 1 for k, o in enumerate(plan.outputs) if o.top_level]
     return con.execute(read_sql("criteria/person_status.sql"), {"top": top}).df()

@@ -1,0 +1,145 @@
+"""Statuses of one trial under several values of a parameter (`--sweep`), each value's
+status pass reusing the first's.
+
+A swept value changes a threshold, a window or a count: a few rule instances' bound
+values, or only the rule tree (an age limit). The status pass's cost is its per-person,
+per-instance work over every event row, so screening each value in full repeats what the
+other instances already gave. Here the first value is screened in full and its per-person
+words (every instance's packed result, `ps_states`) are kept; each next value recomputes
+only the instances whose bound row differs from the first's, over the rows of their code
+sets, puts them into a copy of the kept words, and runs its own rule tree. An instance's
+packed result depends on its own row and its code set's events only, so the statuses are
+those of a full screen (tests/test_sweep_reuse.py holds them against one). A value whose
+plan differs in anything else (another instance list, other codes or units, another index
+date) is screened in full, and becomes the kept one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from prescreen.criteria.model import Trial
+from prescreen.criteria.plan import Plan, build_plan
+from prescreen.criteria.sql_compile import PER_WORD, STATE_BITS, compile_screen
+from prescreen.criteria.sql_engine import (
+    BATCH_PERSONS,
+    prepare_screen,
+    states_into,
+    status_tree,
+)
+from prescreen.sqltext import read_sql
+
+KEPT = "ps_sweep_states"  # the first value's words, kept for the values after it
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """What produced the kept words: every instance's bound row, and the rest of the plan
+    that an instance's result depends on."""
+
+    inst_rows: list[dict[str, Any]]
+    rest: tuple
+
+
+class SweptStatuses:
+    """person_id, status per trial, the trials differing in parameter values (one sweep).
+
+    Use as a context manager: leaving it drops the kept words.
+    """
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        index_date: date,
+        *,
+        exact_concepts: bool = False,
+        batch_persons: int = BATCH_PERSONS,
+    ) -> None:
+        self.con = con
+        self.index_date = index_date
+        self.exact_concepts = exact_concepts
+        self.batch_persons = batch_persons
+        self.kept: _Kept | None = None
+        self.recomputed: list[int] = []  # per call: instances recomputed (all: a full pass)
+
+    def __enter__(self) -> SweptStatuses:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.con.execute(f"drop table if exists {KEPT}")
+        self.kept = None
+
+    def statuses(self, trial: Trial) -> pd.DataFrame:
+        """person_id, status of every person with a row in `ps_status` (as
+        sql_engine.person_statuses returns them)."""
+        plan = build_plan(trial, self.index_date)
+        status = compile_screen(plan, evidence=False)
+        rows = status.tables["inst"]
+        rest = _rest(plan, status.tables)
+        changed = self._changed(rows, rest)
+        if changed is None:
+            prepare_screen(self.con, plan, exact_concepts=self.exact_concepts)
+            states_into(self.con, status, self.batch_persons, "person")
+            self.con.execute(f"create or replace temp table {KEPT} as select * from ps_states")
+            self.kept = _Kept(rows, rest)
+            self.recomputed.append(len(plan.insts))
+        else:
+            self._reuse(plan, status, changed)
+            self.recomputed.append(len(changed))
+        status_tree(self.con, plan, status)
+        top = [k + 1 for k, o in enumerate(plan.outputs) if o.top_level]
+        return self.con.execute(read_sql("criteria/person_status.sql"), {"top": top}).df()
+
+    def _changed(self, rows: list[dict[str, Any]], rest: tuple) -> set[int] | None:
+        """The instances whose bound row differs from the kept one's; None when the kept
+        words cannot serve (none kept, or the plans differ in more than those rows)."""
+        kept = self.kept
+        if kept is None or kept.rest != rest or len(kept.inst_rows) != len(rows):
+            return None
+        return {new["inst"] for old, new in zip(kept.inst_rows, rows, strict=True) if old != new}
+
+    def _reuse(self, plan: Plan, status: Any, changed: set[int]) -> None:
+        """`ps_states`: the kept words, the changed instances' results computed anew."""
+        if not changed:
+            self.con.execute(f"create or replace temp table ps_states as select * from {KEPT}")
+            return
+        prepare_screen(self.con, plan, exact_concepts=self.exact_concepts, insts=changed)
+        # a batch's memory grows with its (person, instance) groups: fewer instances, more
+        # persons per batch (and fewer statements: each costs about 0.1 s at least)
+        share = max(1, len(plan.insts) // len(changed))
+        states_into(self.con, status, self.batch_persons * share, "person")
+        words = max(1, (len(plan.insts) + PER_WORD - 1) // PER_WORD)
+        masks = [0] * words
+        for inst in changed:
+            masks[inst // PER_WORD] |= ((1 << STATE_BITS) - 1) << (STATE_BITS * (inst % PER_WORD))
+        columns = ",\n    ".join(
+            f"(coalesce(k.w{w}, cast(0 as ubigint)) & ~cast($m{w} as ubigint))"
+            f" | coalesce(n.w{w}, cast(0 as ubigint)) as w{w}"
+            for w in range(words)
+        )
+        self.con.execute(
+            "create or replace temp table ps_states_merged as\n"
+            f"select coalesce(k.person_id, n.person_id) as person_id,\n    {columns}\n"
+            f"from {KEPT} as k\nfull outer join ps_states as n on k.person_id = n.person_id",
+            {f"m{w}": mask for w, mask in enumerate(masks)},
+        )
+        self.con.execute("drop table ps_states")
+        self.con.execute("alter table ps_states_merged rename to ps_states")
+
+
+def _rest(plan: Plan, tables: dict[str, list[dict[str, Any]]]) -> tuple:
+    """What else an instance's packed result depends on: the index date, the codes of
+    every code set, the unit conversions (and, through the words' layout, the number of
+    instances, compared beside it)."""
+    return (
+        plan.index_date,
+        repr(tables["patterns"]),
+        repr(tables["concepts"]),
+        repr(tables["units"]),
+        tuple(plan.domains()),
+    )

@@ -1,0 +1,105 @@
+"""A sweep screens its first value in full and recomputes, for each next value, only the
+rule instances that value changes (criteria/swept.py): every person's status must be what
+a full status pass gives, for thresholds, windows, counts, category values and rule-tree
+limits alike."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+from sample_screen import D, loaded_sample
+
+from prescreen.criteria.parse import load_trial
+from prescreen.criteria.plan import build_plan
+from prescreen.criteria.sql_engine import person_statuses
+from prescreen.criteria.swept import SweptStatuses
+from prescreen.errors import CriteriaError
+from prescreen.extract import load_extract
+from prescreen.pipeline import sweep_stage
+from prescreen.request import parsed_trial
+
+TRIAL = "nl003-cli-iii-2"
+SYNTHEA = Path(__file__).parent / "fixtures" / "synthea27nj"
+
+
+@pytest.fixture(scope="module")
+def sample():
+    con, trial = loaded_sample()
+    yield con, len(build_plan(trial, D).insts)
+    con.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "values", "changed"),
+    [
+        ("E14.hemoglobin_min", ["70", "120", "80"], 1),  # one lab threshold
+        ("I2.assessment_lookback_days", ["90", "30", "400"], 8),  # a window, both limbs
+        ("E8.antihypertensive_classes_min", ["3", "1", "2"], 1),  # a count of classes
+        ("I2.rutherford_grade", ["5", "4", "6"], 2),  # a category value, both limbs
+        ("I1.age_min", ["20", "60", "75"], 0),  # the rule tree only
+    ],
+)
+def test_each_value_gives_the_statuses_of_a_full_screen(sample, name, values, changed):
+    con, n_insts = sample
+    with SweptStatuses(con, D) as swept:
+        for value in values:
+            trial = parsed_trial(TRIAL, {name: value})
+            reused = swept.statuses(trial).sort_values("person_id", ignore_index=True)
+            full = person_statuses(con, trial, D).sort_values("person_id", ignore_index=True)
+            assert reused.equals(full), (name, value)
+        # the first value is screened in full, the others recompute only what they change
+        assert swept.recomputed == [n_insts, changed, changed]
+    assert len({_result_codes(con, name, v) for v in values}) == len(values)  # values matter
+
+
+def _result_codes(con, name: str, value: str) -> str:
+    """Every person's result code per reported row under `value` (the status pass's)."""
+    person_statuses(con, parsed_trial(TRIAL, {name: value}), D)
+    return str(con.execute("select list(codes order by person_id) from ps_status").fetchall())
+
+
+def _other_trial(folder: Path):
+    rule = {"event": "measurement", "codes": {"codes": ["718-7"]}, "value": ">= 100 g/L"}
+    doc = {
+        "trial": {"id": "OTHER", "title": "another trial", "version": "1"},
+        "criteria": [
+            {"id": "I1", "kind": "inclusion", "text": "hemoglobin at least 100 g/L", "rule": rule},
+            {"id": "E1", "kind": "exclusion", "text": "deceased", "rule": {"event": "death"}},
+        ],
+    }
+    path = folder / "other.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    return load_trial(str(path), {})
+
+
+def test_another_plan_is_screened_in_full_and_kept(sample, tmp_path):
+    """A trial whose instances are not those of the kept words (another trial, another
+    parameter changing more than bound values) is screened in full."""
+    con, _ = sample
+    other = _other_trial(tmp_path)
+    with SweptStatuses(con, D) as swept:
+        swept.statuses(parsed_trial(TRIAL, {}))
+        got = swept.statuses(other).sort_values("person_id", ignore_index=True)
+        assert swept.recomputed[-1] == len(build_plan(other, D).insts)
+        full = person_statuses(con, other, D).sort_values("person_id", ignore_index=True)
+        assert got.equals(full)
+    assert not con.execute(
+        "select count(*) from duckdb_tables() where table_name = 'ps_sweep_states'"
+    ).fetchall()[0][0]  # leaving the sweep drops the kept words
+
+
+def test_a_sweep_on_an_extract_without_concept_ancestor_takes_exact_concepts(tmp_path):
+    """`--exact-concepts --sweep`: the sweep matched descendants as the run did not and
+    stopped, telling the user to rerun with the option they had given."""
+    con = duckdb.connect()
+    load_extract(SYNTHEA, con, max_quarantine=1.0)
+    sweeps = {"E14.hemoglobin_min": ["70", "90"]}
+    with pytest.raises(CriteriaError, match="--exact-concepts"):
+        sweep_stage(con, TRIAL, {}, sweeps, D, "sql")
+    table = sweep_stage(con, TRIAL, {}, sweeps, D, "sql", exact_concepts=True)
+    assert table is not None
+    assert table["value"].tolist() == ["70", "90"]
+    assert (table["screened"] == 28).all()
