@@ -39,6 +39,7 @@ def forecast(
     engine: str = "sql",
     min_cell: int = 5,
     max_quarantine: float = 0.05,
+    exact_concepts: bool = False,
 ) -> pd.DataFrame:
     """forecast.csv, forecast.html, forecast.svg and run.json in `out_dir`; the published table."""
     request = forecast_request(**locals())  # the parameters are forecast_request's, one for one

@@ -45,6 +45,7 @@ def scan(
     min_cell: int = 5,
     max_quarantine: float = 0.05,
     store_wait_seconds: float = store.DEFAULT_WAIT_SECONDS,
+    exact_concepts: bool = False,
 ) -> scans.ScanResult:
     """Screen the newest extract as of `index_date` (default today); list what changed."""
     request = scans.scan_request(**locals())  # the parameters are scan_request's, one for one

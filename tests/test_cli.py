@@ -170,3 +170,33 @@ def test_duckdb_running_out_of_memory_is_advice_not_a_bug(inputs, tmp_path, caps
     assert code == 1
     said = " ".join(err.split())
     assert "DuckDB ran out of memory" in said and "PRESCREEN_MEMORY_LIMIT=8GB" in said
+
+
+SYNTHEA = Path(__file__).parent / "fixtures" / "synthea27nj"
+
+
+def _screening(command: str, tmp: Path) -> list[str]:
+    """`command` screening the real export (concept ids, no concept_ancestor rows) with NL003,
+    whose code sets ask for descendants."""
+    screen = ["--trial", "nl003-cli-iii-2", "--extract", str(SYNTHEA), "--as-of", "2026-11-01"]
+    return {
+        "run --sweep": ["run", *screen, "--out", str(tmp / "run"), "--no-worklist",
+                        "--sweep", "E14.hemoglobin_min=70,90"],
+        "scan": ["scan", *screen, "--out", str(tmp / "scan"), "--store", str(tmp / "s.duckdb")],
+        "newly-eligible": ["newly-eligible", *screen, "--months", "1", "--out", str(tmp / "ne")],
+        "explain": ["explain", *screen, "--person", "3"],
+    }[command]  # fmt: skip
+
+
+@pytest.mark.parametrize("command", ["run --sweep", "scan", "newly-eligible", "explain"])
+def test_every_screening_command_takes_exact_concepts(command, tmp_path, capsys):
+    """The error names --exact-concepts as the way on; every command that screens takes it
+    (scan, newly-eligible and explain did not; a run's sweep ignored it)."""
+    args = _screening(command, tmp_path / "without")
+    code, _, err = run_cli(args, capsys)
+    assert code == 1
+    assert "--exact-concepts" in " ".join(err.split())
+    code, out, err = run_cli([*_screening(command, tmp_path / "with"), "--exact-concepts"], capsys)
+    assert code == 0, err
+    if command == "run --sweep":
+        assert (tmp_path / "with" / "run" / "sweep.csv").exists()

@@ -119,3 +119,28 @@ def test_newly_eligible_parses_the_trial_once(tmp_path, parse_count):
     forecast(trial=age_trial(tmp_path), extract_dir=extract, out_dir=tmp_path / "o",
              index_date=date(2026, 11, 1), months=3, min_cell=1)  # fmt: skip
     assert len(parse_count) == 1  # not once per index date
+
+
+def test_scan_and_newly_eligible_requests_rebuild_from_their_parameters(tmp_path):
+    """What a deployment (schedule) or flow run stores rebuilds the same request,
+    --exact-concepts included; the flows take exactly those parameters."""
+    import inspect
+
+    from prescreen.flows.forecast import forecast
+    from prescreen.flows.scan import scan
+
+    from prescreen.forecast import forecast_request
+    from prescreen.scan import scan_request
+
+    extract = tiny_extract(tmp_path / "extract", PEOPLE)
+    common = {"trial": "nl003-cli-iii-2", "extract_dir": extract, "out_dir": tmp_path / "o"}
+    scanned = scan_request(**common, store_path=tmp_path / "s.duckdb", index_date="2026-11-01",
+                           exact_concepts=True)  # fmt: skip
+    assert scanned.screen.exact_concepts
+    params = json.loads(json.dumps(scanned.parameters(with_dates=False)))
+    assert scan_request(**params).screen.exact_concepts
+    assert set(params) <= set(inspect.signature(scan.fn).parameters)
+    counted = forecast_request(**common, index_date="2026-11-01", exact_concepts=True)
+    params = json.loads(json.dumps(counted.parameters()))
+    assert forecast_request(**params) == counted
+    assert set(params) <= set(inspect.signature(forecast.fn).parameters)

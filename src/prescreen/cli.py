@@ -55,6 +55,13 @@ StoreWait = Annotated[
     float,
     typer.Option(help="Seconds to wait for a results store another program holds open."),
 ]
+ExactConcepts = Annotated[
+    bool,
+    typer.Option(
+        help="Run code sets with `descendants: true` on an extract without "
+        "concept_ancestor, matching their concepts exactly (a warning instead of an error).",
+    ),
+]
 
 
 @app.callback()
@@ -222,13 +229,7 @@ def run(
             "`prescreen explain --person` shows anyone's full evidence.",
         ),
     ] = "auto",
-    exact_concepts: Annotated[
-        bool,
-        typer.Option(
-            help="Run code sets with `descendants: true` on an extract without "
-            "concept_ancestor, matching their concepts exactly (a warning instead of an error).",
-        ),
-    ] = False,
+    exact_concepts: ExactConcepts = False,
 ) -> None:
     """Screen an extract against a trial and write patients.csv, criteria.csv and reports.
 
@@ -328,6 +329,7 @@ def scan(
     min_cell: MinCell = 5,
     max_quarantine: MaxQuarantine = 0.05,
     store_wait: StoreWait = 60.0,
+    exact_concepts: ExactConcepts = False,
 ) -> None:
     """Screen the latest extract, store each patient's status, write changes.csv.
 
@@ -348,6 +350,7 @@ def scan(
         min_cell=min_cell,
         max_quarantine=max_quarantine,
         store_wait_seconds=store_wait,
+        exact_concepts=exact_concepts,
     )
     err.print(f"registry: {request.registry} (from {request.registry_source})", markup=False)
     screen = request.screen
@@ -377,6 +380,7 @@ def schedule(
     registry: Annotated[str | None, typer.Option(help="Registry name in the store.")] = None,
     name: Annotated[str, typer.Option(help="Deployment name.")] = "prescreen-scan",
     store_wait: StoreWait = 60.0,
+    exact_concepts: ExactConcepts = False,
 ) -> None:
     """Run `scan` on a cron schedule until stopped; each run screens as of its day.
 
@@ -396,6 +400,7 @@ def schedule(
         store_path=store,
         registry=registry,
         store_wait_seconds=store_wait,
+        exact_concepts=exact_concepts,
     )
     check_output_folder(request.screen.out_dir, (request.extract_root, request.store_path))
     _check_memory_budget()
@@ -444,6 +449,7 @@ def newly_eligible(
     ] = False,
     engine: Engine = "sql",
     min_cell: MinCell = 5,
+    exact_concepts: ExactConcepts = False,
 ) -> None:
     """Count, per site and past month, the patients who newly became likely eligible.
 
@@ -464,6 +470,7 @@ def newly_eligible(
         include_review=include_review,
         engine=engine,
         min_cell=min_cell,
+        exact_concepts=exact_concepts,
     )
     check_output_folder(request.screen.out_dir, (request.screen.extract_dir,))
     _check_memory_budget()
@@ -495,6 +502,7 @@ def explain(
         Path | None, typer.Option(help="DuckDB file of a kept load (prescreen load --db) to reuse.")
     ] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override a parameter.")] = None,
+    exact_concepts: ExactConcepts = False,
 ) -> None:
     """Show one person's result, reason and evidence for every criterion and sub-rule.
 
@@ -515,6 +523,7 @@ def explain(
         db_path=db,
         console=out,
         diagnostics=err,
+        exact_concepts=exact_concepts,
     )
 
 

@@ -21,7 +21,12 @@ from prescreen.sqltext import read_sql
 
 
 def explain_person(
-    con: duckdb.DuckDBPyConnection, trial: Trial, index_date: date, person_id: int
+    con: duckdb.DuckDBPyConnection,
+    trial: Trial,
+    index_date: date,
+    person_id: int,
+    *,
+    exact_concepts: bool = False,
 ) -> tuple[pd.DataFrame, str | None]:
     """(every reported row of `person_id` with evidence, the target limb) from a loaded `con`.
 
@@ -37,7 +42,7 @@ def explain_person(
         )
     con.execute("begin transaction")
     try:
-        screen_into(con, trial, index_date, persons=[person_id])
+        screen_into(con, trial, index_date, persons=[person_id], exact_concepts=exact_concepts)
         rows = con.execute(
             f"select {', '.join(RESULT_COLUMNS)} from {RESULT_TABLE} where person_id = ? "
             "order by ord",
@@ -94,6 +99,7 @@ def explain_command(
     db_path: Path | None,
     console: Console,
     diagnostics: Console,
+    exact_concepts: bool = False,
 ) -> None:
     """Load the extract (or reuse a kept `--db`), screen one person, print the explanation."""
     from prescreen.database import database_file, open_database
@@ -108,7 +114,9 @@ def explain_command(
                     con, extract_dir, extract_date=extract_date, max_quarantine=1.0,
                     console=diagnostics, screen_columns_only=db_path is None,
                 )  # fmt: skip
-            rows, limb = explain_person(con, trial, index_date, person_id)
+            rows, limb = explain_person(
+                con, trial, index_date, person_id, exact_concepts=exact_concepts
+            )
         finally:
             con.close()
     print_explanation(console, rows, limb, trial)

@@ -46,6 +46,7 @@ def forecast_request(
     engine: str = "sql",
     min_cell: int = 5,
     max_quarantine: float = 0.05,
+    exact_concepts: bool = False,
 ) -> ForecastRequest:
     """The monthly screens of `prescreen newly-eligible`, checked and with the trial parsed."""
     from prescreen.errors import PrescreenError
@@ -61,6 +62,7 @@ def forecast_request(
         engine=engine,
         min_cell=min_cell,
         max_quarantine=max_quarantine,
+        exact_concepts=exact_concepts,
     )
     return ForecastRequest(screen=screen, months=int(months), include_review=bool(include_review))
 

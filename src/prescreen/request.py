@@ -139,6 +139,7 @@ class ScanRequest:
             "min_cell": screen["min_cell"],
             "max_quarantine": screen["max_quarantine"],
             "store_wait_seconds": self.store_wait_seconds,
+            "exact_concepts": screen["exact_concepts"],
         }
 
 
@@ -154,7 +155,7 @@ class ForecastRequest:
         """JSON-able flow parameters that rebuild this request (`forecast_request(**them)`)."""
         screen = self.screen.parameters()
         keep = ("trial", "extract_dir", "out_dir", "index_date", "extract_date", "engine",
-                "min_cell", "max_quarantine")  # fmt: skip
+                "min_cell", "max_quarantine", "exact_concepts")  # fmt: skip
         return {
             **{k: screen[k] for k in keep},
             "months": self.months,

@@ -51,6 +51,7 @@ def scan_request(
     min_cell: int = 5,
     max_quarantine: float = 0.05,
     store_wait_seconds: float = store.DEFAULT_WAIT_SECONDS,
+    exact_concepts: bool = False,
 ) -> ScanRequest:
     """The scan of the newest extract under `extract_dir` as of `index_date` (default today)."""
     folder = Path(extract_dir).resolve()
@@ -67,6 +68,7 @@ def scan_request(
         engine=engine,
         min_cell=min_cell,
         max_quarantine=max_quarantine,
+        exact_concepts=exact_concepts,
     )
     return ScanRequest(
         screen=screen,
