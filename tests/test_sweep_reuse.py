@@ -103,3 +103,57 @@ def test_a_sweep_on_an_extract_without_concept_ancestor_takes_exact_concepts(tmp
     assert table is not None
     assert table["value"].tolist() == ["70", "90"]
     assert (table["screened"] == 28).all()
+
+
+def test_a_run_keeps_its_status_pass_for_the_sweep(sample):
+    """`run --sweep`: the screen keeps its status pass, so every swept value (the first
+    too) recomputes only what it changes."""
+    from prescreen.criteria.sql_engine import screen_into
+
+    con, _ = sample
+    tables = screen_into(con, parsed_trial(TRIAL, {}), D, evidence="none", keep_states=True)
+    assert tables.kept is not None
+    with SweptStatuses(con, D, kept=tables.kept) as swept:
+        for value in ["70", "120"]:
+            trial = parsed_trial(TRIAL, {"E14.hemoglobin_min": value})
+            reused = swept.statuses(trial).sort_values("person_id", ignore_index=True)
+            full = person_statuses(con, trial, D).sort_values("person_id", ignore_index=True)
+            assert reused.equals(full), value
+        assert swept.recomputed == [1, 1]
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_screen_flow_sweeps_on_its_own_status_pass(tmp_path, monkeypatch):
+    """sweep.csv of `prescreen run --sweep`: the counts of full status passes, each value
+    recomputing one instance on the run's kept pass."""
+    import pandas as pd
+    from prescreen.flows.screen import screen
+    from sample_screen import SAMPLE
+
+    from prescreen.request import screen_request
+
+    seen: list[int] = []
+    real = SweptStatuses.statuses
+
+    def recording(self, trial):
+        found = real(self, trial)
+        seen.append(self.recomputed[-1])
+        return found
+
+    monkeypatch.setattr(SweptStatuses, "statuses", recording)
+    values = ["70", "120"]
+    made = screen_request(
+        trial=TRIAL, extract_dir=SAMPLE, out_dir=tmp_path / "out", index_date=D.isoformat(),
+        sweeps=[f"E14.hemoglobin_min={','.join(values)}"], min_cell=1, worklist=False,
+    )  # fmt: skip
+    screen(**made.parameters())
+    assert seen == [1, 1]
+    swept = pd.read_csv(tmp_path / "out" / "sweep.csv", dtype={"value": str})
+    con, _ = loaded_sample()
+    for value in values:
+        full = person_statuses(con, parsed_trial(TRIAL, {"E14.hemoglobin_min": value}), D)
+        row = swept[swept["value"] == value].iloc[0]
+        counts = full["status"].value_counts()
+        for status in ("likely_eligible", "needs_review", "ineligible"):
+            assert int(row[status]) == int(counts.get(status, 0)), (value, status)
+    con.close()

@@ -50,6 +50,7 @@ class ScreenResult:
     unmatched: list[tuple[str, str]] = field(default_factory=list)  # (code set, table)
     evidence_policy: str = "all"  # who has evidence text: all, needed, none, persons
     evidence_persons: int = 0
+    sweep_base: Any = None  # the status pass's words kept for the sweep (criteria.swept.Kept)
 
 
 def load_stage(
@@ -119,9 +120,11 @@ def screen_stage(
     evidence: str = "auto",
     worklist_limit: int = WORKLIST_LIMIT,
     exact_concepts: bool = False,
+    keep_states: bool = False,
 ) -> ScreenResult:
     """Screen into the tables `criterion_result` and `person_limb`, and derive each
-    patient's status (the table `patient_status`).
+    patient's status (the table `patient_status`). `keep_states`: a sweep follows (the
+    SQL engine keeps its status pass for it: criteria/swept.py).
 
     Both engines write the same tables, so every report reads one form. The SQL engine
     computes evidence text only where someone reads it (`evidence`: auto, all, needed,
@@ -134,16 +137,17 @@ def screen_stage(
 
         tables = screen_into(
             con, trial, as_of, evidence=evidence, worklist_limit=worklist_limit,
-            exact_concepts=exact_concepts,
+            exact_concepts=exact_concepts, keep_states=keep_states,
         )  # fmt: skip
         unmatched, policy, evidence_persons = (
             tables.unmatched, tables.evidence_policy, tables.evidence_persons
         )  # fmt: skip
+        kept = tables.kept
     else:
         from prescreen.criteria.pandas_engine import screen_into_pandas
 
         evidence_persons = screen_into_pandas(con, trial, as_of, exact_concepts=exact_concepts)
-        unmatched, policy = [], "all"
+        unmatched, policy, kept = [], "all", None
     patients = patient_status(con, trial.criterion_ids())
     return ScreenResult(
         trial=trial,
@@ -152,6 +156,7 @@ def screen_stage(
         unmatched=unmatched,
         evidence_policy=policy,
         evidence_persons=evidence_persons,
+        sweep_base=kept,
     )
 
 
@@ -205,18 +210,20 @@ def sweep_stage(
     engine: str,
     *,
     exact_concepts: bool = False,
+    base: Any = None,
 ) -> pd.DataFrame | None:
     """Status counts for every value of every swept parameter (others at their run value).
 
     With the SQL engine, the values share one status pass: each recomputes only the rule
-    instances its value changes (criteria/swept.py)."""
+    instances its value changes (criteria/swept.py). `base`: the run's status pass, kept
+    by screen_stage(keep_states=True); without it the first value is screened in full."""
     from prescreen.criteria.swept import SweptStatuses
     from prescreen.request import parsed_trial
 
     if not sweeps:
         return None
     rows = []
-    with SweptStatuses(con, as_of, exact_concepts=exact_concepts) as swept:
+    with SweptStatuses(con, as_of, exact_concepts=exact_concepts, kept=base) as swept:
         for name, values in sweeps.items():
             for value in values:
                 trial = parsed_trial(trial_ref, {**overrides, name: value})

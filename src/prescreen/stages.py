@@ -180,6 +180,7 @@ def screened(run: ScreenRun, con: duckdb.DuckDBPyConnection) -> pipeline.ScreenR
             evidence=evidence_policy(request.evidence, request.criteria_csv),
             worklist_limit=request.worklist_limit,  # criteria.csv lists them, worklist or not
             exact_concepts=request.exact_concepts,
+            keep_states=bool(request.sweep_map),
         )
     # code sets no row of the extract matched: a vocabulary mismatch to look at, not an error
     run.manifest.extra["unmatched_codesets"] = [
@@ -231,7 +232,9 @@ def swept(run: ScreenRun, con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None
             request.index_date,
             request.engine,
             exact_concepts=request.exact_concepts,
+            base=run._screen.sweep_base,
         )
+    run._screen.sweep_base = None  # its words were dropped with the sweep
     return run._screen.sweep
 
 

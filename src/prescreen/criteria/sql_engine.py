@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -64,6 +65,7 @@ class ScreenTables:
     evidence_persons: int
     evidence_policy: str
     unmatched: list[tuple[str, str]]  # (code set, OMOP table) with no matching code
+    kept: Any = None  # the status pass's words kept for a sweep (criteria.swept.Kept)
 
 
 def screen_into(
@@ -77,6 +79,7 @@ def screen_into(
     batch_persons: int = BATCH_PERSONS,
     exact_concepts: bool = False,
     results: bool = True,
+    keep_states: bool = False,
 ) -> ScreenTables:
     """Screen every person into `criterion_result` and `person_limb` (see module doc).
 
@@ -88,6 +91,8 @@ def screen_into(
     concept_ancestor (their concepts then match exactly; a warning, not an error).
     `results=False`: statuses only (sweeps and forecasts): the screen stops at `ps_status`,
     one row of result codes per person, and the run's own criterion_result stays as it is.
+    `keep_states`: keep the status pass's per-person words for a sweep that follows
+    (criteria/swept.py; returned in `kept`).
     """
     if evidence not in EVIDENCE_POLICIES:
         raise CriteriaError(f"evidence {evidence!r}: choose one of {', '.join(EVIDENCE_POLICIES)}")
@@ -100,8 +105,13 @@ def screen_into(
     status = compile_screen(plan, evidence=False, listed=listed)
     states_into(con, status, batch_persons, "ps_need" if listed else "person")
     total = status_tree(con, plan, status)
+    kept = None
+    if keep_states and not listed:
+        from prescreen.criteria.swept import keep_status_words  # it builds on this module
+
+        kept = keep_status_words(con, plan, status, exact_concepts=exact_concepts)
     if not results:
-        return ScreenTables(total, 0, "none", unmatched)
+        return ScreenTables(total, 0, "none", unmatched, kept)
     if listed:
         policy = "persons"
     else:
@@ -116,7 +126,7 @@ def screen_into(
     else:
         con.execute("create or replace temp table ps_evidence (person_id bigint, es varchar[])")
     _assemble(con, plan)
-    return ScreenTables(total, chosen, policy, unmatched)
+    return ScreenTables(total, chosen, policy, unmatched, kept)
 
 
 def status_tree(con: duckdb.DuckDBPyConnection, plan: Plan, status: Compiled) -> int:

@@ -1,17 +1,18 @@
 """Statuses of one trial under several values of a parameter (`--sweep`), each value's
-status pass reusing the first's.
+status pass reusing the run's (or the first value's).
 
 A swept value changes a threshold, a window or a count: a few rule instances' bound
 values, or only the rule tree (an age limit). The status pass's cost is its per-person,
 per-instance work over every event row, so screening each value in full repeats what the
-other instances already gave. Here the first value is screened in full and its per-person
-words (every instance's packed result, `ps_states`) are kept; each next value recomputes
-only the instances whose bound row differs from the first's, over the rows of their code
-sets, puts them into a copy of the kept words, and runs its own rule tree. An instance's
-packed result depends on its own row and its code set's events only, so the statuses are
-those of a full screen (tests/test_sweep_reuse.py holds them against one). A value whose
-plan differs in anything else (another instance list, other codes or units, another index
-date) is screened in full, and becomes the kept one.
+other instances already gave. Here one status pass's per-person words (every instance's
+packed result, `ps_states`) are kept: the run's own (keep_status_words), else the first
+value's. Each value then recomputes only the instances whose bound row differs from the
+kept pass's, over the rows of their code sets, puts them into a copy of the kept words
+and runs its own rule tree. An instance's packed result depends on its own row and its
+code set's events only, so the statuses are those of a full screen
+(tests/test_sweep_reuse.py holds them against one). A value whose plan differs in
+anything else (another instance list, other codes or units, another index date) is
+screened in full, and its words are kept instead.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import pandas as pd
 
 from prescreen.criteria.model import Trial
 from prescreen.criteria.plan import Plan, build_plan
-from prescreen.criteria.sql_compile import PER_WORD, STATE_BITS, compile_screen
+from prescreen.criteria.sql_compile import PER_WORD, STATE_BITS, Compiled, compile_screen
 from prescreen.criteria.sql_engine import (
     BATCH_PERSONS,
     prepare_screen,
@@ -38,7 +39,7 @@ KEPT = "ps_sweep_states"  # the first value's words, kept for the values after i
 
 
 @dataclass(frozen=True)
-class _Kept:
+class Kept:
     """What produced the kept words: every instance's bound row, and the rest of the plan
     that an instance's result depends on."""
 
@@ -46,10 +47,21 @@ class _Kept:
     rest: tuple
 
 
+def keep_status_words(
+    con: duckdb.DuckDBPyConnection, plan: Plan, status: Compiled, *, exact_concepts: bool
+) -> Kept:
+    """Keep the words of the status pass just run (`ps_states`, renamed: not copied) for a
+    sweep after the screen, whose values then all reuse the run's own pass."""
+    con.execute(f"drop table if exists {KEPT}")
+    con.execute(f"alter table ps_states rename to {KEPT}")
+    return Kept(status.tables["inst"], _rest(plan, status.tables, exact_concepts))
+
+
 class SweptStatuses:
     """person_id, status per trial, the trials differing in parameter values (one sweep).
 
-    Use as a context manager: leaving it drops the kept words.
+    `kept`: the words a screen kept (keep_status_words), else the first value is screened
+    in full. Use as a context manager: leaving it drops the kept words.
     """
 
     def __init__(
@@ -59,12 +71,13 @@ class SweptStatuses:
         *,
         exact_concepts: bool = False,
         batch_persons: int = BATCH_PERSONS,
+        kept: Kept | None = None,
     ) -> None:
         self.con = con
         self.index_date = index_date
         self.exact_concepts = exact_concepts
         self.batch_persons = batch_persons
-        self.kept: _Kept | None = None
+        self.kept = kept
         self.recomputed: list[int] = []  # per call: instances recomputed (all: a full pass)
 
     def __enter__(self) -> SweptStatuses:
@@ -80,13 +93,13 @@ class SweptStatuses:
         plan = build_plan(trial, self.index_date)
         status = compile_screen(plan, evidence=False)
         rows = status.tables["inst"]
-        rest = _rest(plan, status.tables)
+        rest = _rest(plan, status.tables, self.exact_concepts)
         changed = self._changed(rows, rest)
         if changed is None:
             prepare_screen(self.con, plan, exact_concepts=self.exact_concepts)
             states_into(self.con, status, self.batch_persons, "person")
             self.con.execute(f"create or replace temp table {KEPT} as select * from ps_states")
-            self.kept = _Kept(rows, rest)
+            self.kept = Kept(rows, rest)
             self.recomputed.append(len(plan.insts))
         else:
             self._reuse(plan, status, changed)
@@ -103,7 +116,7 @@ class SweptStatuses:
             return None
         return {new["inst"] for old, new in zip(kept.inst_rows, rows, strict=True) if old != new}
 
-    def _reuse(self, plan: Plan, status: Any, changed: set[int]) -> None:
+    def _reuse(self, plan: Plan, status: Compiled, changed: set[int]) -> None:
         """`ps_states`: the kept words, the changed instances' results computed anew."""
         if not changed:
             self.con.execute(f"create or replace temp table ps_states as select * from {KEPT}")
@@ -132,12 +145,13 @@ class SweptStatuses:
         self.con.execute("alter table ps_states_merged rename to ps_states")
 
 
-def _rest(plan: Plan, tables: dict[str, list[dict[str, Any]]]) -> tuple:
+def _rest(plan: Plan, tables: dict[str, list[dict[str, Any]]], exact_concepts: bool) -> tuple:
     """What else an instance's packed result depends on: the index date, the codes of
-    every code set, the unit conversions (and, through the words' layout, the number of
-    instances, compared beside it)."""
+    every code set and whether descendants were matched, the unit conversions (and,
+    through the words' layout, the number of instances, compared beside it)."""
     return (
         plan.index_date,
+        exact_concepts,
         repr(tables["patterns"]),
         repr(tables["concepts"]),
         repr(tables["units"]),
