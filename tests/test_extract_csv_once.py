@@ -239,3 +239,21 @@ def test_a_blank_line_before_a_bad_row_is_not_an_open_quote(tmp_path: Path) -> N
         (5, 3),
     ]  # line 5 holds the third record
     assert v["notes"].startswith("1 more line(s) than header + records")
+
+
+def test_where_the_reader_numbers_rejects_otherwise_lines_count_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Should DuckDB number a rejected record where csvlines finds none, the load keeps
+    every row and outcome, numbered by record as the reader does, and the note says so."""
+    import prescreen.extract.csvread as csvread
+    from prescreen.extract.csvlines import RecordLines
+
+    monkeypatch.setattr(csvread, "record_lines", lambda path, numbers: RecordLines())
+    _shifted_extract(tmp_path / "x", crlf=False)
+    con, report = _load(tmp_path / "x", narrow=False)
+    v = report.validation.set_index("table").loc["measurement"]
+    assert (v["rows_in"], v["loaded"], v["quarantined"]) == (12, 7, 4)
+    assert "count records" in v["notes"]
+    rows = con.execute("select _row_id from measurement order by _row_id").fetchall()
+    assert len(rows) == 7 and len({r for (r,) in rows}) == 7

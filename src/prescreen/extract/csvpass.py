@@ -46,14 +46,20 @@ def type_csv_rows(
     csv_file, path = _csv_of(staged)
     if _read_once(con, staged, lambda: type_and_check_rows(con, staged, stored)):
         staged.notes.append("mixed line endings: CR LF read as LF")
-    extra = number_rows(
+    extra, exact = number_rows(
         con, staged.raw_name, f"_typed_{staged.table.name}", path, csv_file, file_lines
     )
     if extra:
+        named = (
+            "are its own lines, where each record starts"
+            if exact
+            else "count records, so from the first of those lines on they lie above the line "
+            "in the file"
+        )
         staged.notes.append(
             f"{extra} more line(s) than header + records (line breaks inside quoted values, "
-            "or blank lines): the lines quarantine.csv and findings.csv give for this file "
-            "are its own lines, where each record starts"
+            f"or blank lines): the lines quarantine.csv and findings.csv give for this file "
+            f"{named}"
         )
     staged.rejects = csv_file.rejects
     return sort_typed_by_person(con, staged)

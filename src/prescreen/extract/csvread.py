@@ -21,6 +21,7 @@ the select: no header cell is ever pasted into SQL, and non-OMOP columns are nev
 from __future__ import annotations
 
 import gzip
+import logging
 import re
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from prescreen.extract.header import canonical_names, read_header
 from prescreen.extract.tables import OmopTable
 from prescreen.sqltext import read_sql, render
 
+log = logging.getLogger("prescreen")
 _REJECT_REASONS = {
     "MISSING COLUMNS": ("csvRowReadable", "row has fewer fields than the header"),
     "TOO MANY COLUMNS": ("csvRowReadable", "row has more fields than the header"),
@@ -130,7 +132,7 @@ def number_rows(
     path: Path,
     csv_file: CsvFile,
     file_lines: int | None,
-) -> int:
+) -> tuple[int, bool]:
     """After a read of the view `raw_name` into `table` (in file order): collect the
     reader's rejects into `csv_file.rejects` and give each row of `table` the file line
     it starts on (`_line`) and its position among the records (`_row_id`).
@@ -138,12 +140,17 @@ def number_rows(
     `file_lines`: the file's line count, None when not counted (a compressed file). When
     it exceeds header + records, records do not all start on line position + 1, and the
     file is read once more to find where each does (extract/csvlines.py). Returns how
-    many lines it has beyond header + records (0 when not counted)."""
+    many lines it has beyond header + records (0 when not counted), and whether the lines
+    given are where the records start (else they count records, as the reader does)."""
     rejects = _read_rejects(con, raw_name)
     numbers = sorted({int(x) for x in rejects["line"].tolist()})
     stored = int(con.execute(f"select count(*) from {table}").fetchall()[0][0])
     extra = 0 if file_lines is None else max(0, file_lines - 1 - stored - len(numbers))
     found = record_lines(path, numbers) if extra else None
+    if found is not None and not set(numbers) <= found.positions.keys():
+        # the reader numbered a rejected record where no record starts: count records
+        log.warning("%s: rejected rows not found where the reader put them", path.name)
+        found = None
     line_of = _reader_lines(numbers, found)
     _refuse_swallowed_lines(path, rejects, line_of)
     if found is None and not numbers:
@@ -151,14 +158,14 @@ def number_rows(
     else:
         _number_by_position(con, table, numbers, found)
     csv_file.rejects = _reject_rows(rejects, csv_file.positional_names(), line_of)
-    return extra
+    return extra, found is not None or not extra
 
 
 def _reader_lines(numbers: list[int], found: RecordLines | None) -> dict[int, int]:
     """The reader's numbers of rejected records → the lines they start on."""
     if found is None:  # every record is a line: the reader's number is the line
         return {n: n for n in numbers}
-    return {n: found.line(found.positions[n]) for n in numbers if n in found.positions}
+    return {n: found.line(found.positions[n]) for n in numbers}
 
 
 def _number_by_position(
@@ -169,7 +176,7 @@ def _number_by_position(
     if found is None:
         positions, starts, offsets = [n - 1 for n in numbers], [1], [1]
     else:
-        positions = [found.positions[n] for n in numbers if n in found.positions]
+        positions = [found.positions[n] for n in numbers]
         starts, offsets = found.starts or [1], found.offsets or [1]
     breaks = pa.table(
         {
