@@ -33,9 +33,9 @@ from prescreen.criteria.sql_engine import (
     states_into,
     status_tree,
 )
-from prescreen.sqltext import read_sql
+from prescreen.sqltext import read_sql, render
 
-KEPT = "ps_sweep_states"  # the first value's words, kept for the values after it
+KEPT = "ps_sweep_states"  # the kept status pass's per-person words
 
 
 @dataclass(frozen=True)
@@ -130,15 +130,13 @@ class SweptStatuses:
         masks = [0] * words
         for inst in changed:
             masks[inst // PER_WORD] |= ((1 << STATE_BITS) - 1) << (STATE_BITS * (inst % PER_WORD))
-        columns = ",\n    ".join(
-            f"(coalesce(k.w{w}, cast(0 as ubigint)) & ~cast($m{w} as ubigint))"
+        columns = ",\n".join(
+            f"    (coalesce(k.w{w}, cast(0 as ubigint)) & ~cast($m{w} as ubigint))"
             f" | coalesce(n.w{w}, cast(0 as ubigint)) as w{w}"
             for w in range(words)
         )
         self.con.execute(
-            "create or replace temp table ps_states_merged as\n"
-            f"select coalesce(k.person_id, n.person_id) as person_id,\n    {columns}\n"
-            f"from {KEPT} as k\nfull outer join ps_states as n on k.person_id = n.person_id",
+            render(read_sql("criteria/merge_states.sql"), columns=columns, kept=KEPT),
             {f"m{w}": mask for w, mask in enumerate(masks)},
         )
         self.con.execute("drop table ps_states")
