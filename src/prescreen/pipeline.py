@@ -24,7 +24,8 @@ from prescreen.errors import PrescreenError
 from prescreen.outputs import WORKLIST_LIMIT
 from prescreen.status import patient_status, patient_status_of, status_counts
 
-if TYPE_CHECKING:  # the report package imports matplotlib: only when reporting
+if TYPE_CHECKING:  # report imports matplotlib, swept builds on sql_engine: only when used
+    from prescreen.criteria.swept import Kept, SweptStatuses
     from prescreen.report.options import ReportOptions
 
 log = logging.getLogger("prescreen")
@@ -50,7 +51,7 @@ class ScreenResult:
     unmatched: list[tuple[str, str]] = field(default_factory=list)  # (code set, table)
     evidence_policy: str = "all"  # who has evidence text: all, needed, none, persons
     evidence_persons: int = 0
-    sweep_base: Any = None  # the status pass's words kept for the sweep (criteria.swept.Kept)
+    sweep_base: Kept | None = None  # the status pass's words kept for the sweep
 
 
 def load_stage(
@@ -174,7 +175,7 @@ def statuses_stage(
     engine: str,
     *,
     exact_concepts: bool = False,
-    swept: Any = None,
+    swept: SweptStatuses | None = None,
 ) -> pd.DataFrame:
     """person_id, site, status of every person: the screen for statuses only.
 
@@ -210,7 +211,7 @@ def sweep_stage(
     engine: str,
     *,
     exact_concepts: bool = False,
-    base: Any = None,
+    base: Kept | None = None,
 ) -> pd.DataFrame | None:
     """Status counts for every value of every swept parameter (others at their run value).
 

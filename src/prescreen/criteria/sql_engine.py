@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
@@ -39,6 +39,9 @@ from prescreen.errors import CriteriaError
 from prescreen.outputs import EVERY_ROW_MAX_PERSONS
 from prescreen.result_store import engine_labels, write_labels
 from prescreen.sqltext import read_sql, render
+
+if TYPE_CHECKING:  # swept.py builds on this module
+    from prescreen.criteria.swept import Kept
 
 RESULT_COLUMNS = ["person_id", "criterion_id", "result", "evidence", "reason"]
 RESULT_TABLE = "criterion_result"
@@ -65,7 +68,7 @@ class ScreenTables:
     evidence_persons: int
     evidence_policy: str
     unmatched: list[tuple[str, str]]  # (code set, OMOP table) with no matching code
-    kept: Any = None  # the status pass's words kept for a sweep (criteria.swept.Kept)
+    kept: Kept | None = None  # the status pass's words kept for a sweep
 
 
 def screen_into(
