@@ -276,6 +276,7 @@ def run(
     if result.load is not None:
         print_validation_summary(result.load, err)
     _print_unmatched(result.screen.unmatched if result.screen else [])
+    _print_exact_only(result.screen.exact_only if result.screen else [])
     print_counts(out, result.counts, request.out_dir, _worklist_note(result.worklist))
 
 
@@ -290,6 +291,17 @@ def _print_unmatched(unmatched: list[tuple[str, str]]) -> None:
     )
     for codeset, table in unmatched:
         err.print(f"  {codeset} in {table}", markup=False)
+
+
+def _print_exact_only(codesets: list[str]) -> None:
+    """--exact-concepts took effect: say which code sets lost their descendants."""
+    if codesets:
+        err.print(
+            f"warning: --exact-concepts: {len(codesets)} code set(s) matched their listed "
+            "concepts only, without the descendants they ask for (the extract has no "
+            f"concept_ancestor rows): {', '.join(codesets)}; recorded in run.json",
+            markup=False,
+        )
 
 
 def _check_memory_budget() -> None:

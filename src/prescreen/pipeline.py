@@ -52,6 +52,8 @@ class ScreenResult:
     evidence_policy: str = "all"  # who has evidence text: all, needed, none, persons
     evidence_persons: int = 0
     sweep_base: Kept | None = None  # the status pass's words kept for the sweep
+    # code sets asking for descendants, matched on their own concepts (--exact-concepts)
+    exact_only: list[str] = field(default_factory=list)
 
 
 def load_stage(
@@ -143,12 +145,12 @@ def screen_stage(
         unmatched, policy, evidence_persons = (
             tables.unmatched, tables.evidence_policy, tables.evidence_persons
         )  # fmt: skip
-        kept = tables.kept
+        kept, exact_only = tables.kept, tables.exact_only
     else:
         from prescreen.criteria.pandas_engine import screen_into_pandas
 
         evidence_persons = screen_into_pandas(con, trial, as_of, exact_concepts=exact_concepts)
-        unmatched, policy, kept = [], "all", None
+        unmatched, policy, kept, exact_only = [], "all", None, []
     patients = patient_status(con, trial.criterion_ids())
     return ScreenResult(
         trial=trial,
@@ -158,6 +160,7 @@ def screen_stage(
         evidence_policy=policy,
         evidence_persons=evidence_persons,
         sweep_base=kept,
+        exact_only=exact_only,
     )
 
 

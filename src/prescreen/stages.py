@@ -186,6 +186,8 @@ def screened(run: ScreenRun, con: duckdb.DuckDBPyConnection) -> pipeline.ScreenR
     run.manifest.extra["unmatched_codesets"] = [
         {"codeset": codeset, "table": table} for codeset, table in run.screen.unmatched
     ]
+    # --exact-concepts took effect: these matched their listed concepts, no descendants
+    run.manifest.extra["codesets_without_descendants"] = run.screen.exact_only
     run.manifest.extra["evidence"] = {
         "policy": run.screen.evidence_policy,
         "persons": run.screen.evidence_persons,

@@ -18,9 +18,9 @@ limb each patient qualifies through (or comes closest on).
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import duckdb
 import pandas as pd
@@ -69,6 +69,15 @@ class ScreenTables:
     evidence_policy: str
     unmatched: list[tuple[str, str]]  # (code set, OMOP table) with no matching code
     kept: Kept | None = None  # the status pass's words kept for a sweep
+    # code sets asking for descendants, matched on their own concepts (--exact-concepts)
+    exact_only: list[str] = field(default_factory=list)
+
+
+class Prepared(NamedTuple):
+    """What binding a plan found out about the extract's codes."""
+
+    unmatched: list[tuple[str, str]]  # (code set, OMOP table) matching no code at all
+    exact_only: list[str]  # code sets asking for descendants, matched without them
 
 
 def screen_into(
@@ -100,7 +109,7 @@ def screen_into(
     if evidence not in EVIDENCE_POLICIES:
         raise CriteriaError(f"evidence {evidence!r}: choose one of {', '.join(EVIDENCE_POLICIES)}")
     plan = build_plan(trial, index_date)
-    unmatched = prepare_screen(con, plan, exact_concepts=exact_concepts)
+    unmatched, exact_only = prepare_screen(con, plan, exact_concepts=exact_concepts)
     listed = persons is not None
     chosen = 0
     if listed:  # only these persons are screened at all: their rows decide their results
@@ -114,7 +123,7 @@ def screen_into(
 
         kept = keep_status_words(con, plan, status, exact_concepts=exact_concepts)
     if not results:
-        return ScreenTables(total, 0, "none", unmatched, kept)
+        return ScreenTables(total, 0, "none", unmatched, kept, exact_only)
     if listed:
         policy = "persons"
     else:
@@ -129,7 +138,7 @@ def screen_into(
     else:
         con.execute("create or replace temp table ps_evidence (person_id bigint, es varchar[])")
     _assemble(con, plan)
-    return ScreenTables(total, chosen, policy, unmatched, kept)
+    return ScreenTables(total, chosen, policy, unmatched, kept, exact_only)
 
 
 def status_tree(con: duckdb.DuckDBPyConnection, plan: Plan, status: Compiled) -> int:
@@ -151,13 +160,14 @@ def prepare_screen(
     *,
     exact_concepts: bool = False,
     insts: Collection[int] | None = None,
-) -> list[tuple[str, str]]:
+) -> Prepared:
     """Staging views, macros and the bound tables of `plan`; returns the code sets that
-    match no code of their table (a trial whose coding does not fit the data).
+    match no code of their table (a trial whose coding does not fit the data) and those
+    matched without the descendants they ask for (`exact_concepts`).
 
     `insts`: bind only these rule instances and the codes of their code sets (a pass that
     recomputes some instances: criteria/swept.py); `codeset_match` is then left as it is
-    and nothing is returned."""
+    and no unmatched code set is returned."""
     prepare_staging(con)
     for table in ("person", *(DOMAIN_TABLES[d] for d in plan.domains())):
         if not _exists(con, table):
@@ -170,11 +180,12 @@ def prepare_screen(
         inst_rows = [row for row in inst_rows if row["inst"] in insts]
     read = {row["csk"] for row in inst_rows}
     con.execute(read_sql("criteria/code_pattern.sql"), {"patterns": compiled_tables["patterns"]})
+    descendants, exact_only = _descendants_sql(con, plan, exact_concepts)
     con.execute(
         render(
             read_sql("criteria/concept_member.sql"),
             by_code=_by_code_sql(con, plan),
-            descendants=_descendants_sql(con, plan, exact_concepts),
+            descendants=descendants,
         ),
         {"concepts": compiled_tables["concepts"]},
     )
@@ -199,7 +210,7 @@ def prepare_screen(
     )
     con.execute("create temp table if not exists ps_need_key (person_id bigint, csk integer)")
     con.execute(read_sql("criteria/unit_conv.sql"), {"rows": compiled_tables["units"]})
-    return _codeset_matches(con, plan) if insts is None else []
+    return Prepared(_codeset_matches(con, plan) if insts is None else [], exact_only)
 
 
 def _inert(tables: dict[str, list[dict]]) -> list[dict]:
@@ -215,16 +226,19 @@ def _by_code_sql(con: duckdb.DuckDBPyConnection, plan: Plan) -> str:
     return read_sql("criteria/concept_by_code.sql")
 
 
-def _descendants_sql(con: duckdb.DuckDBPyConnection, plan: Plan, exact: bool) -> str:
-    """The union that adds descendants, or nothing; refuses to match concept sets without
-    their descendants silently (an extract with concept ids but no concept_ancestor)."""
+def _descendants_sql(
+    con: duckdb.DuckDBPyConnection, plan: Plan, exact: bool
+) -> tuple[str, list[str]]:
+    """The union that adds descendants, or nothing, and the code sets then matched without
+    the descendants they ask for; refuses to do that silently (an extract with concept ids
+    but no concept_ancestor, unless `exact`)."""
     wanted = [
         name
         for name, cs in plan.codesets.items()
         if cs.descendants and (cs.concepts or cs.vocabulary)
     ]
     if not wanted:
-        return ""
+        return "", []
     if _rows(con, "concept_ancestor") > 0:
         # as OHDSI Circe does: a descendant whose concept row is invalid (deprecated,
         # upgraded) is left out when the extract has a concept table to say so
@@ -238,7 +252,7 @@ def _descendants_sql(con: duckdb.DuckDBPyConnection, plan: Plan, exact: bool) ->
             "union all\nselect s.csk, a.descendant_concept_id, s.role, s.gbit from seed as s\n"
             "inner join concept_ancestor as a on s.concept_id = a.ancestor_concept_id\n"
             "where s.descendants" + valid
-        )
+        ), []
     coded = [
         (d, DOMAIN_TABLES[d])
         for d in {plan_domain for _, plan_domain in plan.codeset_uses()}
@@ -252,7 +266,7 @@ def _descendants_sql(con: duckdb.DuckDBPyConnection, plan: Plan, exact: bool) ->
             "vocabulary's CONCEPT_ANCESTOR table to the extract, or rerun with --exact-concepts to "
             "match the listed concepts only"
         )
-    return ""
+    return "", sorted(wanted) if coded else []
 
 
 def _has_concept_ids(con: duckdb.DuckDBPyConnection, domain: str) -> bool:
