@@ -201,7 +201,9 @@ def test_every_screening_command_takes_exact_concepts(command, tmp_path, capsys)
     assert code == 0, err
     if command == "run --sweep":
         assert (tmp_path / "with" / "run" / "sweep.csv").exists()
+    if command in ("run --sweep", "scan"):
         # said on the console and recorded: which code sets lost their descendants
         assert "warning: --exact-concepts:" in " ".join(err.split())
-        run = json.loads((tmp_path / "with" / "run" / "run.json").read_text(encoding="utf-8"))
+        folder = tmp_path / "with" / command.split()[0]
+        run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
         assert "lower_limb_ischemic_disease" in run["codesets_without_descendants"]

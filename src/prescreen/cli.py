@@ -374,6 +374,7 @@ def scan(
 
     quiet_user_errors(_state["debug"])
     result = scanned(request)
+    _print_exact_only(result.screen.screen.exact_only if result.screen.screen else [])
     print_counts(
         out, result.screen.counts, request.screen.out_dir, _worklist_note(result.screen.worklist)
     )
