@@ -207,3 +207,6 @@ def test_every_screening_command_takes_exact_concepts(command, tmp_path, capsys)
         folder = tmp_path / "with" / command.split()[0]
         run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
         assert "lower_limb_ischemic_disease" in run["codesets_without_descendants"]
+        html = (folder / "report.html").read_text(encoding="utf-8")
+        assert "Code sets matched without their descendants" in html
+        assert "<code>lower_limb_ischemic_disease</code>" in html

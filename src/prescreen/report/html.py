@@ -101,6 +101,7 @@ def report_html(
         heat_bins=HEAT_BINS,
         dates=dates(provenance),
         unmatched=list(provenance.get("unmatched_codesets") or []),
+        without_descendants=list(provenance.get("codesets_without_descendants") or []),
         prov=provenance,
         worklist_note=worklist_note(worklist, published),
     )
