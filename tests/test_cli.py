@@ -201,6 +201,8 @@ def test_every_screening_command_takes_exact_concepts(command, tmp_path, capsys)
     assert code == 0, err
     if command == "run --sweep":
         assert (tmp_path / "with" / "run" / "sweep.csv").exists()
+    if command == "explain":
+        assert "warning: --exact-concepts:" in " ".join(err.split())
     if command in ("run --sweep", "scan"):
         # said on the console and recorded: which code sets lost their descendants
         assert "warning: --exact-concepts:" in " ".join(err.split())

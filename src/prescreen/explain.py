@@ -27,8 +27,9 @@ def explain_person(
     person_id: int,
     *,
     exact_concepts: bool = False,
-) -> tuple[pd.DataFrame, str | None]:
-    """(every reported row of `person_id` with evidence, the target limb) from a loaded `con`.
+) -> tuple[pd.DataFrame, str | None, list[str]]:
+    """(every reported row of `person_id` with evidence, the target limb, the code sets
+    matched without their descendants: `exact_concepts`) from a loaded `con`.
 
     Only this person is screened, and inside a transaction that is rolled back: a kept
     database (`--db`, maybe a run's, with its results) is left exactly as it was."""
@@ -42,7 +43,9 @@ def explain_person(
         )
     con.execute("begin transaction")
     try:
-        screen_into(con, trial, index_date, persons=[person_id], exact_concepts=exact_concepts)
+        tables = screen_into(
+            con, trial, index_date, persons=[person_id], exact_concepts=exact_concepts
+        )
         rows = con.execute(
             f"select {', '.join(RESULT_COLUMNS)} from {RESULT_TABLE} where person_id = ? "
             "order by ord",
@@ -53,7 +56,7 @@ def explain_person(
         ).fetchall()
     finally:
         con.execute("rollback")
-    return rows, (limb[0][0] if limb else None)
+    return rows, (limb[0][0] if limb else None), tables.exact_only
 
 
 def _status(rows: pd.DataFrame, trial: Trial) -> str:
@@ -114,9 +117,15 @@ def explain_command(
                     con, extract_dir, extract_date=extract_date, max_quarantine=1.0,
                     console=diagnostics, screen_columns_only=db_path is None,
                 )  # fmt: skip
-            rows, limb = explain_person(
+            rows, limb, exact_only = explain_person(
                 con, trial, index_date, person_id, exact_concepts=exact_concepts
             )
         finally:
             con.close()
+    if exact_only:
+        diagnostics.print(
+            "warning: --exact-concepts: matched without their descendants (no "
+            f"concept_ancestor rows): {', '.join(exact_only)}",
+            markup=False,
+        )
     print_explanation(console, rows, limb, trial)
