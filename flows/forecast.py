@@ -49,6 +49,10 @@ def forecast(
         with working_database() as con:
             tasks.load_validate(run, con, folder)
             statuses = {d: statuses_at(con, screen, d) for d in request.index_dates}
+            # as a run's run.json: the code sets --exact-concepts matched without descendants
+            run.manifest.extra["codesets_without_descendants"] = stages.without_descendants(
+                con, screen
+            )
         published = newly_eligible_written(folder, request, statuses, run.manifest)
     tasks.publish_forecast(screen.out_dir, screen.trial.id, request.months)
     get_run_logger().info(

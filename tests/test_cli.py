@@ -201,6 +201,10 @@ def test_every_screening_command_takes_exact_concepts(command, tmp_path, capsys)
     assert code == 0, err
     if command == "run --sweep":
         assert (tmp_path / "with" / "run" / "sweep.csv").exists()
+    if command == "newly-eligible":
+        assert "warning: --exact-concepts:" in " ".join(err.split())
+        run = json.loads((tmp_path / "with" / "ne" / "run.json").read_text(encoding="utf-8"))
+        assert "lower_limb_ischemic_disease" in run["codesets_without_descendants"]
     if command == "explain":
         assert "warning: --exact-concepts:" in " ".join(err.split())
     if command in ("run --sweep", "scan"):

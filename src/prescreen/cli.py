@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import errno
 import gc
+import json
 import os
 import sys
 from pathlib import Path
@@ -493,6 +494,8 @@ def newly_eligible(
 
     quiet_user_errors(_state["debug"])
     published = run_newly_eligible(request)
+    written = json.loads((request.screen.out_dir / "run.json").read_text(encoding="utf-8"))
+    _print_exact_only(written.get("codesets_without_descendants") or [])
     print_newly_eligible(out, published, request.screen.out_dir)
 
 

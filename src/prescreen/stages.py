@@ -275,6 +275,15 @@ def statuses_at(
     )
 
 
+def without_descendants(con: duckdb.DuckDBPyConnection, request: ScreenRequest) -> list[str]:
+    """The code sets --exact-concepts matches without their descendants (SQL engine)."""
+    from prescreen.criteria.sql_engine import codesets_without_descendants
+
+    return codesets_without_descendants(
+        con, request.trial, request.index_date, exact_concepts=request.exact_concepts
+    )
+
+
 def loaded(
     *,
     extract_dir: Path,

@@ -269,6 +269,16 @@ def _descendants_sql(
     return "", sorted(wanted) if coded else []
 
 
+def codesets_without_descendants(
+    con: duckdb.DuckDBPyConnection, trial: Trial, index_date: date, *, exact_concepts: bool
+) -> list[str]:
+    """The code sets a screen of `trial` matches without the descendants they ask for
+    (`exact_concepts` on an extract without concept_ancestor rows), for the commands
+    whose statuses-only screens report nothing else; raises as a screen would."""
+    prepare_staging(con)
+    return _descendants_sql(con, build_plan(trial, index_date), exact_concepts)[1]
+
+
 def _has_concept_ids(con: duckdb.DuckDBPyConnection, domain: str) -> bool:
     if domain == "death":
         return False
