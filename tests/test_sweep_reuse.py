@@ -1,7 +1,7 @@
-"""A sweep screens its first value in full and recomputes, for each next value, only the
-rule instances that value changes (criteria/swept.py): every person's status must be what
-a full status pass gives, for thresholds, windows, counts, category values and rule-tree
-limits alike."""
+"""A sweep recomputes, for each value, only the rule instances that value changes, on a
+kept status pass (the run's, else its first value's: criteria/swept.py): every person's
+status must be what a full status pass gives, for thresholds, windows, counts, category
+values and rule-tree limits alike."""
 
 from __future__ import annotations
 
