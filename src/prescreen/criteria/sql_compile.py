@@ -403,10 +403,15 @@ def _hits(plan: Plan, need: str) -> str:
     return "\n    union all\n".join(selects)
 
 
+def state_words(plan: Plan) -> int:
+    """How many 64-bit words hold every instance's packed result (`ps_states.w0` …)."""
+    return max(1, (len(plan.insts) + PER_WORD - 1) // PER_WORD)
+
+
 def _person_state(plan: Plan, evidence: bool) -> str:
     """event long → one row per person: every instance's packed result (and, in the
     evidence pass, a map instance → text)."""
-    words = max(1, (len(plan.insts) + PER_WORD - 1) // PER_WORD)
+    words = state_words(plan)
     cols = [f"bit_or(case when word = {w} then packed end) as w{w}" for w in range(words)]
     if evidence:
         cols.append("map_from_entries(list(struct_pack(k := inst, v := evidence))) as em")

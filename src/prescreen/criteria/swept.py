@@ -26,7 +26,13 @@ import pandas as pd
 
 from prescreen.criteria.model import Trial
 from prescreen.criteria.plan import Plan, build_plan
-from prescreen.criteria.sql_compile import PER_WORD, STATE_BITS, Compiled, compile_screen
+from prescreen.criteria.sql_compile import (
+    PER_WORD,
+    STATE_BITS,
+    Compiled,
+    compile_screen,
+    state_words,
+)
 from prescreen.criteria.sql_engine import (
     BATCH_PERSONS,
     prepare_screen,
@@ -126,7 +132,7 @@ class SweptStatuses:
         # persons per batch (and fewer statements: each costs about 0.1 s at least)
         share = max(1, len(plan.insts) // len(changed))
         states_into(self.con, status, self.batch_persons * share, "person")
-        words = max(1, (len(plan.insts) + PER_WORD - 1) // PER_WORD)
+        words = state_words(plan)
         masks = [0] * words
         for inst in changed:
             masks[inst // PER_WORD] |= ((1 << STATE_BITS) - 1) << (STATE_BITS * (inst % PER_WORD))
