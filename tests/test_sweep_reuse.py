@@ -44,16 +44,23 @@ def sample():
 )
 def test_each_value_gives_the_statuses_of_a_full_screen(sample, name, values, changed):
     con, n_insts = sample
+    persons = con.execute("select count(*) from person").fetchall()[0][0]
     codes = set()
     with SweptStatuses(con, D) as swept:
         for value in values:
             trial = parsed_trial(TRIAL, {name: value})
             reused = swept.statuses(trial).sort_values("person_id", ignore_index=True)
+            codes.add(_result_codes(con))
             full = person_statuses(con, trial, D).sort_values("person_id", ignore_index=True)
             assert reused.equals(full), (name, value)
-            codes.add(_result_codes(con))
         # the first value is screened in full, the others recompute only what they change
         assert swept.recomputed == [n_insts, changed, changed]
+        # and run the rule tree over the persons whose words that changes, unless the
+        # value changes the tree itself (an age limit): then over everyone
+        first, *others = swept.retreed
+        assert first == persons
+        for retreed in others:
+            assert (0 < retreed < persons) if changed else retreed == persons, swept.retreed
     assert len(codes) == len(values)  # each value changes someone's results
 
 
@@ -121,6 +128,22 @@ def test_a_run_keeps_its_status_pass_for_the_sweep(sample):
             full = person_statuses(con, trial, D).sort_values("person_id", ignore_index=True)
             assert reused.equals(full), value
         assert swept.recomputed == [1, 1]
+
+
+def test_a_value_that_changes_nothing_keeps_every_status(sample):
+    """The run's own value again: no instance recomputed, no rule tree run, the kept
+    statuses as they are."""
+    from prescreen.criteria.sql_engine import screen_into
+
+    con, _ = sample
+    trial = parsed_trial(TRIAL, {"E14.hemoglobin_min": "100"})
+    tables = screen_into(con, trial, D, evidence="none", keep_states=True)
+    with SweptStatuses(con, D, kept=tables.kept) as swept:
+        again = parsed_trial(TRIAL, {"E14.hemoglobin_min": "100"})
+        reused = swept.statuses(again).sort_values("person_id", ignore_index=True)
+        assert (swept.recomputed, swept.retreed) == ([0], [0])
+    full = person_statuses(con, trial, D).sort_values("person_id", ignore_index=True)
+    assert reused.equals(full)
 
 
 @pytest.mark.usefixtures("prefect_harness")

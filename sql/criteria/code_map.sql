@@ -1,6 +1,6 @@
--- one row per distinct (code, concept_id) of one domain table and code set it belongs to:
--- the side the code itself names and its groups as a bit mask (a fixed-dose combination
--- matches several groups and carries all their bits).
+-- one row per distinct (code, concept_id) of one domain table ({{codes}}: its distinct
+-- codes) and code set it belongs to: the side the code itself names and its groups as a
+-- bit mask (a fixed-dose combination matches several groups and carries all their bits).
 -- Runs once per screen on the table's distinct codes, not its rows: a few thousand LIKE
 -- tests at most. Patterns and concept ids are the bound rows of ps_code_pattern and
 -- ps_concept_member; $csks are the code sets the trial reads in this table (a match-all
@@ -8,7 +8,7 @@
 -- screen's hits, to be dropped only at the instance join).
 with
 distinct_code as (
-    select distinct code, concept_id from {{staging}}
+    select code, concept_id from {{codes}}
 ),
 
 pattern_hit as (

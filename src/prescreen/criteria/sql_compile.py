@@ -234,13 +234,14 @@ def no_rows_result(inst: Inst) -> tuple[bool | None, str | None, str]:
 
 # --------------------------------------------------------------------------- statement
 def compile_screen(
-    plan: Plan, *, evidence: bool, need_filter: bool = False, listed: bool = False
+    plan: Plan, *, evidence: bool, need_filter: bool = False, only: str | None = None
 ) -> Compiled:
     """The two statements of a screen: `states_sql` per batch of persons (events → packed
     per-instance results, and texts in the evidence pass) and `tree_sql` once (the rule tree,
     outputs and target limb over `ps_states`). `need_filter` restricts both to the persons
-    of `ps_need` (the evidence pass); `listed` restricts the status pass's tree to them
-    (`prescreen explain`: one person's answer without screening everyone)."""
+    of `ps_need` (the evidence pass); `only` names a table whose persons the status pass's
+    tree is restricted to (`ps_need` for `prescreen explain`: one person's answer without
+    screening everyone; a sweep value's changed persons: criteria/swept.py)."""
     params: dict[str, Any] = {"index_date": plan.index_date, "person_lo": 0, "person_hi": 0}
     for inst in plan.insts:
         dv, dr, de = no_rows_result(inst)
@@ -297,8 +298,8 @@ def compile_screen(
         person_filter="\n    inner join ps_need as n on p.person_id = n.person_id"
         "\n    inner join ps_status as s on p.person_id = s.person_id"
         if need_filter
-        else "\n    semi join ps_need as n on p.person_id = n.person_id"
-        if listed
+        else f"\n    semi join {only} as n on p.person_id = n.person_id"
+        if only
         else "",
         node_layers=layers,
         outputs=outputs,

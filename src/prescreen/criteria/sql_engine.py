@@ -114,7 +114,7 @@ def screen_into(
     chosen = 0
     if listed:  # only these persons are screened at all: their rows decide their results
         chosen = _need_persons(con, plan, "persons", worklist_limit, persons)
-    status = compile_screen(plan, evidence=False, listed=listed)
+    status = compile_screen(plan, evidence=False, only="ps_need" if listed else None)
     states_into(con, status, batch_persons, "ps_need" if listed else "person")
     total = status_tree(con, plan, status)
     kept = None
@@ -166,8 +166,9 @@ def prepare_screen(
     matched without the descendants they ask for (`exact_concepts`).
 
     `insts`: bind only these rule instances and the codes of their code sets (a pass that
-    recomputes some instances: criteria/swept.py); `codeset_match` is then left as it is
-    and no unmatched code set is returned."""
+    recomputes some instances: criteria/swept.py, on the data a full screen of this
+    connection read); `codeset_match` is then left as it is and no unmatched code set is
+    returned."""
     prepare_staging(con)
     for table in ("person", *(DOMAIN_TABLES[d] for d in plan.domains())):
         if not _exists(con, table):
@@ -196,9 +197,17 @@ def prepare_screen(
             for name, domain in plan.codeset_uses()
             if domain == d and (insts is None or keys[name] in read)
         ]
+        # a table's distinct codes, one scan of its rows: a full screen takes them anew, a
+        # pass recomputing some instances (a sweep value, on the data that screen read)
+        # reuses them
+        if insts is None or not _exists(con, f"ps_codes_{d}"):
+            con.execute(
+                f"create or replace temp table ps_codes_{d} as\n"
+                f"select distinct code, concept_id from stg_{d}"
+            )
         con.execute(
             f"create or replace temp table ps_cmap_{d} as\n"
-            + render(read_sql("criteria/code_map.sql"), staging=f"stg_{d}"),
+            + render(read_sql("criteria/code_map.sql"), codes=f"ps_codes_{d}"),
             {"csks": read_here},
         )
     # at least one row keeps the table's column types (an inert one: inst < 0 is left out)

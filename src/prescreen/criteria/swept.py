@@ -7,9 +7,12 @@ per-instance work over every event row, so screening each value in full repeats 
 other instances already gave. Here one status pass's per-person words (every instance's
 packed result, `ps_states`) are kept: the run's own (keep_status_words), else the first
 value's. Each value then recomputes only the instances whose bound row differs from the
-kept pass's, over the rows of their code sets, puts them into a copy of the kept words
-and runs its own rule tree. An instance's packed result depends on its own row and its
-code set's events only, so the statuses are those of a full screen
+kept pass's, over the rows of their code sets. When the value's rule tree is the kept
+pass's (a threshold, a window, a count: not an age limit), only the persons whose words
+those instances change can change status: the tree runs over them alone and everyone else
+keeps the kept status. Otherwise the new results go into a copy of the kept words and the
+value's tree runs over everyone. An instance's packed result depends on its own row and
+its code set's events only, so the statuses are those of a full screen
 (tests/test_sweep_reuse.py holds them against one). A value whose plan differs in
 anything else (another instance list, other codes or units, another index date) is
 screened in full, and its words are kept instead.
@@ -42,15 +45,18 @@ from prescreen.criteria.sql_engine import (
 from prescreen.sqltext import read_sql, render
 
 KEPT = "ps_sweep_states"  # the kept status pass's per-person words
+KEPT_STATUS = "ps_sweep_status"  # every person's status from those words and their tree
+CHANGED = "ps_sweep_changed"  # the persons whose words a value changes
 
 
 @dataclass(frozen=True)
 class Kept:
-    """What produced the kept words: every instance's bound row, and the rest of the plan
-    that an instance's result depends on."""
+    """What produced the kept words: every instance's bound row, the rest of the plan
+    that an instance's result depends on, and the rule tree that made the kept statuses."""
 
     inst_rows: list[dict[str, Any]]
     rest: tuple
+    tree: tuple
 
 
 def keep_status_words(
@@ -60,7 +66,8 @@ def keep_status_words(
     sweep after the screen, whose values then all reuse the run's own pass."""
     con.execute(f"drop table if exists {KEPT}")
     con.execute(f"alter table ps_states rename to {KEPT}")
-    return Kept(status.tables["inst"], _rest(plan, status.tables, exact_concepts))
+    _keep_statuses(con, plan)
+    return Kept(status.tables["inst"], _rest(plan, status.tables, exact_concepts), _tree(status))
 
 
 class SweptStatuses:
@@ -85,12 +92,14 @@ class SweptStatuses:
         self.batch_persons = batch_persons
         self.kept = kept
         self.recomputed: list[int] = []  # per call: instances recomputed (all: a full pass)
+        self.retreed: list[int] = []  # per call: persons the rule tree ran over
 
     def __enter__(self) -> SweptStatuses:
         return self
 
     def __exit__(self, *_: object) -> None:
-        self.con.execute(f"drop table if exists {KEPT}")
+        for table in (KEPT, KEPT_STATUS, CHANGED):
+            self.con.execute(f"drop table if exists {table}")
         self.kept = None
 
     def statuses(self, trial: Trial) -> pd.DataFrame:
@@ -101,17 +110,29 @@ class SweptStatuses:
         rows = status.tables["inst"]
         rest = _rest(plan, status.tables, self.exact_concepts)
         changed = self._changed(rows, rest)
+        top = [k + 1 for k, o in enumerate(plan.outputs) if o.top_level]
         if changed is None:
             prepare_screen(self.con, plan, exact_concepts=self.exact_concepts)
             states_into(self.con, status, self.batch_persons, "person")
             self.con.execute(f"create or replace temp table {KEPT} as select * from ps_states")
-            self.kept = Kept(rows, rest)
             self.recomputed.append(len(plan.insts))
-        else:
-            self._reuse(plan, status, changed)
-            self.recomputed.append(len(changed))
-        status_tree(self.con, plan, status)
-        top = [k + 1 for k, o in enumerate(plan.outputs) if o.top_level]
+            self.retreed.append(status_tree(self.con, plan, status))
+            _keep_statuses(self.con, plan)
+            self.kept = Kept(rows, rest, _tree(status))
+            return self.con.execute(f"select * from {KEPT_STATUS} order by person_id").df()
+        self.recomputed.append(len(changed))
+        if self.kept is not None and self.kept.tree == _tree(status):
+            self._changed_persons(plan, status, changed)
+            only = compile_screen(plan, evidence=False, only=CHANGED)
+            self.retreed.append(status_tree(self.con, plan, only))
+            return self.con.execute(
+                render(
+                    read_sql("criteria/swept_status.sql"), kept_status=KEPT_STATUS, changed=CHANGED
+                ),
+                {"top": top},
+            ).df()
+        self._reuse(plan, status, changed)
+        self.retreed.append(status_tree(self.con, plan, status))
         return self.con.execute(read_sql("criteria/person_status.sql"), {"top": top}).df()
 
     def _changed(self, rows: list[dict[str, Any]], rest: tuple) -> set[int] | None:
@@ -122,24 +143,65 @@ class SweptStatuses:
             return None
         return {new["inst"] for old, new in zip(kept.inst_rows, rows, strict=True) if old != new}
 
-    def _reuse(self, plan: Plan, status: Compiled, changed: set[int]) -> None:
-        """`ps_states`: the kept words, the changed instances' results computed anew."""
-        if not changed:
-            self.con.execute(f"create or replace temp table ps_states as select * from {KEPT}")
-            return
+    def _recompute(self, plan: Plan, status: Compiled, changed: set[int]) -> list[int]:
+        """`ps_states`: the changed instances' packed results alone (nothing else set);
+        returns, per word, the mask of their bits."""
         prepare_screen(self.con, plan, exact_concepts=self.exact_concepts, insts=changed)
         # a batch's memory grows with its (person, instance) groups: fewer instances, more
         # persons per batch (and fewer statements: each costs about 0.1 s at least)
         share = max(1, len(plan.insts) // len(changed))
         states_into(self.con, status, self.batch_persons * share, "person")
-        words = state_words(plan)
-        masks = [0] * words
+        masks = [0] * state_words(plan)
         for inst in changed:
             masks[inst // PER_WORD] |= ((1 << STATE_BITS) - 1) << (STATE_BITS * (inst % PER_WORD))
+        return masks
+
+    def _changed_persons(self, plan: Plan, status: Compiled, changed: set[int]) -> None:
+        """`ps_states` and `CHANGED`: the persons whose words the changed instances change,
+        with their merged words (none when no instance changed)."""
+        if not changed:
+            self.con.execute(f"create or replace temp table {CHANGED} (person_id bigint)")
+            self.con.execute(
+                f"create or replace temp table ps_states as select * from {KEPT} limit 0"
+            )
+            return
+        masks = self._recompute(plan, status, changed)
+        words = range(len(masks))
+        zero = "cast(0 as ubigint)"
+        self.con.execute(
+            render(
+                read_sql("criteria/sweep_delta.sql"),
+                kept=KEPT,
+                pairs=",\n".join(
+                    f"        coalesce(k.w{w}, {zero}) as k{w}, coalesce(n.w{w}, {zero}) as n{w}"
+                    for w in words
+                ),
+                merged=",\n".join(
+                    f"    (k{w} & ~cast($m{w} as ubigint)) | n{w} as w{w}" for w in words
+                ),
+                differs="\n    or ".join(
+                    f"(k{w} & cast($m{w} as ubigint)) <> n{w}" for w in words if masks[w]
+                ),
+            ),
+            {f"m{w}": masks[w] for w in words},
+        )
+        self.con.execute("drop table ps_states")
+        self.con.execute("alter table ps_states_merged rename to ps_states")
+        self.con.execute(
+            f"create or replace temp table {CHANGED} as select person_id from ps_states"
+        )
+
+    def _reuse(self, plan: Plan, status: Compiled, changed: set[int]) -> None:
+        """`ps_states`: the kept words, the changed instances' results computed anew (for
+        a value with its own rule tree, run over everyone)."""
+        if not changed:
+            self.con.execute(f"create or replace temp table ps_states as select * from {KEPT}")
+            return
+        masks = self._recompute(plan, status, changed)
         columns = ",\n".join(
             f"    (coalesce(k.w{w}, cast(0 as ubigint)) & ~cast($m{w} as ubigint))"
             f" | coalesce(n.w{w}, cast(0 as ubigint)) as w{w}"
-            for w in range(words)
+            for w in range(len(masks))
         )
         self.con.execute(
             render(read_sql("criteria/merge_states.sql"), columns=columns, kept=KEPT),
@@ -147,6 +209,22 @@ class SweptStatuses:
         )
         self.con.execute("drop table ps_states")
         self.con.execute("alter table ps_states_merged rename to ps_states")
+
+
+def _keep_statuses(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
+    """`KEPT_STATUS`: every person's status from the status tree just run (ps_status),
+    which the kept words gave."""
+    top = [k + 1 for k, o in enumerate(plan.outputs) if o.top_level]
+    con.execute(
+        f"create or replace temp table {KEPT_STATUS} as\n" + read_sql("criteria/person_status.sql"),
+        {"top": top},
+    )
+
+
+def _tree(status: Compiled) -> tuple:
+    """The status rule tree's statement and parameters: the same for two values, the same
+    words give the same statuses."""
+    return (status.tree_sql, repr(sorted(status.tree_params.items())))
 
 
 def _rest(plan: Plan, tables: dict[str, list[dict[str, Any]]], exact_concepts: bool) -> tuple:
