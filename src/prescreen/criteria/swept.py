@@ -165,28 +165,7 @@ class SweptStatuses:
                 f"create or replace temp table ps_states as select * from {KEPT} limit 0"
             )
             return
-        masks = self._recompute(plan, status, changed)
-        words = range(len(masks))
-        zero = "cast(0 as ubigint)"
-        self.con.execute(
-            render(
-                read_sql("criteria/sweep_delta.sql"),
-                kept=KEPT,
-                pairs=",\n".join(
-                    f"        coalesce(k.w{w}, {zero}) as k{w}, coalesce(n.w{w}, {zero}) as n{w}"
-                    for w in words
-                ),
-                merged=",\n".join(
-                    f"    (k{w} & ~cast($m{w} as ubigint)) | n{w} as w{w}" for w in words
-                ),
-                differs="\n    or ".join(
-                    f"(k{w} & cast($m{w} as ubigint)) <> n{w}" for w in words if masks[w]
-                ),
-            ),
-            {f"m{w}": masks[w] for w in words},
-        )
-        self.con.execute("drop table ps_states")
-        self.con.execute("alter table ps_states_merged rename to ps_states")
+        self._merge(self._recompute(plan, status, changed), changed_only=True)
         self.con.execute(
             f"create or replace temp table {CHANGED} as select person_id from ps_states"
         )
@@ -197,15 +176,29 @@ class SweptStatuses:
         if not changed:
             self.con.execute(f"create or replace temp table ps_states as select * from {KEPT}")
             return
-        masks = self._recompute(plan, status, changed)
-        columns = ",\n".join(
-            f"    (coalesce(k.w{w}, cast(0 as ubigint)) & ~cast($m{w} as ubigint))"
-            f" | coalesce(n.w{w}, cast(0 as ubigint)) as w{w}"
-            for w in range(len(masks))
-        )
+        self._merge(self._recompute(plan, status, changed), changed_only=False)
+
+    def _merge(self, masks: list[int], *, changed_only: bool) -> None:
+        """`ps_states`: the kept words with the recomputed instances' bits (`masks`) taken
+        from the new results in `ps_states`; every person's, or (`changed_only`) only
+        those of persons whose words that changes."""
+        words = range(len(masks))
+        zero = "cast(0 as ubigint)"
+        differs = [f"(k{w} & cast($m{w} as ubigint)) <> n{w}" for w in words if masks[w]]
         self.con.execute(
-            render(read_sql("criteria/merge_states.sql"), columns=columns, kept=KEPT),
-            {f"m{w}": mask for w, mask in enumerate(masks)},
+            render(
+                read_sql("criteria/merge_states.sql"),
+                kept=KEPT,
+                pairs=",\n".join(
+                    f"        coalesce(k.w{w}, {zero}) as k{w}, coalesce(n.w{w}, {zero}) as n{w}"
+                    for w in words
+                ),
+                merged=",\n".join(
+                    f"    (k{w} & ~cast($m{w} as ubigint)) | n{w} as w{w}" for w in words
+                ),
+                differs="\n    or ".join(differs) if changed_only else "true",
+            ),
+            {f"m{w}": masks[w] for w in words},
         )
         self.con.execute("drop table ps_states")
         self.con.execute("alter table ps_states_merged rename to ps_states")
