@@ -22,6 +22,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from prescreen import progress
 from prescreen.errors import PrescreenError
 from prescreen.outputs import WORKLIST_LIMIT, check_output_folder
 
@@ -273,7 +274,8 @@ def run(
     from prescreen.flows.runs import quiet_user_errors, screened
 
     quiet_user_errors(_state["debug"])
-    result = screened(request, runner=runner, address=address)
+    with progress.shown(err):  # what it is doing now, on a terminal (stderr)
+        result = screened(request, runner=runner, address=address)
     if result.load is not None:
         print_validation_summary(result.load, err)
     _print_unmatched(result.screen.unmatched if result.screen else [])
@@ -374,7 +376,8 @@ def scan(
     from prescreen.flows.runs import quiet_user_errors, scanned
 
     quiet_user_errors(_state["debug"])
-    result = scanned(request)
+    with progress.shown(err):
+        result = scanned(request)
     _print_exact_only(result.screen.screen.exact_only if result.screen.screen else [])
     print_counts(
         out, result.screen.counts, request.screen.out_dir, _worklist_note(result.screen.worklist)
@@ -493,7 +496,8 @@ def newly_eligible(
     from prescreen.flows.runs import quiet_user_errors
 
     quiet_user_errors(_state["debug"])
-    published = run_newly_eligible(request)
+    with progress.shown(err):
+        published = run_newly_eligible(request)
     written = json.loads((request.screen.out_dir / "run.json").read_text(encoding="utf-8"))
     _print_exact_only(written.get("codesets_without_descendants") or [])
     print_newly_eligible(out, published, request.screen.out_dir)

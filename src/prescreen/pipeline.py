@@ -19,6 +19,7 @@ import duckdb
 import pandas as pd
 from rich.console import Console
 
+from prescreen import progress
 from prescreen.console import print_counts  # noqa: F401  (its old home; tests import it here)
 from prescreen.errors import PrescreenError
 from prescreen.outputs import WORKLIST_LIMIT
@@ -151,6 +152,7 @@ def screen_stage(
 
         evidence_persons = screen_into_pandas(con, trial, as_of, exact_concepts=exact_concepts)
         unmatched, policy, kept, exact_only = [], "all", None, []
+    progress.note("patient status")
     patients = patient_status(con, trial.criterion_ids())
     return ScreenResult(
         trial=trial,
@@ -226,10 +228,12 @@ def sweep_stage(
 
     if not sweeps:
         return None
-    rows = []
+    rows: list[dict[str, Any]] = []
+    total = sum(len(values) for values in sweeps.values())
     with SweptStatuses(con, as_of, exact_concepts=exact_concepts, kept=base) as swept:
         for name, values in sweeps.items():
             for value in values:
+                progress.note(f"sweep: {name}={value} ({len(rows) + 1} of {total})")
                 trial = parsed_trial(trial_ref, {**overrides, name: value})
                 statuses = statuses_stage(
                     con, trial, as_of, engine, exact_concepts=exact_concepts,

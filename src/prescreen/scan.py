@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from prescreen import store
+from prescreen import progress, store
 from prescreen.cdm_source import cdm_source_abbreviation
 from prescreen.changes import CHANGE_COLUMNS, status_changes
 from prescreen.errors import PrescreenError
@@ -191,6 +191,7 @@ def scan_manifest_keys(scan: ScanRequest, row: dict[str, Any]) -> dict[str, Any]
 
 def recorded(scan: ScanRequest, row: dict[str, Any], current: pd.DataFrame) -> None:
     """Record the run and its patient rows in the store (one transaction)."""
+    progress.note("recording the run in the store")
     try:
         store.record_run(scan.store_path, row, current, wait_seconds=scan.store_wait_seconds)
     except PrescreenError as exc:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pandas as pd
 
-from prescreen import pipeline
+from prescreen import pipeline, progress
 from prescreen.errors import ExtractError, PrescreenError
 from prescreen.outputs import staged_output
 from prescreen.provenance import RunManifest, started_now, trial_fields
@@ -32,6 +32,16 @@ if TYPE_CHECKING:
     from prescreen.extract import LoadReport
     from prescreen.partition import PartitionResult
     from prescreen.report import WorklistSelection
+
+
+# what the terminal shows while a stage runs (prescreen.progress)
+STAGE_NOTES = {
+    "load_validate": "loading and validating the extract",
+    "screen": "screening",
+    "write_results": "writing patients.csv, criteria.parquet and criteria.csv",
+    "sweep": "sweeping parameter values",
+    "report": "writing the reports and the worklist",
+}
 
 
 @dataclass
@@ -48,6 +58,7 @@ class ScreenRun:
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:
         """Add the wall time of the block to `timings[stage]` (seconds, for run.json)."""
+        progress.note(STAGE_NOTES.get(stage, stage))
         tick = time.perf_counter()
         try:
             yield
@@ -270,6 +281,7 @@ def statuses_at(
     con: duckdb.DuckDBPyConnection, request: ScreenRequest, index_date: date
 ) -> pd.DataFrame:
     """person_id, site, status of every person at one index date (statuses only)."""
+    progress.note(f"statuses at {index_date.isoformat()}")
     return pipeline.statuses_stage(
         con, request.trial, index_date, request.engine, exact_concepts=request.exact_concepts
     )

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import duckdb
 import pandas as pd
 
-from prescreen import outputs
+from prescreen import outputs, progress
 from prescreen.criteria.model import Trial
 from prescreen.criteria.plan import Plan, build_plan
 from prescreen.criteria.sql_compile import (
@@ -137,6 +137,7 @@ def screen_into(
         _evidence_pass(con, plan, batch_persons)
     else:
         con.execute("create or replace temp table ps_evidence (person_id bigint, es varchar[])")
+    progress.note(f"assembling the results of {total:,} persons")
     _assemble(con, plan)
     return ScreenTables(total, chosen, policy, unmatched, kept, exact_only)
 
@@ -351,7 +352,10 @@ def states_into(
     """`ps_states`: the per-batch statement run over every batch of persons."""
     con.execute("drop table if exists ps_states")
     first = True
-    for lo, hi in person_batches(con, size, persons_table):
+    batches = person_batches(con, size, persons_table)
+    kind = "evidence" if compiled.evidence else "status"
+    for k, (lo, hi) in enumerate(batches, 1):
+        progress.note(f"{kind} pass: batch {k} of {len(batches)}")
         params = {**compiled.states_params, "person_lo": lo, "person_hi": hi}
         if first:
             con.execute(f"create temp table ps_states as\n{compiled.states_sql}", params)

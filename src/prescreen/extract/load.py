@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 from rich.console import Console
 
+from prescreen import progress
 from prescreen.errors import ExtractError
 from prescreen.extract.crossrows import (
     copies_in_stored_columns,
@@ -111,6 +112,7 @@ def _load_tables(
                 _create_empty(con, TABLES[name])
             continue
         started = time.perf_counter()
+        progress.note(f"loading and validating {path.name} ({len(counts) + 1} of {len(files)})")
         status = console.status(f"loading {path.name}") if console else nullcontext()
         with status:
             table = TABLES[name]

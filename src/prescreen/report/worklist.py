@@ -27,7 +27,7 @@ from typing import Any
 import duckdb
 import xlsxwriter
 
-from prescreen import outputs
+from prescreen import outputs, progress
 from prescreen.outputs import WORKLIST_LIMIT
 from prescreen.report.labels import cut_at_word
 from prescreen.report.spreadsheet import TextCells
@@ -146,6 +146,7 @@ def write_worklists(
 
     Needs `worklist_person` (select_worklist). Returns the file names written.
     """
+    progress.note(f"writing the worklist ({selection.shown:,} patients)")
     layout = _Layout(trial)
     written: list[str] = []
     book = None
