@@ -9,7 +9,7 @@ import re
 
 import pytest
 from rich.console import Console
-from sample_screen import D, SAMPLE
+from sample_screen import SAMPLE, D
 
 from prescreen import progress
 
