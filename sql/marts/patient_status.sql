@@ -21,7 +21,8 @@ limbs as (
     -- one value per person, whether the engine writes 'R,L' or a row per limb
     select
         person_id,
-        string_agg(distinct target_limb, ',' order by target_limb) as target_limb
+        -- a sorted list, not an ordered string_agg (a little cheaper: bench/notes.md)
+        array_to_string(list_sort(list_distinct(list(target_limb))), ',') as target_limb
     from report_person_limb
     where target_limb is not null
     group by person_id

@@ -41,13 +41,14 @@ def patient_status(con: duckdb.DuckDBPyConnection, top_level_ids: Sequence[str])
     create_macros(con)
     _limb_view(con)
     labels = read_labels(con)
+    # by ord (1-based, as list indexes are): the top-level position of that row, or NULL
+    position_of: list[int | None] = [None] * len(labels.criteria)
+    for position, ord_ in enumerate(output_positions(labels, top_level_ids), start=1):
+        if ord_:
+            position_of[ord_ - 1] = position
     con.execute(
         read_sql("marts/top_result.sql"),
-        {
-            "ids": list(top_level_ids),
-            "ords": output_positions(labels, top_level_ids),
-            "results": labels.results,
-        },
+        {"ids": list(top_level_ids), "position_of": position_of, "results": labels.results},
     )
     con.execute(read_sql("marts/patient_status.sql"))
     relation = con.table("patient_status").select(", ".join(PATIENT_COLUMNS)).order("person_id")
