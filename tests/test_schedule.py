@@ -117,11 +117,26 @@ def start_schedule(folder: Path, *, record_exit: bool = False) -> ScheduleChild:
     command += ["--cron", "* * * * *", "--registry", "nightly"]
     with child.log.open("wb") as handle:
         process = subprocess.Popen(command, env=_fresh_machine_env(child.home), stdout=handle,
-                                   stderr=subprocess.STDOUT)  # fmt: skip
+                                   stderr=subprocess.STDOUT, preexec_fn=die_with_parent)  # fmt: skip
     if record_exit:
         threading.Thread(target=_record_exit, args=(process, child.exit_file), daemon=True).start()
         (folder / "pid").write_text(str(process.pid))
     return ScheduleChild(folder, process.pid, process)
+
+
+def die_with_parent() -> None:
+    """In the child before it runs: SIGTERM when the test session that started it dies.
+
+    pytest_sessionfinish stops the schedule, but a session killed by a signal (a CI
+    timeout, `kill`) never gets there, and the child went on scanning every minute on the
+    machine, its Prefect server with it. SIGTERM is how the schedule is stopped anyway: it
+    then stops its server. Linux only (prctl); elsewhere nothing changes."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def _record_exit(process: subprocess.Popen, exit_file: Path) -> None:
@@ -199,3 +214,38 @@ def test_a_one_minute_cron_produces_a_stored_scan(schedule_child):
     from prescreen.flows.server import api_healthy
 
     assert not api_healthy(url)  # the supervised server stopped with it
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
+def test_a_killed_session_does_not_leave_its_child_running(tmp_path):
+    """The guard start_schedule gives its child: a parent killed outright (SIGKILL, no
+    cleanup at all) takes the child with it."""
+    parent = subprocess.Popen(
+        [sys.executable, "-c", (
+            "import subprocess, sys, time\n"
+            "sys.path.insert(0, sys.argv[1])\n"
+            "from test_schedule import die_with_parent\n"
+            "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'],"
+            " preexec_fn=die_with_parent)\n"
+            "print(child.pid, flush=True)\n"
+            "time.sleep(600)\n"
+        ), str(Path(__file__).parent)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    child_pid = int(parent.stdout.readline())
+    assert Path(f"/proc/{child_pid}").exists()
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + GENEROUS_SECONDS
+    while _alive(child_pid):
+        assert time.monotonic() < deadline, f"child {child_pid} outlived its killed parent"
+        time.sleep(0.05)
+
+
+def _alive(pid: int) -> bool:
+    """Running, not a zombie waiting to be reaped (init reaps an orphan's)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"
