@@ -24,7 +24,6 @@ EXPECTED = [
     r"assembling the results of 2,000 persons",
     r"patient status",
     r"writing patients\.csv, criteria\.parquet and criteria\.csv",
-    r"sweeping parameter values",
     r"sweep: E14\.hemoglobin_min=70 \(1 of 2\)",
     r"status pass: batch 1 of 1",
     r"sweep: E14\.hemoglobin_min=120 \(2 of 2\)",

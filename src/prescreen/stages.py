@@ -34,12 +34,12 @@ if TYPE_CHECKING:
     from prescreen.report import WorklistSelection
 
 
-# what the terminal shows while a stage runs (prescreen.progress)
+# what the terminal shows while a stage runs (prescreen.progress); the sweep stage, which
+# runs (and does nothing) without --sweep too, notes each of its values instead
 STAGE_NOTES = {
     "load_validate": "loading and validating the extract",
     "screen": "screening",
     "write_results": "writing patients.csv, criteria.parquet and criteria.csv",
-    "sweep": "sweeping parameter values",
     "report": "writing the reports and the worklist",
 }
 
@@ -58,7 +58,8 @@ class ScreenRun:
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:
         """Add the wall time of the block to `timings[stage]` (seconds, for run.json)."""
-        progress.note(STAGE_NOTES.get(stage, stage))
+        if stage in STAGE_NOTES:
+            progress.note(STAGE_NOTES[stage])
         tick = time.perf_counter()
         try:
             yield
