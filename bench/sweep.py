@@ -7,10 +7,10 @@ Not part of bench/run.py (results.md); a what-if sweep is measured on its own:
 
 Loads the extract into a temporary DuckDB file (as `prescreen run` does; or reuse a kept
 one with `--db`, copied first so it stays as it was), runs the status pass keeping its
-per-person words, then times `SweptStatuses.statuses` per value: the rule instances it
-recomputes, the persons whose status it re-decides, wall and CPU seconds, and the status
-counts. `--check` also screens every value in full and stops if any person's status
-differs (slow: a full status pass per value).
+per-person words, then times `SweptStatuses.counts` per value (what the run's sweep stage
+calls): the rule instances it recomputes, the persons whose status it re-decides, wall and
+CPU seconds, and the status counts. `--check` also screens every value in full and stops
+if its counts differ (slow: a full status pass per value).
 """
 
 from __future__ import annotations
@@ -41,11 +41,13 @@ def main(argv: list[str] | None = None) -> int:
 
     import duckdb
 
-    from prescreen.criteria.sql_engine import person_statuses, screen_into
+    from prescreen.criteria.sql_engine import screen_into
     from prescreen.criteria.staging import columns_read
     from prescreen.criteria.swept import SweptStatuses
     from prescreen.extract import load_extract
+    from prescreen.pipeline import statuses_stage
     from prescreen.request import parse_assignments, parsed_trial
+    from prescreen.status import status_counts
 
     with tempfile.TemporaryDirectory(prefix="prescreen-sweep-bench-") as scratch:
         db_file = Path(scratch) / "sweep.duckdb"
@@ -71,19 +73,18 @@ def main(argv: list[str] | None = None) -> int:
                 for value in values:
                     trial = parsed_trial(args.trial, {name: value})
                     tick, cpu = time.perf_counter(), os.times()
-                    found = swept.statuses(trial)
+                    counts = swept.counts(trial)
                     wall, after = time.perf_counter() - tick, os.times()
                     spent = after.user - cpu.user + after.system - cpu.system
-                    counts = found["status"].value_counts().sort_index().to_dict()
                     print(
                         f"| {name}={value} | {swept.recomputed[-1]} | {swept.retreed[-1]:,} |"
                         f" {wall:.2f} s | {spent:.2f} s | {counts} |",
                         flush=True,
                     )
                     if args.check:
-                        full = person_statuses(con, trial, args.as_of)
-                        if not found.reset_index(drop=True).equals(full.reset_index(drop=True)):
-                            print(f"{name}={value}: statuses differ from a full pass")
+                        full = status_counts(statuses_stage(con, trial, args.as_of, "sql"))
+                        if counts != full:
+                            print(f"{name}={value}: counts differ from a full pass: {full}")
                             return 1
         con.close()
     return 0

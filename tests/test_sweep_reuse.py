@@ -64,6 +64,29 @@ def test_each_value_gives_the_statuses_of_a_full_screen(sample, name, values, ch
     assert len(codes) == len(values)  # each value changes someone's results
 
 
+def test_a_values_counts_are_those_of_its_full_screen(sample):
+    """What sweep.csv holds per value: the counts a full status pass gives over the persons
+    of person_site, for a value screened in full, one re-deciding some persons, the run's
+    own and one changing the rule tree."""
+    from prescreen.pipeline import statuses_stage
+    from prescreen.status import status_counts
+
+    con, _ = sample
+    values = [("E14.hemoglobin_min", "120"), ("E14.hemoglobin_min", "70"),
+              ("E14.hemoglobin_min", "120"), ("I1.age_min", "60")]  # fmt: skip
+    seen = []
+    with SweptStatuses(con, D) as swept:
+        for name, value in values:
+            trial = parsed_trial(TRIAL, {name: value})
+            counts = swept.counts(trial)
+            assert counts == status_counts(statuses_stage(con, trial, D, "sql")), (name, value)
+            seen.append(counts)
+        # in full; one instance, some persons; nothing; the tree (and hemoglobin's default)
+        assert swept.recomputed[1:] == [1, 0, 1]
+        assert 0 < swept.retreed[1] < swept.retreed[0] == swept.retreed[3]
+    assert seen[0] == seen[2] != seen[1]  # the values change the counts
+
+
 def _result_codes(con) -> str:
     """Every person's result code per reported row, of the status pass just run."""
     return str(con.execute("select list(codes order by person_id) from ps_status").fetchall())
@@ -157,14 +180,14 @@ def test_the_screen_flow_sweeps_on_its_own_status_pass(tmp_path, monkeypatch):
     from prescreen.request import screen_request
 
     seen: list[int] = []
-    real = SweptStatuses.statuses
+    real = SweptStatuses.counts
 
     def recording(self, trial):
         found = real(self, trial)
         seen.append(self.recomputed[-1])
         return found
 
-    monkeypatch.setattr(SweptStatuses, "statuses", recording)
+    monkeypatch.setattr(SweptStatuses, "counts", recording)
     values = ["70", "120"]
     made = screen_request(
         trial=TRIAL, extract_dir=SAMPLE, out_dir=tmp_path / "out", index_date=D.isoformat(),

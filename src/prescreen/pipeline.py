@@ -26,7 +26,7 @@ from prescreen.outputs import WORKLIST_LIMIT
 from prescreen.status import patient_status, patient_status_of, status_counts
 
 if TYPE_CHECKING:  # report imports matplotlib, swept builds on sql_engine: only when used
-    from prescreen.criteria.swept import Kept, SweptStatuses
+    from prescreen.criteria.swept import Kept
     from prescreen.report.options import ReportOptions
 
 log = logging.getLogger("prescreen")
@@ -180,14 +180,12 @@ def statuses_stage(
     engine: str,
     *,
     exact_concepts: bool = False,
-    swept: SweptStatuses | None = None,
 ) -> pd.DataFrame:
     """person_id, site, status of every person: the screen for statuses only.
 
     The SQL engine keeps every per-criterion row in DuckDB (one row per person leaves it),
-    so sweeps and forecasts fit in memory at any registry size. `swept`: the sweep's
-    criteria.swept.SweptStatuses (SQL engine), which reuses one value's status pass for
-    the next.
+    so forecasts fit in memory at any registry size (a sweep's values keep even that in
+    DuckDB: criteria.swept.SweptStatuses.counts).
     """
     sites = person_sites(con)
     if engine != "sql":
@@ -196,11 +194,7 @@ def statuses_stage(
         return statuses[["person_id", "site", "status"]]
     from prescreen.criteria.sql_engine import person_statuses
 
-    found = (
-        swept.statuses(trial)
-        if swept is not None
-        else person_statuses(con, trial, as_of, exact_concepts=exact_concepts)
-    )
+    found = person_statuses(con, trial, as_of, exact_concepts=exact_concepts)
     statuses = sites.merge(found, on="person_id", how="left")
     # a person without any result row has nothing failing or unknown (as patient_status)
     statuses["status"] = statuses["status"].fillna("likely_eligible")
@@ -235,11 +229,14 @@ def sweep_stage(
             for value in values:
                 progress.note(f"sweep: {name}={value} ({len(rows) + 1} of {total})")
                 trial = parsed_trial(trial_ref, {**overrides, name: value})
-                statuses = statuses_stage(
-                    con, trial, as_of, engine, exact_concepts=exact_concepts,
-                    swept=swept if engine == "sql" else None,
-                )  # fmt: skip
-                rows.append({"parameter": name, "value": value, **status_counts(statuses)})
+                counts = (
+                    swept.counts(trial)
+                    if engine == "sql"
+                    else status_counts(
+                        statuses_stage(con, trial, as_of, engine, exact_concepts=exact_concepts)
+                    )
+                )
+                rows.append({"parameter": name, "value": value, **counts})
     return pd.DataFrame(rows)
 
 

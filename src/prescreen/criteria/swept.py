@@ -43,6 +43,7 @@ from prescreen.criteria.sql_engine import (
     status_tree,
 )
 from prescreen.sqltext import read_sql, render
+from prescreen.status import STATUSES
 
 KEPT = "ps_sweep_states"  # the kept status pass's per-person words
 KEPT_STATUS = "ps_sweep_status"  # every person's status from those words and their tree
@@ -105,12 +106,28 @@ class SweptStatuses:
     def statuses(self, trial: Trial) -> pd.DataFrame:
         """person_id, status of every person with a row in `ps_status` (as
         sql_engine.person_statuses returns them)."""
+        sql, params = self._decided(trial)
+        return self.con.execute(sql, params).df()
+
+    def counts(self, trial: Trial) -> dict[str, int]:
+        """screened and the count of each status over the persons of person_site, as
+        status.status_counts gives them from pipeline.statuses_stage's frame; only the
+        counts leave DuckDB (a sweep row needs nothing else)."""
+        sql, params = self._decided(trial)
+        found = self.con.execute(
+            render(read_sql("criteria/sweep_counts.sql"), statuses=sql), params
+        ).fetchall()[0]
+        return dict(zip(("screened", *STATUSES), (int(n) for n in found), strict=True))
+
+    def _decided(self, trial: Trial) -> tuple[str, dict[str, Any]]:
+        """Decide every person's status under `trial`; returns the query (and its
+        parameters) of person_id, status in person order."""
         plan = build_plan(trial, self.index_date)
         status = compile_screen(plan, evidence=False)
         rows = status.tables["inst"]
         rest = _rest(plan, status.tables, self.exact_concepts)
         changed = self._changed(rows, rest)
-        top = [k + 1 for k, o in enumerate(plan.outputs) if o.top_level]
+        top = {"top": [k + 1 for k, o in enumerate(plan.outputs) if o.top_level]}
         if changed is None:
             prepare_screen(self.con, plan, exact_concepts=self.exact_concepts)
             states_into(self.con, status, self.batch_persons, "person")
@@ -119,21 +136,19 @@ class SweptStatuses:
             self.retreed.append(status_tree(self.con, plan, status))
             _keep_statuses(self.con, plan)
             self.kept = Kept(rows, rest, _tree(status))
-            return self.con.execute(f"select * from {KEPT_STATUS} order by person_id").df()
+            return f"select * from {KEPT_STATUS} order by person_id", {}
         self.recomputed.append(len(changed))
         if self.kept is not None and self.kept.tree == _tree(status):
             self._changed_persons(plan, status, changed)
             only = compile_screen(plan, evidence=False, only=CHANGED)
             self.retreed.append(status_tree(self.con, plan, only))
-            return self.con.execute(
-                render(
-                    read_sql("criteria/swept_status.sql"), kept_status=KEPT_STATUS, changed=CHANGED
-                ),
-                {"top": top},
-            ).df()
+            sql = render(
+                read_sql("criteria/swept_status.sql"), kept_status=KEPT_STATUS, changed=CHANGED
+            )
+            return sql, top
         self._reuse(plan, status, changed)
         self.retreed.append(status_tree(self.con, plan, status))
-        return self.con.execute(read_sql("criteria/person_status.sql"), {"top": top}).df()
+        return read_sql("criteria/person_status.sql"), top
 
     def _changed(self, rows: list[dict[str, Any]], rest: tuple) -> set[int] | None:
         """The instances whose bound row differs from the kept one's; None when the kept
