@@ -58,6 +58,12 @@ def codeset_keys(plan: Plan) -> dict[str, int]:
     return {name: k for k, name in enumerate(sorted(plan.codesets))}
 
 
+def top_positions(plan: Plan) -> list[int]:
+    """The 1-based positions of the top-level rows among the outputs: the status SQL's
+    `$top` (ps_status_of_codes reads a person's status from those codes only)."""
+    return [k + 1 for k, o in enumerate(plan.outputs) if o.top_level]
+
+
 def top_codeset_keys(plan: Plan) -> list[list[int]]:
     """For each top-level output (in output order): the code set keys its rule and its
     sub-rules read. The evidence pass reads only these rows for an ineligible person

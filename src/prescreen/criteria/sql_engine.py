@@ -33,6 +33,7 @@ from prescreen.criteria.sql_compile import (
     codeset_keys,
     compile_screen,
     top_codeset_keys,
+    top_positions,
 )
 from prescreen.criteria.staging import DOMAIN_TABLES, prepare_staging
 from prescreen.errors import CriteriaError
@@ -390,7 +391,7 @@ def _need_persons(
     """`ps_need(person_id, all_rows, sel)`: who gets evidence, whether every row does, and
     the limb the status pass read limb-scoped criteria on;
     `ps_need_key(person_id, csk)`: the code sets whose rows each of them needs."""
-    top = [k + 1 for k, o in enumerate(plan.outputs) if o.top_level]
+    top = top_positions(plan)
     if policy == "persons":
         con.execute(
             read_sql("criteria/need_listed_persons.sql"),
@@ -472,5 +473,5 @@ def person_statuses(
         exact_concepts=exact_concepts, results=False,
     )  # fmt: skip
     plan = build_plan(trial, as_of)
-    top = [k + 1 for k, o in enumerate(plan.outputs) if o.top_level]
+    top = top_positions(plan)
     return con.execute(read_sql("criteria/person_status.sql"), {"top": top}).df()

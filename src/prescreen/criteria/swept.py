@@ -35,6 +35,7 @@ from prescreen.criteria.sql_compile import (
     Compiled,
     compile_screen,
     state_words,
+    top_positions,
 )
 from prescreen.criteria.sql_engine import (
     BATCH_PERSONS,
@@ -127,7 +128,7 @@ class SweptStatuses:
         rows = status.tables["inst"]
         rest = _rest(plan, status.tables, self.exact_concepts)
         changed = self._changed(rows, rest)
-        top = {"top": [k + 1 for k, o in enumerate(plan.outputs) if o.top_level]}
+        top = {"top": top_positions(plan)}
         if changed is None:
             prepare_screen(self.con, plan, exact_concepts=self.exact_concepts)
             states_into(self.con, status, self.batch_persons, "person")
@@ -222,10 +223,9 @@ class SweptStatuses:
 def _keep_statuses(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
     """`KEPT_STATUS`: every person's status from the status tree just run (ps_status),
     which the kept words gave."""
-    top = [k + 1 for k, o in enumerate(plan.outputs) if o.top_level]
     con.execute(
         f"create or replace temp table {KEPT_STATUS} as\n" + read_sql("criteria/person_status.sql"),
-        {"top": top},
+        {"top": top_positions(plan)},
     )
 
 
