@@ -1,5 +1,6 @@
-"""`prescreen explain --person` (#13.2): any one person's full evidence on demand, the
-same rows a run with every evidence text writes for that person."""
+"""`prescreen explain --person` (#13.2): any person's full evidence on demand, the same
+rows a run with every evidence text writes for that person; several persons with one load
+and one screen of exactly them."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from typer.testing import CliRunner
 
 from prescreen.cli import app
 from prescreen.criteria.sql_engine import screen_into
-from prescreen.explain import explain_person
+from prescreen.errors import PrescreenError
+from prescreen.explain import explain_person, explain_persons, person_ids
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +34,28 @@ def test_explain_gives_the_rows_of_a_full_run(loaded, person_id):
     rows["person_id"] = rows["person_id"].astype(expected["person_id"].dtype)
     assert rows.to_dict("records") == expected.to_dict("records")
     assert limb == limbs[person_id]
+
+
+def test_several_persons_in_one_screen_give_each_their_full_run_rows(loaded):
+    """One listed screen of four persons: each gets exactly the rows a full run wrote for
+    them (no row of another person), in the order asked, a repeated id once."""
+    con, trial, full, limbs = loaded
+    explained, exact_only = explain_persons(con, trial, D, [3, 2, 4, 3, 1])
+    assert exact_only == []
+    assert [pid for pid, _, _ in explained] == [3, 2, 4, 1]
+    for pid, rows, limb in explained:
+        expected = full[full["person_id"] == pid].drop(columns="ord").reset_index(drop=True)
+        rows["person_id"] = rows["person_id"].astype(expected["person_id"].dtype)
+        assert rows.to_dict("records") == expected.to_dict("records")
+        assert limb == limbs[pid]
+
+
+def test_person_values_are_repeated_or_comma_lists():
+    assert person_ids(["4", "2, 17", "3,"]) == [4, 2, 17, 3]
+    with pytest.raises(PrescreenError, match=r"--person 2,x: 'x' is not a person_id"):
+        person_ids(["2,x"])
+    with pytest.raises(PrescreenError, match="at least one"):
+        person_ids([" , "])
 
 
 def test_explain_leaves_the_database_as_it_was(loaded):
@@ -62,11 +86,11 @@ def test_a_listed_screen_screens_only_those_persons(loaded):
     pd.testing.assert_frame_equal(got, expected)
 
 
-def _explain(person: str):
+def _explain(*persons: str):
     return CliRunner().invoke(
         app,
         ["explain", "--trial", "nl003-cli-iii-2", "--extract", str(SAMPLE), "--as-of",
-         "2026-11-01", "--person", person],
+         "2026-11-01", *(arg for p in persons for arg in ("--person", p))],
     )  # fmt: skip
 
 
@@ -79,7 +103,25 @@ def test_explain_command_prints_status_limb_and_evidence():
     assert "left:Rutherfordcategory5(L)on2026-09-28" in unfolded
 
 
+def test_explain_command_prints_each_person_in_the_order_given():
+    result = _explain("2,4", "1")
+    assert result.exit_code == 0, result.output
+    heads = [line for line in result.output.splitlines() if line.startswith("person ")]
+    assert heads == [
+        "person 2: ineligible; target limb: none",
+        "person 4: likely_eligible; target limb: left",
+        "person 1: needs_review; target limb: right",
+    ]
+
+
 def test_an_unknown_person_is_a_user_error():
     result = _explain("999999")
     assert result.exit_code == 1
     assert "no such person_id" in str(result.exception) + result.output
+
+
+def test_every_unknown_person_is_named_before_anything_is_screened():
+    result = _explain("4,999999", "888888")
+    assert result.exit_code == 1
+    message = str(result.exception) + result.output
+    assert "--person 999999, 888888: no such person_id" in message

@@ -516,7 +516,13 @@ def explain(
     trial: Annotated[str, typer.Option(help="Trial id or path to YAML.")],
     extract: Annotated[Path, typer.Option(help="Folder of OMOP tables.")],
     as_of: AsOf,
-    person: Annotated[int, typer.Option(help="The person_id to explain.")],
+    person: Annotated[
+        list[str],
+        typer.Option(
+            help="The person_id to explain; repeat it or give a comma list (2,4,17) to "
+            "explain several with one load.",
+        ),
+    ],
     extract_date: ExtractDate = None,
     db: Annotated[
         Path | None, typer.Option(help="DuckDB file of a kept load (prescreen load --db) to reuse.")
@@ -524,13 +530,15 @@ def explain(
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override a parameter.")] = None,
     exact_concepts: ExactConcepts = False,
 ) -> None:
-    """Show one person's result, reason and evidence for every criterion and sub-rule.
+    """Show a person's result, reason and evidence for every criterion and sub-rule.
 
-    At scale a run writes evidence only where someone reads it; this shows any one person's.
+    At scale a run writes evidence only where someone reads it; this shows anyone's. The
+    extract is loaded once for all the persons given; `--db` with the database a run kept
+    (`prescreen run --db FILE`) skips the load.
 
-    Example: prescreen explain --trial nl003-cli-iii-2 --extract data/sample --as-of 2026-11-01 --person 2
+    Example: prescreen explain --trial nl003-cli-iii-2 --extract data/sample --as-of 2026-11-01 --person 2,4
     """
-    from prescreen.explain import explain_command
+    from prescreen.explain import explain_command, person_ids
     from prescreen.request import as_date, parse_assignments, parsed_trial
 
     overrides = {k: v[-1] for k, v in parse_assignments(set_ or [], "--set").items()}
@@ -539,7 +547,7 @@ def explain(
         extract_dir=extract,
         index_date=as_date(as_of, "--as-of"),
         extract_date=as_date(extract_date, "--extract-date") if extract_date else None,
-        person_id=person,
+        person_ids=person_ids(person),
         db_path=db,
         console=out,
         diagnostics=err,
