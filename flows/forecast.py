@@ -1,8 +1,7 @@
 """The `forecast` flow (`prescreen newly-eligible`): load once, screen at monthly index dates.
 
-One DuckDB connection is shared in-process by the tasks: the load task fills it and the
-evaluate task screens every index date on it (the SQL engine in one pass over the events:
-prescreen.criteria.dated), so the extract is read and validated once. The result is a
+One DuckDB connection is shared in-process by the tasks: the load task fills it and one
+task per index date reads it, so the extract is read and validated once. The result is a
 count of patients newly likely eligible per site and past month, not a projection.
 """
 
@@ -22,10 +21,10 @@ from prescreen.outputs import staged_output
 from prescreen.request import ScreenRequest
 
 
-@task(name="evaluate-dates", **tasks._options())
-def statuses_over(con, request: ScreenRequest, dates: list[date]) -> dict[date, pd.DataFrame]:  # noqa: ANN001
-    """{index date: person_id, site, status of every person}."""
-    return stages.statuses_over(con, request, dates)
+@task(name="evaluate-at", **tasks._options())
+def statuses_at(con, request: ScreenRequest, index_date: date) -> pd.DataFrame:  # noqa: ANN001
+    """person_id, site, status of every person at one index date."""
+    return stages.statuses_at(con, request, index_date)
 
 
 @flow(name="forecast", persist_result=False)
@@ -49,7 +48,7 @@ def forecast(
     with staged_output(screen.out_dir, inputs=inputs_of(screen)) as folder:
         with working_database() as con:
             tasks.load_validate(run, con, folder)
-            statuses = statuses_over(con, screen, request.index_dates)
+            statuses = {d: statuses_at(con, screen, d) for d in request.index_dates}
             # as a run's run.json: the code sets --exact-concepts matched without descendants
             run.manifest.extra["codesets_without_descendants"] = stages.without_descendants(
                 con, screen

@@ -201,36 +201,6 @@ def statuses_stage(
     return statuses[["person_id", "site", "status"]].sort_values("person_id", ignore_index=True)
 
 
-def statuses_over_stage(
-    con: duckdb.DuckDBPyConnection,
-    trial: Any,
-    dates: list[date],
-    engine: str,
-    *,
-    exact_concepts: bool = False,
-) -> dict[date, pd.DataFrame]:
-    """{index date: person_id, site, status of every person}, as statuses_stage at each
-    date. The SQL engine screens every date in one pass over the events
-    (criteria/dated.py); the pandas engine screens one date after the other."""
-    if engine != "sql":
-        return {
-            d: statuses_stage(con, trial, d, engine, exact_concepts=exact_concepts) for d in dates
-        }
-    from prescreen.criteria.dated import statuses_over
-
-    sites = person_sites(con)
-    found = statuses_over(con, trial, dates, exact_concepts=exact_concepts)
-    out = {}
-    for day in dates:
-        statuses = sites.merge(found[day], on="person_id", how="left")
-        # a person without any result row has nothing failing or unknown (as patient_status)
-        statuses["status"] = statuses["status"].fillna("likely_eligible")
-        out[day] = statuses[["person_id", "site", "status"]].sort_values(
-            "person_id", ignore_index=True
-        )
-    return out
-
-
 def sweep_stage(
     con: duckdb.DuckDBPyConnection,
     trial_ref: str,

@@ -278,13 +278,13 @@ def reports_written(run: ScreenRun, folder: Path, con: duckdb.DuckDBPyConnection
     return run.manifest.write(folder)
 
 
-def statuses_over(
-    con: duckdb.DuckDBPyConnection, request: ScreenRequest, dates: list[date]
-) -> dict[date, pd.DataFrame]:
-    """{index date: person_id, site, status of every person} (statuses only; the SQL
-    engine screens every date in one pass: criteria/dated.py)."""
-    return pipeline.statuses_over_stage(
-        con, request.trial, dates, request.engine, exact_concepts=request.exact_concepts
+def statuses_at(
+    con: duckdb.DuckDBPyConnection, request: ScreenRequest, index_date: date
+) -> pd.DataFrame:
+    """person_id, site, status of every person at one index date (statuses only)."""
+    progress.note(f"statuses at {index_date.isoformat()}")
+    return pipeline.statuses_stage(
+        con, request.trial, index_date, request.engine, exact_concepts=request.exact_concepts
     )
 
 

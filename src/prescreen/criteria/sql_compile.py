@@ -276,20 +276,9 @@ def compile_screen(
         " or i.scope = nd.sel)"
         if need_filter
         else "",
-        dates_join="",
-        windows=_dates_sql("event_window.sql", [("", "i.hi", "i.lo2")], ",\n") + ",",
-        judged=_dates_sql("event_judged.sql", [("", "", "")], "\n"),
-        keyed=_dates_sql("event_keyed.sql", [("", "", "")], ",\n"),
-        stats=_stats_sql(plan, [""]),
+        optional_aggregates=_optional_aggregates(plan),
         evidence_aggregates=_indent(_evidence_aggregates(plan), 2) if evidence else "",
-        decision=render(
-            read_sql("criteria/event_decision.sql"),
-            d="",
-            stat="inst_stat",
-            evidence_columns=_indent(read_sql("criteria/evidence_columns.sql"), 2)
-            if evidence
-            else "",
-        ).rstrip("\n"),
+        evidence_columns=_indent(read_sql("criteria/evidence_columns.sql"), 2) if evidence else "",
     )
     if evidence:
         event = render(read_sql("criteria/event_evidence.sql"), event_result=_indent(event, 1))
@@ -335,117 +324,7 @@ def compile_screen(
     return compiled
 
 
-@dataclass
-class CompiledDates:
-    """The status pass of one trial at several index dates (compile_statuses_over)."""
-
-    states_sql: str  # per batch of persons: (person_id, di, w0 …) for every date index di
-    states_params: dict[str, Any]
-    date_rows: list[dict[str, Any]]  # ps_inst_dates: each instance's bounds at each date
-    trees: list[Compiled]  # one status statement per date: its tree over that date's words
-
-
-def compile_statuses_over(plans: list[Plan]) -> CompiledDates:
-    """Statuses at several index dates (`plans`: one trial at each date) in one pass over
-    the events: every (person, rule instance) group is built once and keeps each date's
-    aggregates side by side, and each date decides and packs its own words.
-
-    newly-eligible screens a trial at 13 monthly dates; 13 status passes repeat the scan,
-    the joins and, above all, the (person, instance) hash aggregation 13 times. A date
-    changes only the window bounds (ps_inst_dates), the age and the texts, so everything
-    else is shared. The rule tree then runs once per date over that date's words."""
-    if not plans:
-        raise ValueError("compile_statuses_over needs at least one plan")
-    first = plans[0]
-    keys = [i.event for i in first.insts]
-    for plan in plans[1:]:  # instances depend on the criteria, not the date
-        if [i.event for i in plan.insts] != keys:
-            raise ValueError("compile_statuses_over: the plans are not one trial")
-    suffixes = [f"_{k}" for k in range(len(plans))]
-    windows = [(d, f"dt.hi{d}", f"dt.lo2{d}") for d in suffixes]
-    event = render(
-        read_sql("criteria/event_result.sql"),
-        need_join="",
-        need_side="",
-        dates_join="\n    inner join ps_inst_dates as dt on i.inst = dt.inst",
-        windows=_dates_sql("event_window.sql", windows, ",\n") + ",",
-        judged=_dates_sql("event_judged.sql", [(d, "", "") for d in suffixes], "\n"),
-        keyed=_dates_sql("event_keyed.sql", [(d, "", "") for d in suffixes], ",\n"),
-        stats=_stats_sql(first, suffixes),
-        evidence_aggregates="",
-        # no decision here: each date decides from its own aggregates below
-        decision="event_state as (\n    select * from inst_stat\n)",
-    )
-    decisions, words = [], []
-    n_words = state_words(first)
-    for k, d in enumerate(suffixes):
-        decisions.append(
-            f"stat{d} as (\n    select person_id, inst, k_best{d} as k_best, k_worst{d} as k_worst,"
-            f" fl{d} as fl, n_in{d} as n_in, gm{d} as gm, ext{d} as ext\n    from event\n),\n\n"
-            + render(
-                read_sql("criteria/event_decision.sql"), d=d, stat=f"stat{d}", evidence_columns=""
-            ).rstrip("\n")
-        )
-        cols = [f"bit_or(case when word = {w} then packed end) as w{w}" for w in range(n_words)]
-        words.append(
-            f"    select person_id, {k} as di,\n"
-            + ",\n".join("        " + c for c in cols)
-            + "\n    from (\n        select person_id,"
-            f" inst // {PER_WORD} as word,\n"
-            f"            cast(state as ubigint) << cast({STATE_BITS} * (inst % {PER_WORD}) as ubigint)"
-            f" as packed\n        from event_state{d}\n    )\n    group by person_id"
-        )
-    states = render(
-        read_sql("criteria/states_dates.sql"),
-        hits=_hits(first, ""),
-        event=_indent(event, 1),
-        decisions=",\n\n".join(decisions),
-        words="\n    union all\n".join(words),
-    )
-    params: dict[str, Any] = {"person_lo": 0, "person_hi": 0}
-    for inst in first.insts:
-        dv, dr, _ = no_rows_result(inst)
-        params[f"i{inst.idx}_dc"] = _code_of(dv, dr)
-    rows = []
-    per_date = [inst_rows(plan) for plan in plans]
-    for j, base in enumerate(per_date[0]):
-        row: dict[str, Any] = {"inst": base["inst"]}
-        for d, plan_rows in zip(suffixes, per_date, strict=True):
-            row[f"hi{d}"], row[f"lo2{d}"] = plan_rows[j]["hi"], plan_rows[j]["lo2"]
-        rows.append(row)
-    trees = [compile_screen(plan, evidence=False) for plan in plans]
-    return CompiledDates(states, _used(params, states), rows, trees)
-
-
-def inst_dates_sql(n_dates: int) -> str:
-    """ps_inst_dates: each rule instance's window bounds at each of `n_dates` dates."""
-    columns = ",\n".join(
-        f"    cast(hi_{k} as date) as hi_{k},\n    cast(lo2_{k} as date) as lo2_{k}"
-        for k in range(n_dates)
-    )
-    return render(read_sql("criteria/inst_dates.sql"), columns=columns)
-
-
-def _dates_sql(template: str, dates: list[tuple[str, str, str]], joiner: str) -> str:
-    """A per-index-date part of event_result.sql, once per (suffix, hi column, lo2 column):
-    one date for a screen (no suffix), several for newly-eligible's statuses."""
-    text = read_sql(f"criteria/{template}").rstrip("\n")
-    parts = []
-    for d, hi, lo2 in dates:
-        slots = {"d": d, "hi": hi, "lo2": lo2}
-        parts.append(render(text, **{k: v for k, v in slots.items() if "{{" + k + "}}" in text}))
-    return joiner.join(parts)
-
-
-def _stats_sql(plan: Plan, suffixes: list[str]) -> str:
-    """The (person, instance) aggregates of each index date (suffix)."""
-    text = read_sql("criteria/event_stat.sql").rstrip("\n")
-    return ",\n".join(
-        render(text, d=d, optional_aggregates=_optional_aggregates(plan, d)) for d in suffixes
-    )
-
-
-def _optional_aggregates(plan: Plan, d: str = "") -> str:
+def _optional_aggregates(plan: Plan) -> str:
     """Count, group-count and min/max aggregates, only when a rule of the trial needs one:
     every aggregate costs every (person, instance) row, NULL or not."""
     events = [i.event for i in plan.insts]
@@ -453,15 +332,15 @@ def _optional_aggregates(plan: Plan, d: str = "") -> str:
     groups = any(e.count_distinct for e in events)
     extremes = _picks_extremes(plan)
     lines = [
-        f"count(case when in_window{d} then 1 end) as n_in{d}"
+        "count(case when in_window then 1 end) as n_in"
         if counts
-        else f"cast(null as bigint) as n_in{d}",
-        f"bit_or(case when in_window{d} then gmask end) as gm{d}"
+        else "cast(null as bigint) as n_in",
+        "bit_or(case when in_window then gmask end) as gm"
         if groups
-        else f"cast(null as bigint) as gm{d}",
-        f"min(case when in_window{d} and cat <> 2 then case when pk = 3 then -conv else conv end end) as ext{d}"
+        else "cast(null as bigint) as gm",
+        "min(case when in_window and cat <> 2 then case when pk = 3 then -conv else conv end end) as ext"
         if extremes
-        else f"cast(null as double) as ext{d}",
+        else "cast(null as double) as ext",
     ]
     return ",\n".join("        " + line for line in lines)
 
