@@ -55,12 +55,12 @@ def test_each_value_gives_the_statuses_of_a_full_screen(sample, name, values, ch
             assert reused.equals(full), (name, value)
         # the first value is screened in full, the others recompute only what they change
         assert swept.recomputed == [n_insts, changed, changed]
-        # and run the rule tree over the persons whose words that changes, unless the
-        # value changes the tree itself (an age limit): then over everyone
+        # and run the rule tree over the persons whose words that changes (or, for an
+        # age limit, whose age test it decides otherwise): some, never everyone
         first, *others = swept.retreed
         assert first == persons
         for retreed in others:
-            assert (0 < retreed < persons) if changed else retreed == persons, swept.retreed
+            assert 0 < retreed < persons, swept.retreed
     assert len(codes) == len(values)  # each value changes someone's results
 
 
@@ -81,10 +81,38 @@ def test_a_values_counts_are_those_of_its_full_screen(sample):
             counts = swept.counts(trial)
             assert counts == status_counts(statuses_stage(con, trial, D, "sql")), (name, value)
             seen.append(counts)
-        # in full; one instance, some persons; nothing; the tree (and hemoglobin's default)
+        # in full; one instance, some persons; nothing; an age limit (and hemoglobin's
+        # default): the persons whose words or age test change
         assert swept.recomputed[1:] == [1, 0, 1]
-        assert 0 < swept.retreed[1] < swept.retreed[0] == swept.retreed[3]
+        assert 0 < swept.retreed[1] < swept.retreed[0]
+        assert swept.retreed[1] < swept.retreed[3] < swept.retreed[0]
     assert seen[0] == seen[2] != seen[1]  # the values change the counts
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "low", "high"),
+    [
+        ("I1.age_min", "60", 20, 59),  # I1: 20 <= age <= 80 becomes 60 <= age <= 80
+        ("I5.reproductive_age_max", "45", 46, 55),  # I5's female age limit, 55 → 45
+    ],
+)
+def test_an_age_limit_re_decides_only_the_ages_it_moves(sample, name, value, low, high):
+    """An age sweep value re-decides exactly the persons whose age at the index date lies
+    between the kept and the new limit (ages computed here in Python, not by the engine's
+    SQL), and every status still equals a full screen's."""
+    con, _ = sample
+    with SweptStatuses(con, D) as swept:
+        swept.statuses(parsed_trial(TRIAL, {}))  # kept: the trial's own limits
+        births = con.execute("select birth_date from stg_person").df()["birth_date"]
+        ages = [D.year - b.year - ((D.month, D.day) < (b.month, b.day)) for b in births.dropna()]
+        expected = sum(low <= a <= high for a in ages)
+        assert expected > 0
+        trial = parsed_trial(TRIAL, {name: value})
+        reused = swept.statuses(trial).sort_values("person_id", ignore_index=True)
+        assert swept.recomputed[1] == 0
+        assert swept.retreed[1] == expected
+    full = person_statuses(con, trial, D).sort_values("person_id", ignore_index=True)
+    assert reused.equals(full)
 
 
 def _result_codes(con) -> str:

@@ -14,6 +14,12 @@ create or replace temp macro ps_satisfies(x, opc, a, b) as
         when 5 then x < a or x > b
     end;
 
+-- a person's age in whole years at the index date (the rule tree's age; an age sweep
+-- finds the persons whose age test a value changes with the same expression)
+create or replace temp macro ps_age(birth_date, index_date) as
+    year(index_date) - year(birth_date)
+    - case when strftime(index_date, '%m%d') < strftime(birth_date, '%m%d') then 1 else 0 end;
+
 -- one sortable number per event row: its date, then (for ties) the lowest row id first;
 -- max() of it finds the latest row, and the row's date and id are read back from it
 create or replace temp macro ps_rank_key(event_date, rid) as

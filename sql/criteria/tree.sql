@@ -6,9 +6,7 @@ person_base as (
     select
         p.person_id,
         p.gender_concept_id,
-        year($index_date) - year(p.birth_date)
-        - case when strftime($index_date, '%m%d') < strftime(p.birth_date, '%m%d') then 1 else 0 end
-            as age{{need_columns}}
+        ps_age(p.birth_date, $index_date) as age{{need_columns}}
     from stg_person as p{{person_filter}}
 ),
 

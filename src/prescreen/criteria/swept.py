@@ -2,16 +2,17 @@
 status pass reusing the run's (or the first value's).
 
 A swept value changes a threshold, a window or a count: a few rule instances' bound
-values, or only the rule tree (an age limit). The status pass's cost is its per-person,
+values, or an age limit of the rule tree. The status pass's cost is its per-person,
 per-instance work over every event row, so screening each value in full repeats what the
 other instances already gave. Here one status pass's per-person words (every instance's
 packed result, `ps_states`) are kept: the run's own (keep_status_words), else the first
 value's. Each value then recomputes only the instances whose bound row differs from the
 kept pass's, over the rows of their code sets. When the value's rule tree is the kept
-pass's (a threshold, a window, a count: not an age limit), only the persons whose words
-those instances change can change status: the tree runs over them alone and everyone else
-keeps the kept status. Otherwise the new results go into a copy of the kept words and the
-value's tree runs over everyone. An instance's packed result depends on its own row and
+pass's but for its age limits, only the persons whose words those instances change, or
+whose age test the new limits decide otherwise, can change status: the tree runs over them
+alone and everyone else keeps the kept status. Otherwise (a tree that differs in anything
+else) the new results go into a copy of the kept words and the value's tree runs over
+everyone. An instance's packed result depends on its own row and
 its code set's events only, so the statuses are those of a full screen
 (tests/test_sweep_reuse.py holds them against one). A value whose plan differs in
 anything else (another instance list, other codes or units, another index date) is
@@ -59,6 +60,7 @@ class Kept:
     inst_rows: list[dict[str, Any]]
     rest: tuple
     tree: tuple
+    ages: dict[int, tuple]  # each age node's test (opcode, a, b): ages_changed compares them
 
 
 def keep_status_words(
@@ -69,7 +71,12 @@ def keep_status_words(
     con.execute(f"drop table if exists {KEPT}")
     con.execute(f"alter table ps_states rename to {KEPT}")
     _keep_statuses(con, plan)
-    return Kept(status.tables["inst"], _rest(plan, status.tables, exact_concepts), _tree(status))
+    return Kept(
+        status.tables["inst"],
+        _rest(plan, status.tables, exact_concepts),
+        _tree(plan, status),
+        _ages(plan),
+    )
 
 
 class SweptStatuses:
@@ -136,11 +143,12 @@ class SweptStatuses:
             self.recomputed.append(len(plan.insts))
             self.retreed.append(status_tree(self.con, plan, status))
             _keep_statuses(self.con, plan)
-            self.kept = Kept(rows, rest, _tree(status))
+            self.kept = Kept(rows, rest, _tree(plan, status), _ages(plan))
             return f"select * from {KEPT_STATUS} order by person_id", {}
         self.recomputed.append(len(changed))
-        if self.kept is not None and self.kept.tree == _tree(status):
+        if self.kept is not None and self.kept.tree == _tree(plan, status):
             self._changed_persons(plan, status, changed)
+            self._age_changed(plan, self.kept.ages)
             only = compile_screen(plan, evidence=False, only=CHANGED)
             self.retreed.append(status_tree(self.con, plan, only))
             sql = render(
@@ -186,6 +194,30 @@ class SweptStatuses:
             f"create or replace temp table {CHANGED} as select person_id from ps_states"
         )
 
+    def _age_changed(self, plan: Plan, kept: dict[int, tuple]) -> None:
+        """Add to `CHANGED` the persons an age test decides otherwise under this value than
+        under the kept pass, with their kept words in `ps_states` (the tree reads them)."""
+        moved = [
+            (kept[idx], test) for idx, test in _ages(plan).items() if kept.get(idx) != test
+        ]
+        if not moved:
+            return
+        sql = render(read_sql("criteria/age_changed.sql"), changed=CHANGED)
+        for (old_opc, old_a, old_b), (new_opc, new_a, new_b) in moved:
+            self.con.execute(
+                sql,
+                {
+                    "index_date": self.index_date,
+                    "old_opc": old_opc, "old_a": old_a, "old_b": old_b,
+                    "new_opc": new_opc, "new_a": new_a, "new_b": new_b,
+                },
+            )  # fmt: skip
+        self.con.execute(
+            f"insert into ps_states select k.* from {KEPT} as k "
+            f"semi join {CHANGED} as c on k.person_id = c.person_id "
+            "anti join ps_states as n on k.person_id = n.person_id"
+        )
+
     def _reuse(self, plan: Plan, status: Compiled, changed: set[int]) -> None:
         """`ps_states`: the kept words, the changed instances' results computed anew (for
         a value with its own rule tree, run over everyone)."""
@@ -229,10 +261,18 @@ def _keep_statuses(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
     )
 
 
-def _tree(status: Compiled) -> tuple:
-    """The status rule tree's statement and parameters: the same for two values, the same
-    words give the same statuses."""
-    return (status.tree_sql, repr(sorted(status.tree_params.items())))
+def _tree(plan: Plan, status: Compiled) -> tuple:
+    """The status rule tree's statement and parameters but its age tests' limits (`_ages`):
+    the same for two values, the same words give the same statuses to everyone whose age
+    tests the two decide alike."""
+    limits = {f"n{idx}_{part}" for idx in _ages(plan) for part in ("opc", "a", "b")}
+    kept = sorted((k, v) for k, v in status.tree_params.items() if k not in limits)
+    return (status.tree_sql, repr(kept))
+
+
+def _ages(plan: Plan) -> dict[int, tuple]:
+    """Each age node of the rule tree: its test as (opcode, a, b)."""
+    return {n.idx: n.age_predicate().interval() for n in plan.nodes if n.kind == "age"}
 
 
 def _rest(plan: Plan, tables: dict[str, list[dict[str, Any]]], exact_concepts: bool) -> tuple:
