@@ -197,9 +197,7 @@ class SweptStatuses:
     def _age_changed(self, plan: Plan, kept: dict[int, tuple]) -> None:
         """Add to `CHANGED` the persons an age test decides otherwise under this value than
         under the kept pass, with their kept words in `ps_states` (the tree reads them)."""
-        moved = [
-            (kept[idx], test) for idx, test in _ages(plan).items() if kept.get(idx) != test
-        ]
+        moved = [(kept[idx], test) for idx, test in _ages(plan).items() if kept.get(idx) != test]
         if not moved:
             return
         sql = render(read_sql("criteria/age_changed.sql"), changed=CHANGED)
