@@ -515,7 +515,6 @@ app.command(
 def explain(
     trial: Annotated[str, typer.Option(help="Trial id or path to YAML.")],
     extract: Annotated[Path, typer.Option(help="Folder of OMOP tables.")],
-    as_of: AsOf,
     person: Annotated[
         list[str],
         typer.Option(
@@ -523,6 +522,19 @@ def explain(
             "explain several with one load.",
         ),
     ],
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Index date (YYYY-MM-DD); with --run, the run's."),
+    ] = None,
+    run_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--run",
+            help="Output folder of a run: explain as it screened (its index and extract "
+            "dates, --set overrides and --exact-concepts), after checking that --trial and "
+            "--extract are the criteria and files it read (run.json's SHA-256).",
+        ),
+    ] = None,
     extract_date: ExtractDate = None,
     db: Annotated[
         Path | None, typer.Option(help="DuckDB file of a kept load (prescreen load --db) to reuse.")
@@ -534,25 +546,66 @@ def explain(
 
     At scale a run writes evidence only where someone reads it; this shows anyone's. The
     extract is loaded once for all the persons given; `--db` with the database a run kept
-    (`prescreen run --db FILE`) skips the load.
+    (`prescreen run --db FILE`) skips the load. `--run OUT` explains exactly as that run
+    screened, or says why it cannot.
 
     Example: prescreen explain --trial nl003-cli-iii-2 --extract data/sample --as-of 2026-11-01 --person 2,4
     """
     from prescreen.explain import explain_command, person_ids
     from prescreen.request import as_date, parse_assignments, parsed_trial
 
+    ids = person_ids(person)
     overrides = {k: v[-1] for k, v in parse_assignments(set_ or [], "--set").items()}
+    index_date = as_date(as_of, "--as-of") if as_of else None
+    dated = as_date(extract_date, "--extract-date") if extract_date else None
+    if run_dir is not None:
+        from prescreen.run_record import check_extract, check_trial, read_run
+
+        record = read_run(run_dir)
+        _same_as_run(record, "--as-of", index_date, record.index_date)
+        _same_as_run(record, "--extract-date", dated, record.extract_date)
+        _same_as_run(record, "--set", overrides or None, record.overrides)
+        index_date, dated, overrides = record.index_date, record.extract_date, record.overrides
+        exact_concepts = exact_concepts or record.exact_concepts
+        parsed = parsed_trial(trial, overrides)
+        check_trial(record, parsed, trial)
+        check_extract(record, extract)
+        shown = ", ".join(f"{k}={v}" for k, v in sorted(overrides.items())) or "none"
+        err.print(
+            f"as the run in {record.path.parent} screened: index date {index_date}, "
+            f"overrides {shown}",
+            markup=False,
+        )
+    else:
+        if index_date is None:
+            raise PrescreenError("--as-of: give the index date (or --run with a run's --out)")
+        parsed = parsed_trial(trial, overrides)
     explain_command(
-        trial=parsed_trial(trial, overrides),
+        trial=parsed,
         extract_dir=extract,
-        index_date=as_date(as_of, "--as-of"),
-        extract_date=as_date(extract_date, "--extract-date") if extract_date else None,
-        person_ids=person_ids(person),
+        index_date=index_date,
+        extract_date=dated,
+        person_ids=ids,
         db_path=db,
         console=out,
         diagnostics=err,
         exact_concepts=exact_concepts,
     )
+
+
+def _same_as_run(record: Any, option: str, given: Any, recorded: Any) -> None:  # noqa: ANN401
+    """An option given beside --run must say what the run's run.json says."""
+    if given is not None and given != recorded:
+
+        def text(value: Any) -> str:  # noqa: ANN401
+            if isinstance(value, dict):
+                return ", ".join(f"{k}={v}" for k, v in sorted(value.items())) or "none"
+            return str(value or "none")
+
+        raise PrescreenError(
+            f"{option} {text(given)}: the run in {record.path.parent} used {text(recorded)} "
+            "(run.json); leave the option out to explain as the run screened, or leave out --run"
+        )
 
 
 @app.command(name="compile")
