@@ -559,12 +559,12 @@ def explain(
     index_date = as_date(as_of, "--as-of") if as_of else None
     dated = as_date(extract_date, "--extract-date") if extract_date else None
     if run_dir is not None:
-        from prescreen.run_record import check_extract, check_trial, read_run
+        from prescreen.run_record import check_extract, check_option, check_trial, read_run
 
         record = read_run(run_dir)
-        _same_as_run(record, "--as-of", index_date, record.index_date)
-        _same_as_run(record, "--extract-date", dated, record.extract_date)
-        _same_as_run(record, "--set", overrides or None, record.overrides)
+        check_option(record, "--as-of", index_date, record.index_date)
+        check_option(record, "--extract-date", dated, record.extract_date)
+        check_option(record, "--set", overrides or None, record.overrides)
         index_date, dated, overrides = record.index_date, record.extract_date, record.overrides
         exact_concepts = exact_concepts or record.exact_concepts
         parsed = parsed_trial(trial, overrides)
@@ -591,21 +591,6 @@ def explain(
         diagnostics=err,
         exact_concepts=exact_concepts,
     )
-
-
-def _same_as_run(record: Any, option: str, given: Any, recorded: Any) -> None:  # noqa: ANN401
-    """An option given beside --run must say what the run's run.json says."""
-    if given is not None and given != recorded:
-
-        def text(value: Any) -> str:  # noqa: ANN401
-            if isinstance(value, dict):
-                return ", ".join(f"{k}={v}" for k, v in sorted(value.items())) or "none"
-            return str(value or "none")
-
-        raise PrescreenError(
-            f"{option} {text(given)}: the run in {record.path.parent} used {text(recorded)} "
-            "(run.json); leave the option out to explain as the run screened, or leave out --run"
-        )
 
 
 @app.command(name="compile")

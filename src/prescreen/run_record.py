@@ -73,6 +73,21 @@ def read_run(folder: Path) -> RunRecord:
     return record
 
 
+def check_option(record: RunRecord, option: str, given: object, recorded: object) -> None:
+    """An option given beside --run must say what the run's run.json says."""
+    if given is not None and given != recorded:
+        raise PrescreenError(
+            f"{option} {_text(given)}: the run in {record.path.parent} used {_text(recorded)} "
+            "(run.json); leave the option out to explain as the run screened, or leave out --run"
+        )
+
+
+def _text(value: object) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in sorted(value.items())) or "none"
+    return str(value or "none")
+
+
 def check_trial(record: RunRecord, trial: Trial, ref: str) -> None:
     """Refuse a trial (with the run's overrides) other than the one the run screened."""
     if trial_hash(trial) != record.criteria_sha256:

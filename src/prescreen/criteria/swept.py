@@ -12,9 +12,9 @@ pass's but for its age limits, only the persons whose words those instances chan
 whose age test the new limits decide otherwise, can change status: the tree runs over them
 alone and everyone else keeps the kept status. Otherwise (a tree that differs in anything
 else) the new results go into a copy of the kept words and the value's tree runs over
-everyone. An instance's packed result depends on its own row and
-its code set's events only, so the statuses are those of a full screen
-(tests/test_sweep_reuse.py holds them against one). A value whose plan differs in
+everyone. An instance's packed result depends on its own row and its code set's events
+only, so the statuses are those of a full screen (tests/test_sweep_reuse.py holds them
+against one). A value whose plan differs in
 anything else (another instance list, other codes or units, another index date) is
 screened in full, and its words are kept instead.
 """
@@ -60,7 +60,7 @@ class Kept:
     inst_rows: list[dict[str, Any]]
     rest: tuple
     tree: tuple
-    ages: dict[int, tuple]  # each age node's test (opcode, a, b): ages_changed compares them
+    ages: dict[int, tuple]  # each age node's test (opcode, a, b): _age_changed compares them
 
 
 def keep_status_words(
