@@ -559,7 +559,13 @@ def explain(
     index_date = as_date(as_of, "--as-of") if as_of else None
     dated = as_date(extract_date, "--extract-date") if extract_date else None
     if run_dir is not None:
-        from prescreen.run_record import check_extract, check_option, check_trial, read_run
+        from prescreen.run_record import (
+            check_extract,
+            check_option,
+            check_trial,
+            read_run,
+            settings_text,
+        )
 
         record = read_run(run_dir)
         check_option(record, "--as-of", index_date, record.index_date)
@@ -570,10 +576,9 @@ def explain(
         parsed = parsed_trial(trial, overrides)
         check_trial(record, parsed, trial)
         check_extract(record, extract)
-        shown = ", ".join(f"{k}={v}" for k, v in sorted(overrides.items())) or "none"
         err.print(
             f"as the run in {record.path.parent} screened: index date {index_date}, "
-            f"overrides {shown}",
+            f"overrides {settings_text(overrides)}",
             markup=False,
         )
     else:

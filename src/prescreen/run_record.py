@@ -77,12 +77,14 @@ def check_option(record: RunRecord, option: str, given: object, recorded: object
     """An option given beside --run must say what the run's run.json says."""
     if given is not None and given != recorded:
         raise PrescreenError(
-            f"{option} {_text(given)}: the run in {record.path.parent} used {_text(recorded)} "
+            f"{option} {settings_text(given)}: the run in {record.path.parent} used "
+            f"{settings_text(recorded)} "
             "(run.json); leave the option out to explain as the run screened, or leave out --run"
         )
 
 
-def _text(value: object) -> str:
+def settings_text(value: object) -> str:
+    """A setting as a message shows it: overrides as NAME=VALUE, …; nothing as none."""
     if isinstance(value, dict):
         return ", ".join(f"{k}={v}" for k, v in sorted(value.items())) or "none"
     return str(value or "none")
