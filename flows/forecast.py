@@ -16,15 +16,15 @@ from prescreen.flows.screen import inputs_of
 
 from prescreen import stages
 from prescreen.database import working_database
-from prescreen.forecast import forecast_request, newly_eligible_written
+from prescreen.forecast import forecast_request, newly_eligible, newly_eligible_written
 from prescreen.outputs import staged_output
 from prescreen.request import ScreenRequest
 
 
 @task(name="evaluate-at", **tasks._options())
-def statuses_at(con, request: ScreenRequest, index_date: date) -> pd.DataFrame:  # noqa: ANN001
-    """person_id, site, status of every person at one index date."""
-    return stages.statuses_at(con, request, index_date)
+def statuses_at(con, request: ScreenRequest, index_date: date, first: bool) -> None:  # noqa: ANN001
+    """Every person's status at one index date, kept in the flow's DuckDB connection."""
+    stages.statuses_at(con, request, index_date, first=first)
 
 
 @flow(name="forecast", persist_result=False)
@@ -48,12 +48,14 @@ def forecast(
     with staged_output(screen.out_dir, inputs=inputs_of(screen)) as folder:
         with working_database() as con:
             tasks.load_validate(run, con, folder)
-            statuses = {d: statuses_at(con, screen, d) for d in request.index_dates}
+            for k, day in enumerate(request.index_dates):
+                statuses_at(con, screen, day, first=k == 0)
+            counts = newly_eligible(con, include_review=request.include_review)
             # as a run's run.json: the code sets --exact-concepts matched without descendants
             run.manifest.extra["codesets_without_descendants"] = stages.without_descendants(
                 con, screen
             )
-        published = newly_eligible_written(folder, request, statuses, run.manifest)
+        published = newly_eligible_written(folder, request, counts, run.manifest)
     tasks.publish_forecast(screen.out_dir, screen.trial.id, request.months)
     get_run_logger().info(
         "newly eligible over %d index dates written to %s", request.months, screen.out_dir

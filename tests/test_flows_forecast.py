@@ -21,24 +21,62 @@ def test_index_dates_step_back_whole_months_clamped_to_month_end():
     assert index_dates(date(2026, 1, 15), 1) == [date(2025, 12, 15), date(2026, 1, 15)]
 
 
-def test_newly_eligible_counts_only_transitions_after_the_baseline():
-    def frame(statuses):
-        return pd.DataFrame({"person_id": [1, 2, 3], "site": ["A", "A", "B"], "status": statuses})
+def _dated(statuses: dict[date, list[str]], sites: list[str]):
+    """A connection holding person_site and date_status as the forecast flow leaves them."""
+    import duckdb
 
-    statuses = {
-        date(2026, 9, 1): frame(["likely_eligible", "ineligible", "needs_review"]),
-        date(2026, 10, 1): frame(["likely_eligible", "likely_eligible", "needs_review"]),
-        date(2026, 11, 1): frame(["ineligible", "likely_eligible", "likely_eligible"]),
+    from prescreen.sqltext import read_sql
+
+    con = duckdb.connect()
+    ids = list(range(1, len(sites) + 1))
+    con.execute("create table person_site (person_id bigint, site varchar, site_id bigint)")
+    con.executemany(
+        "insert into person_site values (?, ?, null)", list(zip(ids, sites, strict=True))
+    )
+    con.execute(read_sql("marts/date_status.sql"))
+    for day, column in statuses.items():
+        con.executemany(
+            "insert into date_status values (?, ?, ?)",
+            [(day, i, s) for i, s in zip(ids, column, strict=True)],
+        )
+    return con
+
+
+def test_newly_eligible_counts_only_transitions_after_the_baseline():
+    statuses = {  # inserted out of date order: the mart orders the dates itself
+        date(2026, 11, 1): ["ineligible", "likely_eligible", "likely_eligible"],
+        date(2026, 9, 1): ["likely_eligible", "ineligible", "needs_review"],
+        date(2026, 10, 1): ["likely_eligible", "likely_eligible", "needs_review"],
     }
+    con = _dated(statuses, ["A", "A", "B"])
     # baseline month (2026-09) not reported; person 1 eligible from the start never counts
-    assert newly_eligible(statuses).values.tolist() == [
+    assert newly_eligible(con).values.tolist() == [
         ["A", "2026-10", 1],
         ["B", "2026-10", 0],
         ["A", "2026-11", 0],
         ["B", "2026-11", 1],
     ]
     # with review counted as eligible, person 3 was eligible all along
-    assert newly_eligible(statuses, include_review=True)["newly_eligible"].tolist() == [1, 0, 0, 0]
+    assert newly_eligible(con, include_review=True)["newly_eligible"].tolist() == [1, 0, 0, 0]
+
+
+def test_newly_eligible_compares_each_month_with_the_month_before_only():
+    # eligible, then not, then eligible again: new twice (in 2026-10 and again in 2026-12)
+    statuses = {
+        date(2026, 9, 1): ["ineligible", "likely_eligible"],
+        date(2026, 10, 1): ["likely_eligible", "likely_eligible"],
+        date(2026, 11, 1): ["ineligible", "ineligible"],
+        date(2026, 12, 1): ["likely_eligible", "ineligible"],
+    }
+    con = _dated(statuses, ["Site B", "Site A"])
+    assert newly_eligible(con).values.tolist() == [
+        ["Site A", "2026-10", 0],
+        ["Site B", "2026-10", 1],
+        ["Site A", "2026-11", 0],
+        ["Site B", "2026-11", 0],
+        ["Site A", "2026-12", 0],
+        ["Site B", "2026-12", 1],
+    ]
 
 
 def test_small_counts_print_as_primary_mark():

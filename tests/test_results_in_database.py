@@ -93,3 +93,47 @@ def test_statuses_only_screen_matches_the_full_screen(extract, override):
         assert set(expected["status"]) == {"likely_eligible", "needs_review", "ineligible"}
     finally:
         con.close()
+
+
+def test_dated_statuses_reusing_codes_match_a_full_screen_at_each_date(extract):
+    """newly-eligible keeps each index date's statuses in DuckDB (date_status) and the
+    later dates reuse the first date's distinct codes: each date's statuses must equal a
+    full screen's at that date, with either engine, and the counts follow from them."""
+    from prescreen.forecast import newly_eligible
+
+    dates = [date(2026, 5, 1), date(2026, 8, 1), AS_OF]
+    trial = load_trial(TRIAL, {})
+    expected = {}
+    con = open_database(None)
+    try:
+        load_extract(extract, con, extract_date=AS_OF, max_quarantine=0.05)
+        for day in dates:
+            full = pipeline.screen_stage(con, trial, day, "sql").patients
+            expected[day] = full[["person_id", "status"]].reset_index(drop=True)
+        counted = {}
+        for engine in ("sql", "pandas"):
+            for k, day in enumerate(dates):
+                if k == 0:
+                    pipeline.dated_statuses_table(con)
+                pipeline.statuses_dated(con, trial, day, engine, reuse_codes=k > 0)
+            for day in dates:
+                got = con.execute(
+                    "select person_id, status from date_status where index_date = ?"
+                    " order by person_id",
+                    [day],
+                ).df()
+                pd.testing.assert_frame_equal(got, expected[day], check_dtype=False)
+            counted[engine] = newly_eligible(con)
+        sites = con.execute("select person_id, site from person_site").df()
+    finally:
+        con.close()
+    # the mart's counts, recomputed here from the full screens' statuses
+    rows = []
+    for before, now in zip(dates, dates[1:], strict=False):
+        was = expected[before].set_index("person_id")["status"] == "likely_eligible"
+        is_ = expected[now].set_index("person_id")["status"] == "likely_eligible"
+        new = sites.set_index("person_id").loc[is_[is_ & ~was].index, "site"].value_counts()
+        rows += [[s, f"{now:%Y-%m}", int(new.get(s, 0))] for s in sorted(set(sites["site"]))]
+    assert counted["sql"].values.tolist() == rows
+    assert counted["pandas"].values.tolist() == rows
+    assert sum(r[2] for r in rows) > 0  # the dates are far enough apart for new patients

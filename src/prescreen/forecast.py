@@ -23,11 +23,13 @@ import re
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from prescreen.provenance import RunManifest
 from prescreen.report.suppression import primary_mark
 from prescreen.request import ForecastRequest, screen_request
+from prescreen.sqltext import read_sql
 
 FORECAST_COLUMNS = ["site", "month", "newly_eligible"]
 ELIGIBLE = ("likely_eligible",)
@@ -81,15 +83,14 @@ def index_dates(last: date, months: int) -> list[date]:
 def newly_eligible_written(
     folder: Path,
     forecast: ForecastRequest,
-    statuses: dict[date, pd.DataFrame],
+    counts: pd.DataFrame,
     manifest: RunManifest,
 ) -> pd.DataFrame:
-    """forecast.csv, forecast.svg, forecast.html and run.json in `folder`; the published table."""
+    """forecast.csv, forecast.svg, forecast.html and run.json in `folder` from the counts
+    (`newly_eligible`); the published table."""
     eligible = ELIGIBLE_WITH_REVIEW if forecast.include_review else ELIGIBLE
     min_cell = forecast.screen.min_cell
-    published = suppressed_forecast(
-        newly_eligible(statuses, include_review=forecast.include_review), min_cell
-    )
+    published = suppressed_forecast(counts, min_cell)
     published.to_csv(folder / "forecast.csv", index=False)
     what = "likely eligible or needs review" if forecast.include_review else "likely eligible"
     trial_id = forecast.screen.trial.id
@@ -111,27 +112,14 @@ def newly_eligible_written(
     return published
 
 
-def newly_eligible(
-    statuses: dict[date, pd.DataFrame], *, include_review: bool = False
-) -> pd.DataFrame:
-    """site, month (YYYY-MM of the index date), newly_eligible (int), every site × month.
-
-    `statuses` maps each index date to a frame of person_id, site, status.
-    """
+def newly_eligible(con: duckdb.DuckDBPyConnection, *, include_review: bool = False) -> pd.DataFrame:
+    """site, month (YYYY-MM of the index date), newly_eligible (int), every site × month,
+    over the statuses per index date in the table `date_status` (pipeline.statuses_dated)
+    and the sites of `person_site` (sql/marts/newly_eligible.sql)."""
     eligible = ELIGIBLE_WITH_REVIEW if include_review else ELIGIBLE
-    dates = sorted(statuses)
-    sites = sorted(set().union(*(set(f["site"]) for f in statuses.values())) if dates else [])
-    rows = []
-    for before, now in zip(dates, dates[1:], strict=False):
-        was = set(statuses[before].loc[statuses[before]["status"].isin(eligible), "person_id"])
-        frame = statuses[now]
-        new = frame[frame["status"].isin(eligible) & ~frame["person_id"].isin(was)]
-        counts = new.groupby("site").size()
-        for site in sites:
-            rows.append(
-                {"site": site, "month": f"{now:%Y-%m}", "newly_eligible": int(counts.get(site, 0))}
-            )
-    return pd.DataFrame(rows, columns=FORECAST_COLUMNS)
+    found = con.execute(read_sql("marts/newly_eligible.sql"), {"eligible": list(eligible)}).df()
+    found["newly_eligible"] = found["newly_eligible"].astype("int64")
+    return found[FORECAST_COLUMNS]
 
 
 def suppressed_forecast(forecast: pd.DataFrame, min_cell: int = 5) -> pd.DataFrame:

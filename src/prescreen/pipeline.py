@@ -23,6 +23,7 @@ from prescreen import progress
 from prescreen.console import print_counts  # noqa: F401  (its old home; tests import it here)
 from prescreen.errors import PrescreenError
 from prescreen.outputs import WORKLIST_LIMIT
+from prescreen.sqltext import read_sql, render
 from prescreen.status import patient_status, patient_status_of, status_counts
 
 if TYPE_CHECKING:  # report imports matplotlib, swept builds on sql_engine: only when used
@@ -199,6 +200,46 @@ def statuses_stage(
     # a person without any result row has nothing failing or unknown (as patient_status)
     statuses["status"] = statuses["status"].fillna("likely_eligible")
     return statuses[["person_id", "site", "status"]].sort_values("person_id", ignore_index=True)
+
+
+def statuses_dated(
+    con: duckdb.DuckDBPyConnection,
+    trial: Any,
+    index_date: date,
+    engine: str,
+    *,
+    exact_concepts: bool = False,
+    reuse_codes: bool = False,
+) -> None:
+    """Every person's status at `index_date` added to the table `date_status` (index_date,
+    person_id, status; created by `dated_statuses_table`).
+
+    The statuses stay in DuckDB: `prescreen newly-eligible` counts over them with SQL
+    (sql/marts/newly_eligible.sql), so no frame of every person leaves DuckDB per date.
+    `reuse_codes`: a screen of this connection at another index date already took the
+    extract's distinct codes (sql_engine.prepare_screen).
+    """
+    if engine == "sql":
+        from prescreen.criteria.sql_engine import status_query
+
+        statuses, params = status_query(
+            con, trial, index_date, exact_concepts=exact_concepts, reuse_codes=reuse_codes
+        )
+    else:
+        from prescreen.criteria.pandas_engine import screen_into_pandas
+
+        screen_into_pandas(con, trial, index_date, exact_concepts=exact_concepts)
+        patient_status(con, trial.criterion_ids())
+        statuses, params = "select person_id, status from patient_status", {}
+    con.execute(
+        render(read_sql("marts/date_status_add.sql"), statuses=statuses),
+        {**params, "index_date": index_date},
+    )
+
+
+def dated_statuses_table(con: duckdb.DuckDBPyConnection) -> None:
+    """The empty table `date_status` that statuses_dated fills, one index date at a time."""
+    con.execute(read_sql("marts/date_status.sql"))
 
 
 def sweep_stage(

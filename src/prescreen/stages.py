@@ -279,13 +279,18 @@ def reports_written(run: ScreenRun, folder: Path, con: duckdb.DuckDBPyConnection
 
 
 def statuses_at(
-    con: duckdb.DuckDBPyConnection, request: ScreenRequest, index_date: date
-) -> pd.DataFrame:
-    """person_id, site, status of every person at one index date (statuses only)."""
+    con: duckdb.DuckDBPyConnection, request: ScreenRequest, index_date: date, *, first: bool
+) -> None:
+    """Every person's status at one index date (statuses only), added to `date_status`;
+    `first`: the first date screened on this connection (it creates the table and takes
+    the extract's distinct codes, which the later dates reuse)."""
     progress.note(f"statuses at {index_date.isoformat()}")
-    return pipeline.statuses_stage(
-        con, request.trial, index_date, request.engine, exact_concepts=request.exact_concepts
-    )
+    if first:
+        pipeline.dated_statuses_table(con)
+    pipeline.statuses_dated(
+        con, request.trial, index_date, request.engine,
+        exact_concepts=request.exact_concepts, reuse_codes=not first,
+    )  # fmt: skip
 
 
 def without_descendants(con: duckdb.DuckDBPyConnection, request: ScreenRequest) -> list[str]:

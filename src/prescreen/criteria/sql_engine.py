@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import duckdb
 import pandas as pd
@@ -93,6 +93,7 @@ def screen_into(
     exact_concepts: bool = False,
     results: bool = True,
     keep_states: bool = False,
+    reuse_codes: bool = False,
 ) -> ScreenTables:
     """Screen every person into `criterion_result` and `person_limb` (see module doc).
 
@@ -106,11 +107,15 @@ def screen_into(
     one row of result codes per person, and the run's own criterion_result stays as it is.
     `keep_states`: keep the status pass's per-person words for a sweep that follows
     (criteria/swept.py; returned in `kept`).
+    `reuse_codes`: the event tables' distinct codes are those an earlier screen of this
+    connection took, from the same loaded tables (prepare_screen).
     """
     if evidence not in EVIDENCE_POLICIES:
         raise CriteriaError(f"evidence {evidence!r}: choose one of {', '.join(EVIDENCE_POLICIES)}")
     plan = build_plan(trial, index_date)
-    unmatched, exact_only = prepare_screen(con, plan, exact_concepts=exact_concepts)
+    unmatched, exact_only = prepare_screen(
+        con, plan, exact_concepts=exact_concepts, reuse_codes=reuse_codes
+    )
     listed = persons is not None
     chosen = 0
     if listed:  # only these persons are screened at all: their rows decide their results
@@ -162,6 +167,7 @@ def prepare_screen(
     *,
     exact_concepts: bool = False,
     insts: Collection[int] | None = None,
+    reuse_codes: bool = False,
 ) -> Prepared:
     """Staging views, macros and the bound tables of `plan`; returns the code sets that
     match no code of their table (a trial whose coding does not fit the data) and those
@@ -170,7 +176,11 @@ def prepare_screen(
     `insts`: bind only these rule instances and the codes of their code sets (a pass that
     recomputes some instances: criteria/swept.py, on the data a full screen of this
     connection read); `codeset_match` is then left as it is and no unmatched code set is
-    returned."""
+    returned.
+    `reuse_codes`: keep the distinct codes per table (`ps_codes_<domain>`) an earlier
+    screen of this connection took. Only for the same loaded tables: the screens of one
+    load at several index dates (`prescreen newly-eligible`), whose codes do not move with
+    the date. One scan of measurement's codes is about 1 s at 1M persons."""
     prepare_staging(con)
     for table in ("person", *(DOMAIN_TABLES[d] for d in plan.domains())):
         if not _exists(con, table):
@@ -202,7 +212,7 @@ def prepare_screen(
         # a table's distinct codes, one scan of its rows: a full screen takes them anew, a
         # pass recomputing some instances (a sweep value, on the data that screen read)
         # reuses them
-        if insts is None or not _exists(con, f"ps_codes_{d}"):
+        if (insts is None and not reuse_codes) or not _exists(con, f"ps_codes_{d}"):
             con.execute(
                 f"create or replace temp table ps_codes_{d} as\n"
                 f"select distinct code, concept_id from stg_{d}"
@@ -465,13 +475,28 @@ def person_statuses(
     batch_persons: int = BATCH_PERSONS,
     exact_concepts: bool = False,
 ) -> pd.DataFrame:
-    """person_id, status of every person, screened for statuses only (forecasts; sweeps
-    reuse one status pass: criteria/swept.py): no result row is assembled, and the run's
-    own criterion_result stays as it is."""
+    """person_id, status of every person with a row in `ps_status`, by person_id."""
+    sql, params = status_query(
+        con, trial, as_of, batch_persons=batch_persons, exact_concepts=exact_concepts
+    )
+    return con.execute(f"select * from (\n{sql}\n) order by person_id", params).df()
+
+
+def status_query(
+    con: duckdb.DuckDBPyConnection,
+    trial: Trial,
+    as_of: date,
+    *,
+    batch_persons: int = BATCH_PERSONS,
+    exact_concepts: bool = False,
+    reuse_codes: bool = False,
+) -> tuple[str, dict[str, Any]]:
+    """Screen for statuses only (forecasts; sweeps reuse one status pass:
+    criteria/swept.py) and return the query of person_id, status (unordered) and its
+    parameters, so the statuses can stay in DuckDB. No result row is assembled, and the
+    run's own criterion_result stays as it is. `reuse_codes`: as screen_into."""
     screen_into(
         con, trial, as_of, evidence="none", batch_persons=batch_persons,
-        exact_concepts=exact_concepts, results=False,
+        exact_concepts=exact_concepts, results=False, reuse_codes=reuse_codes,
     )  # fmt: skip
-    plan = build_plan(trial, as_of)
-    top = top_positions(plan)
-    return con.execute(read_sql("criteria/person_status.sql"), {"top": top}).df()
+    return read_sql("criteria/person_status.sql"), {"top": top_positions(build_plan(trial, as_of))}

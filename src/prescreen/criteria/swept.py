@@ -115,7 +115,7 @@ class SweptStatuses:
         """person_id, status of every person with a row in `ps_status` (as
         sql_engine.person_statuses returns them)."""
         sql, params = self._decided(trial)
-        return self.con.execute(sql, params).df()
+        return self.con.execute(f"select * from (\n{sql}\n) order by person_id", params).df()
 
     def counts(self, trial: Trial) -> dict[str, int]:
         """screened and the count of each status over the persons of person_site, as
@@ -129,7 +129,7 @@ class SweptStatuses:
 
     def _decided(self, trial: Trial) -> tuple[str, dict[str, Any]]:
         """Decide every person's status under `trial`; returns the query (and its
-        parameters) of person_id, status in person order."""
+        parameters) of person_id, status, unordered."""
         plan = build_plan(trial, self.index_date)
         status = compile_screen(plan, evidence=False)
         rows = status.tables["inst"]
