@@ -141,22 +141,22 @@ class SweptStatuses:
             states_into(self.con, status, self.batch_persons, "person")
             self.con.execute(f"create or replace temp table {KEPT} as select * from ps_states")
             self.recomputed.append(len(plan.insts))
-            self.retreed.append(status_tree(self.con, plan, status))
+            self.retreed.append(status_tree(self.con, plan, status, statuses_only=True))
             _keep_statuses(self.con, plan)
             self.kept = Kept(rows, rest, _tree(plan, status), _ages(plan))
-            return f"select * from {KEPT_STATUS} order by person_id", {}
+            return f"select * from {KEPT_STATUS}", {}
         self.recomputed.append(len(changed))
         if self.kept is not None and self.kept.tree == _tree(plan, status):
             self._changed_persons(plan, status, changed)
             self._age_changed(plan, self.kept.ages)
             only = compile_screen(plan, evidence=False, only=CHANGED)
-            self.retreed.append(status_tree(self.con, plan, only))
+            self.retreed.append(status_tree(self.con, plan, only, statuses_only=True))
             sql = render(
                 read_sql("criteria/swept_status.sql"), kept_status=KEPT_STATUS, changed=CHANGED
             )
             return sql, top
         self._reuse(plan, status, changed)
-        self.retreed.append(status_tree(self.con, plan, status))
+        self.retreed.append(status_tree(self.con, plan, status, statuses_only=True))
         return read_sql("criteria/person_status.sql"), top
 
     def _changed(self, rows: list[dict[str, Any]], rest: tuple) -> set[int] | None:
