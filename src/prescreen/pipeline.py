@@ -182,24 +182,22 @@ def statuses_stage(
     *,
     exact_concepts: bool = False,
 ) -> pd.DataFrame:
-    """person_id, site, status of every person: the screen for statuses only.
+    """person_id, site, status of every person by person_id: the screen for statuses only
+    (a sweep with the pandas engine; tests and bench/sweep.py --check hold the SQL
+    engine's sweeps and newly-eligible's statuses against it).
 
-    The SQL engine keeps every per-criterion row in DuckDB (one row per person leaves it),
-    so forecasts fit in memory at any registry size (a sweep's values keep even that in
-    DuckDB: criteria.swept.SweptStatuses.counts).
+    The SQL engine keeps every per-criterion row in DuckDB (one row per person leaves it);
+    the pandas engine's results go to a scratch connection, so the run's own
+    criterion_result stays as it is.
     """
-    sites = person_sites(con)
     if engine != "sql":
         results = evaluate_stage(con, trial, as_of, engine, exact_concepts=exact_concepts)
-        statuses = patient_status_of(results, trial.criterion_ids(), sites)
+        statuses = patient_status_of(results, trial.criterion_ids(), person_sites(con))
         return statuses[["person_id", "site", "status"]]
-    from prescreen.criteria.sql_engine import person_statuses
+    from prescreen.criteria.sql_engine import everyone_status, status_query
 
-    found = person_statuses(con, trial, as_of, exact_concepts=exact_concepts)
-    statuses = sites.merge(found, on="person_id", how="left")
-    # a person without any result row has nothing failing or unknown (as patient_status)
-    statuses["status"] = statuses["status"].fillna("likely_eligible")
-    return statuses[["person_id", "site", "status"]].sort_values("person_id", ignore_index=True)
+    found, params = status_query(con, trial, as_of, exact_concepts=exact_concepts)
+    return con.execute(f"{everyone_status(found)}\norder by person_id", params).df()
 
 
 def statuses_dated(
@@ -231,8 +229,10 @@ def statuses_dated(
         screen_into_pandas(con, trial, index_date, exact_concepts=exact_concepts)
         patient_status(con, trial.criterion_ids())
         statuses, params = "select person_id, status from patient_status", {}
+    from prescreen.criteria.sql_engine import everyone_status
+
     con.execute(
-        render(read_sql("marts/date_status_add.sql"), statuses=statuses),
+        render(read_sql("marts/date_status_add.sql"), everyone=everyone_status(statuses)),
         {**params, "index_date": index_date},
     )
 

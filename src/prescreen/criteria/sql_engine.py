@@ -497,6 +497,17 @@ def person_statuses(
     return con.execute(f"select * from (\n{sql}\n) order by person_id", params).df()
 
 
+def everyone_status(statuses: str) -> str:
+    """The query of person_id, site, status of every person of person_site, from a query of
+    person_id, status (status_query, a sweep value's): persons without a status row are
+    likely eligible (sql/criteria/everyone_status.sql)."""
+    return render(read_sql("criteria/everyone_status.sql"), statuses=_indent_sql(statuses))
+
+
+def _indent_sql(sql: str) -> str:
+    return "\n".join("    " + line if line else line for line in sql.strip().splitlines())
+
+
 def status_query(
     con: duckdb.DuckDBPyConnection,
     trial: Trial,

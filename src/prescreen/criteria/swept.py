@@ -40,6 +40,7 @@ from prescreen.criteria.sql_compile import (
 )
 from prescreen.criteria.sql_engine import (
     BATCH_PERSONS,
+    everyone_status,
     prepare_screen,
     states_into,
     status_tree,
@@ -123,7 +124,7 @@ class SweptStatuses:
         counts leave DuckDB (a sweep row needs nothing else)."""
         sql, params = self._decided(trial)
         found = self.con.execute(
-            render(read_sql("criteria/sweep_counts.sql"), statuses=sql), params
+            render(read_sql("criteria/sweep_counts.sql"), everyone=everyone_status(sql)), params
         ).fetchall()[0]
         return dict(zip(("screened", *STATUSES), (int(n) for n in found), strict=True))
 
