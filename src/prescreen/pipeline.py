@@ -217,9 +217,9 @@ def statuses_dated(
     `reuse_codes`: a screen of this connection at another index date already took the
     extract's distinct codes (sql_engine.prepare_screen).
     """
-    if engine == "sql":
-        from prescreen.criteria.sql_engine import status_query
+    from prescreen.criteria.sql_engine import everyone_status, status_query
 
+    if engine == "sql":
         statuses, params = status_query(
             con, trial, index_date, exact_concepts=exact_concepts, reuse_codes=reuse_codes
         )
@@ -229,8 +229,6 @@ def statuses_dated(
         screen_into_pandas(con, trial, index_date, exact_concepts=exact_concepts)
         patient_status(con, trial.criterion_ids())
         statuses, params = "select person_id, status from patient_status", {}
-    from prescreen.criteria.sql_engine import everyone_status
-
     con.execute(
         render(read_sql("marts/date_status_add.sql"), everyone=everyone_status(statuses)),
         {**params, "index_date": index_date},
