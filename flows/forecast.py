@@ -22,9 +22,15 @@ from prescreen.request import ScreenRequest
 
 
 @task(name="evaluate-at", **tasks._options())
-def statuses_at(con, request: ScreenRequest, index_date: date, first: bool) -> None:  # noqa: ANN001
+def statuses_at(
+    con,  # noqa: ANN001 (the flow's DuckDB connection)
+    request: ScreenRequest,
+    index_date: date,
+    position: int,
+    total: int,
+) -> None:
     """Every person's status at one index date, kept in the flow's DuckDB connection."""
-    stages.statuses_at(con, request, index_date, first=first)
+    stages.statuses_at(con, request, index_date, position=position, total=total)
 
 
 @flow(name="forecast", persist_result=False)
@@ -48,8 +54,9 @@ def forecast(
     with staged_output(screen.out_dir, inputs=inputs_of(screen)) as folder:
         with working_database() as con:
             tasks.load_validate(run, con, folder)
-            for k, day in enumerate(request.index_dates):
-                statuses_at(con, screen, day, first=k == 0)
+            dates = request.index_dates
+            for k, day in enumerate(dates, start=1):
+                statuses_at(con, screen, day, k, len(dates))
             counts = newly_eligible(con, include_review=request.include_review)
             # as a run's run.json: the code sets --exact-concepts matched without descendants
             run.manifest.extra["codesets_without_descendants"] = stages.without_descendants(

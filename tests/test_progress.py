@@ -57,6 +57,28 @@ def test_a_screen_notes_each_stage_file_batch_and_value_in_order(tmp_path):
     assert notes[-1] != "after the run"
 
 
+@pytest.mark.usefixtures("prefect_harness")
+def test_newly_eligible_notes_each_index_date_with_its_position(tmp_path):
+    from prescreen.flows.forecast import forecast
+
+    notes: list[str] = []
+    with progress.collected(notes):
+        forecast(
+            trial="nl003-cli-iii-2", extract_dir=SAMPLE, out_dir=tmp_path / "out",
+            index_date=D, months=2,
+        )  # fmt: skip
+    dated = [n for n in notes if n.startswith("statuses at ")]
+    assert dated == [
+        "statuses at 2026-09-01 (date 1 of 3)",
+        "statuses at 2026-10-01 (date 2 of 3)",
+        "statuses at 2026-11-01 (date 3 of 3)",
+    ]
+    # each date is one status pass (the sample is one batch), and nothing names a patient
+    after = notes[notes.index(dated[0]) :]
+    assert [n for n in after if n.startswith("status pass")] == ["status pass: batch 1 of 1"] * 3
+    assert all(re.fullmatch(r"[\w .:,()-]+", n) and "person_id" not in n for n in notes)
+
+
 def test_a_terminal_shows_the_latest_note_and_a_pipe_gets_nothing():
     piped = io.StringIO()
     with progress.shown(Console(file=piped, force_terminal=False)):

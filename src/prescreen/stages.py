@@ -279,12 +279,20 @@ def reports_written(run: ScreenRun, folder: Path, con: duckdb.DuckDBPyConnection
 
 
 def statuses_at(
-    con: duckdb.DuckDBPyConnection, request: ScreenRequest, index_date: date, *, first: bool
+    con: duckdb.DuckDBPyConnection,
+    request: ScreenRequest,
+    index_date: date,
+    *,
+    position: int,
+    total: int,
 ) -> None:
-    """Every person's status at one index date (statuses only), added to `date_status`;
-    `first`: the first date screened on this connection (it creates the table and takes
-    the extract's distinct codes, which the later dates reuse)."""
-    progress.note(f"statuses at {index_date.isoformat()}")
+    """Every person's status at one index date (statuses only), added to `date_status`.
+
+    `position` (1-based) of `total` dates, noted for the terminal (at 1M persons a date
+    takes about half a minute). The first date creates the table and takes the extract's
+    distinct codes, which the later dates reuse."""
+    progress.note(f"statuses at {index_date.isoformat()} (date {position} of {total})")
+    first = position == 1
     if first:
         pipeline.dated_statuses_table(con)
     pipeline.statuses_dated(
