@@ -59,7 +59,12 @@ def test_the_request_is_typed_immutable_and_json_able(tmp_path):
     [
         ({"engine": "spark"}, "choose sql or pandas"),
         ({"index_date": "01-11-2026"}, "--as-of '01-11-2026' is not a date"),
-        ({"extract_date": "2026-02-30"}, "--extract-date '2026-02-30' is not a date"),
+        (
+            {"extract_date": "2026-02-30"},
+            "--extract-date '2026-02-30' is not a date: day is out of range for month "
+            r"\(the calendar has no such day\)",
+        ),
+        ({"index_date": "2026-13-01"}, "--as-of '2026-13-01' is not a date: month must be in"),
         ({"worklist_limit": -1}, "--worklist-limit -1"),
         ({"min_cell": 0}, "--min-cell 0"),
         ({"max_quarantine": 5}, "between 0 and 1"),

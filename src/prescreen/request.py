@@ -253,9 +253,14 @@ def as_date(value: str | date, option: str) -> date:
     """A date from a date or a YYYY-MM-DD string; a user error names the option."""
     if isinstance(value, date):
         return value
+    text = str(value).strip()
     try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):  # the right shape, but no such day
+            raise PrescreenError(
+                f"{option} {value!r} is not a date: {exc} (the calendar has no such day)"
+            ) from None
         raise PrescreenError(f"{option} {value!r} is not a date: write it as YYYY-MM-DD") from None
 
 
