@@ -501,11 +501,7 @@ def everyone_status(statuses: str) -> str:
     """The query of person_id, site, status of every person of person_site, from a query of
     person_id, status (status_query, a sweep value's): persons without a status row are
     likely eligible (sql/criteria/everyone_status.sql)."""
-    return render(read_sql("criteria/everyone_status.sql"), statuses=_indent_sql(statuses))
-
-
-def _indent_sql(sql: str) -> str:
-    return "\n".join("    " + line if line else line for line in sql.strip().splitlines())
+    return render(read_sql("criteria/everyone_status.sql"), statuses=statuses.strip())
 
 
 def status_query(
