@@ -417,6 +417,42 @@ def top_operators(profile: dict[str, Any], top: int = 12) -> list[dict[str, Any]
 
 
 # --------------------------------------------------------------------------- driver
+FULL_SIZES = {100000, 1000000, 5000000}
+PARTIAL = "_partial"  # results.json began without the numbers results.md was made from
+
+
+def report_path(
+    results: dict[str, Any], kept: bool, args: argparse.Namespace, skip: set[str]
+) -> Path:
+    """Where this invocation's report goes: bench/results.md unless that would lose numbers.
+
+    results.md is written from results.json alone, so invocations that started without the
+    raw numbers of earlier ones (results.json is git-ignored: a fresh clone or a cleaned
+    bench/data/ has none) would replace every size and kind they did not measure with n/a.
+    Until one invocation measures every size and kind, their report goes to
+    bench/data/results.md instead (marked in results.json), and the committed one stays.
+    """
+    committed = BENCH / "results.md"
+    if args.report_only and not kept:
+        raise SystemExit(
+            f"--report-only: {RESULTS_JSON} is missing, so there is nothing to report and "
+            f"{committed} stays as it is. Measure first (see bench/README.md)."
+        )
+    sizes = {int(s) for s in args.sizes.split(",") if s}
+    full = not args.report_only and not skip and FULL_SIZES <= sizes
+    partial = not full and results.get(PARTIAL, not kept and committed.exists())
+    results[PARTIAL] = bool(partial)
+    if not partial:
+        return committed
+    print(
+        f"note: {RESULTS_JSON} does not hold every number {committed} reports (it was "
+        f"started by a partial invocation), so this report goes to {DATA / 'results.md'} "
+        "and the committed one stays. Run every size and kind to rewrite results.md.",
+        flush=True,
+    )
+    return DATA / "results.md"
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -447,7 +483,9 @@ def main(argv: list[str]) -> None:
     args = parser.parse_args(argv)
     args.rss_cap = int(args.rss_cap_gib * GiB)
     skip = set(filter(None, args.skip.split(",")))
-    results: dict[str, Any] = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
+    kept = RESULTS_JSON.exists()
+    results: dict[str, Any] = json.loads(RESULTS_JSON.read_text()) if kept else {}
+    report = report_path(results, kept, args, skip)
 
     def record(key: str, value: dict[str, Any]) -> None:
         results[key] = value
@@ -490,8 +528,8 @@ def main(argv: list[str]) -> None:
 
     from results_md import write_results  # bench/ is on sys.path as the script's folder
 
-    write_results(results, BENCH / "results.md")
-    print(f"wrote {BENCH / 'results.md'}")
+    write_results(results, report)
+    print(f"wrote {report}")
 
 
 if __name__ == "__main__":
