@@ -137,3 +137,44 @@ def test_dated_statuses_reusing_codes_match_a_full_screen_at_each_date(extract):
     assert counted["sql"].values.tolist() == rows
     assert counted["pandas"].values.tolist() == rows
     assert sum(r[2] for r in rows) > 0  # the dates are far enough apart for new patients
+
+
+def test_results_are_stored_in_person_and_protocol_order_whatever_order_the_passes_left(
+    extract, tmp_path
+):
+    """criteria.parquet and criteria.csv list criterion_code as it is stored, and the docs
+    promise person then protocol order. The passes leave ps_status and ps_evidence in the
+    order their threads finished (at 1M persons thousands of persons were out of place),
+    so the assembly must not depend on it: here both tables are rebuilt in reverse and
+    shuffled order on a connection that does not keep insertion order."""
+    from prescreen.criteria.plan import build_plan
+    from prescreen.criteria.sql_engine import assemble_results
+
+    trial = load_trial(TRIAL, {})
+    con = open_database(None)  # preserve_insertion_order = false, as in a run
+    try:
+        load_extract(extract, con, extract_date=AS_OF, max_quarantine=0.05)
+        pipeline.screen_stage(con, trial, AS_OF, "sql")
+        expected = con.execute("select * from criterion_code order by person_id, ord").fetchall()
+        con.execute(
+            "create or replace temp table ps_status as"
+            " select * from ps_status order by person_id desc"
+        )
+        con.execute(
+            "create or replace temp table ps_evidence as"
+            " select * from ps_evidence order by hash(person_id)"
+        )
+        assemble_results(con, build_plan(trial, AS_OF))
+        stored = con.execute("select * from criterion_code order by rowid").fetchall()
+        assert write_patient_files(tmp_path, con)  # criteria.csv lists every person
+    finally:
+        con.close()
+    assert len(expected) == 400 * 67
+    assert stored == expected
+    in_order = [(person, ord_) for person, ord_, *_ in expected]
+    parquet = pd.read_parquet(tmp_path / "criteria.parquet")
+    csv = pd.read_csv(tmp_path / "criteria.csv")
+    for written in (parquet, csv):
+        assert list(written["person_id"]) == [person for person, _ in in_order]
+    ids = list(dict.fromkeys(csv["criterion_id"]))  # protocol order, as first listed
+    assert list(csv["criterion_id"]) == [ids[ord_ - 1] for _, ord_ in in_order]

@@ -36,6 +36,7 @@ from prescreen.criteria.sql_compile import (
     top_positions,
 )
 from prescreen.criteria.staging import DOMAIN_TABLES, prepare_staging
+from prescreen.database import insertion_order
 from prescreen.errors import CriteriaError
 from prescreen.outputs import EVERY_ROW_MAX_PERSONS
 from prescreen.result_store import engine_labels, write_labels
@@ -144,7 +145,7 @@ def screen_into(
     else:
         con.execute("create or replace temp table ps_evidence (person_id bigint, es varchar[])")
     progress.note(f"assembling the results of {total:,} persons")
-    _assemble(con, plan)
+    assemble_results(con, plan)
     return ScreenTables(total, chosen, policy, unmatched, kept, exact_only)
 
 
@@ -450,11 +451,19 @@ def _evidence_pass(con: duckdb.DuckDBPyConnection, plan: Plan, batch_persons: in
     )
 
 
-def _assemble(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
+def assemble_results(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
     """criterion_result (criterion_code, its labels and the view: prescreen.result_store)
     and person_limb from the two passes (one row per person and reported row; evidence
-    only where the need set asked for it)."""
-    con.execute(read_sql("criteria/assemble.sql"))
+    only where the need set asked for it).
+
+    criterion_code is stored in person and protocol order, the order criteria.parquet and
+    criteria.csv list it in. The passes leave their tables in whatever order their
+    threads finished (at 1M persons, thousands of persons out of place), so the statement
+    sorts the persons (one row each) and unnests them with insertion order kept, which is
+    far cheaper than sorting every row (bench/notes.md, "seventeenth round").
+    """
+    with insertion_order(con):
+        con.execute(read_sql("criteria/assemble.sql"))
     write_labels(con, engine_labels([o.id for o in plan.outputs]))
     con.execute(read_sql("criteria/person_limb.sql"))
 
