@@ -11,7 +11,7 @@ OUT    ?= out
 # slow ones first (tests/conftest.py)
 TEST_WORKERS ?= 2
 
-.PHONY: run test venv lint clean sample
+.PHONY: run test test-lowest venv lint clean sample
 
 $(BIN)/prescreen: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,8 +31,17 @@ test: venv
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
+# the suite on the oldest versions pyproject.toml allows (requirements-lowest.txt), in a
+# virtual environment of its own; not part of `make test` (it installs a second set)
+test-lowest:
+	test -x .venv-lowest/bin/python || $(PYTHON) -m venv .venv-lowest
+	.venv-lowest/bin/python -m pip install --quiet --upgrade pip
+	.venv-lowest/bin/python -m pip install --quiet -c requirements-lowest.txt -e '.[test]'
+	bash scripts/ensure-chromium.sh
+	.venv-lowest/bin/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+
 sample: venv
 	$(BIN)/prescreen generate --persons 2000 --sites 4 --seed 3 --format csv --as-of $(AS_OF) --out data/sample
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache
+	rm -rf $(VENV) .venv-lowest $(OUT) .pytest_cache

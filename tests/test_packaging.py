@@ -38,3 +38,26 @@ def test_every_folder_with_packaged_files_is_a_listed_package():
             relative = folder.relative_to(root).parts
             name = ".".join((root_name, *relative))
             assert name in packages, f"{folder} ships files but {name} is not in packages"
+
+
+def test_the_lowest_versions_checked_are_the_declared_lower_bounds():
+    """`make test-lowest` runs the suite on requirements-lowest.txt; that shows the lower
+    bounds true only while each of its lines is the bound pyproject.toml declares (for
+    the dependencies and the dask extra)."""
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    bounds = {}
+    project = _config()["project"]
+    for line in [*project["dependencies"], *project["optional-dependencies"]["dask"]]:
+        requirement = Requirement(line)
+        lower = [s.version for s in requirement.specifier if s.operator == ">="]
+        assert len(lower) == 1, f"{line}: give exactly one lower bound (>=)"
+        bounds[requirement.name.lower()] = Version(lower[0])
+    pinned = {}
+    lines = (ROOT / "requirements-lowest.txt").read_text(encoding="utf-8").splitlines()
+    for line in lines:
+        if line.strip() and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            pinned[name.strip().lower()] = Version(version.strip())
+    assert pinned == bounds

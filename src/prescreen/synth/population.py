@@ -150,7 +150,7 @@ def person_table(rng: np.random.Generator, c: Cohort) -> pa.Table:
     n = c.n
     ids = pa.array(c.person_ids)
     regno = pc.binary_join_element_wise(
-        "NLR", pc.utf8_lpad(pc.cast(ids * 7 + 1000003, pa.string()), 9, "0"), ""
+        "NLR", pc.utf8_lpad(pc.cast(pa.array(c.person_ids * 7 + 1000003), pa.string()), 9, "0"), ""
     )
     gender = np.where(c.female, FEMALE, MALE)
     null_i = pa.nulls(n, pa.int64())
