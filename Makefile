@@ -10,6 +10,7 @@ OUT    ?= out
 # pytest-xdist workers for `make test` (0: one process); files go whole to a worker,
 # slow ones first (tests/conftest.py)
 TEST_WORKERS ?= 2
+PYTEST_ARGS := -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 .PHONY: run test test-lowest venv lint clean sample
 
@@ -29,7 +30,7 @@ test: venv
 	$(BIN)/ruff check src flows schemas tests bench
 	$(BIN)/ruff format --check src flows schemas tests bench
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # the suite on the oldest versions pyproject.toml allows (requirements-lowest.txt), in a
 # virtual environment of its own; not part of `make test` (it installs a second set)
@@ -38,7 +39,7 @@ test-lowest:
 	.venv-lowest/bin/python -m pip install --quiet --upgrade pip
 	.venv-lowest/bin/python -m pip install --quiet -c requirements-lowest.txt -e '.[test]'
 	bash scripts/ensure-chromium.sh
-	.venv-lowest/bin/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+	.venv-lowest/bin/python -m pytest $(PYTEST_ARGS)
 
 sample: venv
 	$(BIN)/prescreen generate --persons 2000 --sites 4 --seed 3 --format csv --as-of $(AS_OF) --out data/sample
